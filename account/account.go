@@ -434,3 +434,17 @@ func (s *Service) Search(ctx context.Context, q string, limit int) ([]User, erro
 	}
 	return list, nil
 }
+
+// Reachable returns those of ids that are existing users. It implements
+// chat.People for a deployment without organisation rules.
+func (s *Service) Reachable(ctx context.Context, from tack.ID, ids []tack.ID) ([]tack.ID, error) {
+	list, err := s.store.Users(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tack.ID, len(list))
+	for i, u := range list {
+		out[i] = u.ID
+	}
+	return out, nil
+}

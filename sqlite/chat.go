@@ -1,0 +1,548 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/chat"
+)
+
+var _ chat.Store = (*DB)(nil)
+
+// stmts are the prepared statements of the hot paths.
+type stmts struct {
+	findClient, bumpSeq, insertMsg, advanceRead *sql.Stmt
+	membership                                  *sql.Stmt
+}
+
+func (db *DB) prepare(ctx context.Context) error {
+	var err error
+	p := func(db *sql.DB, q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var s *sql.Stmt
+		s, err = db.PrepareContext(ctx, q)
+		return s
+	}
+	db.findClient = p(db.w, `SELECT `+msgCols+` FROM messages WHERE sender_id = ? AND client_id = ?`)
+	db.bumpSeq = p(db.w, `UPDATE conversations SET last_seq = last_seq + 1, last_mod = last_mod + 1, last_at = ? WHERE id = ? RETURNING last_seq, last_mod`)
+	db.insertMsg = p(db.w, `INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	db.advanceRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`)
+	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at FROM members WHERE conversation_id = ? AND user_id = ?`)
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	return nil
+}
+
+func (s *stmts) close() {
+	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.membership} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+const msgCols = `conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at, edited_at, recalled_by`
+
+func scanMessage(sc interface{ Scan(...any) error }) (chat.Message, error) {
+	var m chat.Message
+	var clientID, mentions, system, recalledBy sql.NullString
+	var created int64
+	var edited sql.NullInt64
+	var all int
+	err := sc.Scan(&m.ConversationID, &m.Seq, &m.Mod, &clientID, &m.SenderID, &m.Kind, &m.Text, &mentions,
+		&all, &m.ReplyTo, &system, &created, &edited, &recalledBy)
+	if err != nil {
+		return m, notFound(err)
+	}
+	m.ClientID = clientID.String
+	m.MentionAll = all != 0
+	m.CreatedAt = fromMicros(created)
+	if edited.Valid {
+		t := fromMicros(edited.Int64)
+		m.EditedAt = &t
+	}
+	if recalledBy.Valid {
+		m.Recalled = true
+		m.RecalledBy = tack.ID(recalledBy.String)
+	}
+	if mentions.Valid && mentions.String != "" {
+		if err := json.Unmarshal([]byte(mentions.String), &m.Mentions); err != nil {
+			return m, fmt.Errorf("mentions: %w", err)
+		}
+	}
+	if system.Valid && system.String != "" {
+		m.System = new(chat.System)
+		if err := json.Unmarshal([]byte(system.String), m.System); err != nil {
+			return m, fmt.Errorf("system: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func scanMessages(rows *sql.Rows, err error) ([]chat.Message, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []chat.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func nullJSON(v any, empty bool) any {
+	if empty {
+		return nil
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// appendTx appends one message inside tx.
+func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, nm chat.NewMessage) (chat.Appended, error) {
+	if nm.ClientID != "" {
+		m, err := scanMessage(tx.StmtContext(ctx, db.findClient).QueryRowContext(ctx, nm.SenderID, nm.ClientID))
+		if err == nil {
+			return chat.Appended{Message: m, Duplicate: true}, nil
+		} else if err != tack.ErrNotFound {
+			return chat.Appended{}, fmt.Errorf("find client id: %w", err)
+		}
+	}
+	m := chat.Message{ConversationID: nm.ConversationID, ClientID: nm.ClientID, SenderID: nm.SenderID, Kind: nm.Kind,
+		Text: nm.Text, Mentions: nm.Mentions, MentionAll: nm.MentionAll, ReplyTo: nm.ReplyTo, System: nm.System, CreatedAt: nm.CreatedAt}
+	err := tx.StmtContext(ctx, db.bumpSeq).QueryRowContext(ctx, micros(nm.CreatedAt), nm.ConversationID).Scan(&m.Seq, &m.Mod)
+	if err != nil {
+		return chat.Appended{}, fmt.Errorf("next seq of %s: %w", nm.ConversationID, notFound(err))
+	}
+	_, err = tx.StmtContext(ctx, db.insertMsg).ExecContext(ctx, m.ConversationID, m.Seq, m.Mod, nullString(m.ClientID), m.SenderID,
+		m.Kind, m.Text, nullJSON(m.Mentions, len(m.Mentions) == 0), b2i(m.MentionAll), m.ReplyTo,
+		nullJSON(m.System, m.System == nil), micros(m.CreatedAt))
+	if err != nil {
+		return chat.Appended{}, fmt.Errorf("insert message: %w", err)
+	}
+	if _, err := tx.StmtContext(ctx, db.advanceRead).ExecContext(ctx, m.Seq, m.ConversationID, m.SenderID, m.Seq); err != nil {
+		return chat.Appended{}, fmt.Errorf("advance read: %w", err)
+	}
+	return chat.Appended{Message: m}, nil
+}
+
+// Append stores msgs in one transaction.
+func (db *DB) Append(ctx context.Context, msgs []chat.NewMessage) ([]chat.Appended, error) {
+	out := make([]chat.Appended, len(msgs))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for i, nm := range msgs {
+			a, err := db.appendTx(ctx, tx, nm)
+			if err != nil {
+				return err
+			}
+			out[i] = a
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func directKey(c chat.Conversation, ms []chat.Membership) any {
+	if c.Kind != chat.Direct || len(ms) != 2 {
+		return nil
+	}
+	a, b := string(ms[0].UserID), string(ms[1].UserID)
+	if a > b {
+		a, b = b, a
+	}
+	return a + ":" + b
+}
+
+// CreateConversation stores c, its members and its first message.
+func (db *DB) CreateConversation(ctx context.Context, c chat.Conversation, members []chat.Membership, first chat.NewMessage) (chat.Message, error) {
+	var msg chat.Message
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, kind, title, owner_id, mute_all, direct_key, member_count, last_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Kind, c.Title, c.OwnerID, b2i(c.MuteAll), directKey(c, members),
+			len(members), micros(c.CreatedAt), micros(c.CreatedAt))
+		if isUnique(err) {
+			return tack.Errorf(tack.EConflict, "that direct chat exists")
+		} else if err != nil {
+			return fmt.Errorf("insert conversation: %w", err)
+		}
+		for _, m := range members {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_seq, joined_at)
+				VALUES (?, ?, ?, 1, 1, ?)`, c.ID, m.UserID, m.Role, micros(m.JoinedAt)); err != nil {
+				return fmt.Errorf("insert member: %w", err)
+			}
+		}
+		a, err := db.appendTx(ctx, tx, first)
+		msg = a.Message
+		return err
+	})
+	return msg, err
+}
+
+// DirectBetween finds the direct chat of a and b.
+func (db *DB) DirectBetween(ctx context.Context, a, b tack.ID) (tack.ID, error) {
+	if a > b {
+		a, b = b, a
+	}
+	var id tack.ID
+	err := db.r.QueryRowContext(ctx, `SELECT id FROM conversations WHERE direct_key = ?`, string(a)+":"+string(b)).Scan(&id)
+	return id, notFound(err)
+}
+
+const convCols = `c.id, c.kind, c.title, c.owner_id, c.mute_all, c.created_at, c.last_seq, c.last_mod, c.member_count, c.direct_key`
+
+func scanConv(sc interface{ Scan(...any) error }, extra ...any) (chat.Conversation, sql.NullString, error) {
+	var c chat.Conversation
+	var created int64
+	var mute int
+	var dk sql.NullString
+	err := sc.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.OwnerID, &mute, &created, &c.LastSeq, &c.LastMod, &c.MemberCount, &dk}, extra...)...)
+	c.MuteAll = mute != 0
+	c.CreatedAt = fromMicros(created)
+	return c, dk, notFound(err)
+}
+
+// Conversation returns one conversation (shared fields only).
+func (db *DB) Conversation(ctx context.Context, id tack.ID) (chat.Conversation, error) {
+	c, _, err := scanConv(db.r.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations c WHERE c.id = ?`, id))
+	return c, err
+}
+
+// ConversationsOf lists a user's conversations with the caller view.
+func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conversation, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+convCols+`, m.role, m.read_seq FROM members m
+		JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ? ORDER BY c.last_at DESC, c.id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	list := []chat.Conversation{}
+	for rows.Next() {
+		var role string
+		var read int64
+		c, dk, err := scanConv(rows, &role, &read)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.Role, c.ReadSeq = role, read
+		c.Unread = max(c.LastSeq-read, 0)
+		if dk.Valid {
+			a, b, _ := strings.Cut(dk.String, ":")
+			c.Peer = tack.ID(a)
+			if c.Peer == userID {
+				c.Peer = tack.ID(b)
+			}
+		}
+		list = append(list, c)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i].LastSeq == 0 {
+			continue
+		}
+		m, err := db.Message(ctx, list[i].ID, list[i].LastSeq)
+		if err == nil {
+			list[i].LastMessage = &m
+		}
+	}
+	return list, nil
+}
+
+// ConversationMods maps a user's conversations to their LastMod.
+func (db *DB) ConversationMods(ctx context.Context, userID tack.ID) (map[tack.ID]int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT c.id, c.last_mod FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[tack.ID]int64{}
+	for rows.Next() {
+		var id tack.ID
+		var mod int64
+		if err := rows.Scan(&id, &mod); err != nil {
+			return nil, err
+		}
+		out[id] = mod
+	}
+	return out, rows.Err()
+}
+
+func scanMembership(sc interface{ Scan(...any) error }) (chat.Membership, error) {
+	var m chat.Membership
+	var at int64
+	err := sc.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedSeq, &at)
+	m.JoinedAt = fromMicros(at)
+	return m, notFound(err)
+}
+
+// Membership returns one membership.
+func (db *DB) Membership(ctx context.Context, convID, userID tack.ID) (chat.Membership, error) {
+	return scanMembership(db.membership.QueryRowContext(ctx, convID, userID))
+}
+
+// Memberships lists a conversation's members by join order.
+func (db *DB) Memberships(ctx context.Context, convID tack.ID) ([]chat.Membership, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at
+		FROM members WHERE conversation_id = ? ORDER BY joined_seq, user_id`, convID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []chat.Membership{}
+	for rows.Next() {
+		m, err := scanMembership(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MembersAmong returns which of ids are members.
+func (db *DB) MembersAmong(ctx context.Context, convID tack.ID, ids []tack.ID) ([]tack.ID, error) {
+	var out []tack.ID
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{convID}
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		ids = ids[n:]
+		rows, err := db.r.QueryContext(ctx, `SELECT user_id FROM members WHERE conversation_id = ? AND user_id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id tack.ID
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, id)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ApplyChange applies ch with its system message in one transaction.
+func (db *DB) ApplyChange(ctx context.Context, ch chat.Change) (chat.Message, error) {
+	var msg chat.Message
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		a, err := db.appendTx(ctx, tx, ch.System)
+		if err != nil {
+			return err
+		}
+		msg = a.Message
+		for _, m := range ch.Add {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_seq, joined_at)
+				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, ch.ConversationID, m.UserID, m.Role, msg.Seq, msg.Seq, micros(m.JoinedAt)); err != nil {
+				return fmt.Errorf("add member: %w", err)
+			}
+		}
+		for _, u := range ch.Remove {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE conversation_id = ? AND user_id = ?`, ch.ConversationID, u); err != nil {
+				return fmt.Errorf("remove member: %w", err)
+			}
+		}
+		roles := make([]tack.ID, 0, len(ch.Roles))
+		for u := range ch.Roles {
+			roles = append(roles, u)
+		}
+		slices.Sort(roles)
+		for _, u := range roles {
+			if _, err := tx.ExecContext(ctx, `UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`, ch.Roles[u], ch.ConversationID, u); err != nil {
+				return fmt.Errorf("set role: %w", err)
+			}
+		}
+		if ch.OwnerID != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET owner_id = ? WHERE id = ?`, ch.OwnerID, ch.ConversationID); err != nil {
+				return err
+			}
+		}
+		if ch.Title != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET title = ? WHERE id = ?`, *ch.Title, ch.ConversationID); err != nil {
+				return err
+			}
+		}
+		if ch.MuteAll != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET mute_all = ? WHERE id = ?`, b2i(*ch.MuteAll), ch.ConversationID); err != nil {
+				return err
+			}
+		}
+		if len(ch.Add)+len(ch.Remove) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET member_count = (SELECT count(*) FROM members WHERE conversation_id = ?) WHERE id = ?`,
+				ch.ConversationID, ch.ConversationID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return msg, err
+}
+
+// Message returns one message.
+func (db *DB) Message(ctx context.Context, convID tack.ID, seq int64) (chat.Message, error) {
+	return scanMessage(db.r.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq = ?`, convID, seq))
+}
+
+// Messages returns a page of messages in ascending seq.
+func (db *DB) Messages(ctx context.Context, convID tack.ID, after, before int64, limit int) ([]chat.Message, error) {
+	if before > 0 {
+		ms, err := scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq < ?
+			ORDER BY seq DESC LIMIT ?`, convID, before, limit))
+		slices.Reverse(ms)
+		return ms, err
+	}
+	return scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq > ?
+		ORDER BY seq LIMIT ?`, convID, after, limit))
+}
+
+// MessagesSince returns messages changed after mod, by mod.
+func (db *DB) MessagesSince(ctx context.Context, convID tack.ID, mod int64, limit int) ([]chat.Message, error) {
+	return scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND mod > ?
+		ORDER BY mod LIMIT ?`, convID, mod, limit))
+}
+
+// MessagesBySeq returns the messages among seqs.
+func (db *DB) MessagesBySeq(ctx context.Context, convID tack.ID, seqs []int64) ([]chat.Message, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	if len(seqs) > 500 {
+		seqs = seqs[:500]
+	}
+	args := []any{convID}
+	for _, s := range seqs {
+		args = append(args, s)
+	}
+	return scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq IN (`+placeholders(len(seqs))+`)`, args...))
+}
+
+func (db *DB) bumpMod(ctx context.Context, tx *sql.Tx, convID tack.ID) (int64, error) {
+	var mod int64
+	err := tx.QueryRowContext(ctx, `UPDATE conversations SET last_mod = last_mod + 1 WHERE id = ? RETURNING last_mod`, convID).Scan(&mod)
+	return mod, notFound(err)
+}
+
+// EditMessage replaces a message's text.
+func (db *DB) EditMessage(ctx context.Context, convID tack.ID, seq int64, text string, mentions []tack.ID, mentionAll bool, at time.Time) (chat.Message, error) {
+	var m chat.Message
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		mod, err := db.bumpMod(ctx, tx, convID)
+		if err != nil {
+			return err
+		}
+		m, err = scanMessage(tx.QueryRowContext(ctx, `UPDATE messages SET text = ?, mentions = ?, mention_all = ?, edited_at = ?, mod = ?
+			WHERE conversation_id = ? AND seq = ? RETURNING `+msgCols, text, nullJSON(mentions, len(mentions) == 0), b2i(mentionAll),
+			micros(at), mod, convID, seq))
+		return err
+	})
+	return m, err
+}
+
+// RecallMessage erases a message's content.
+func (db *DB) RecallMessage(ctx context.Context, convID tack.ID, seq int64, by tack.ID) (chat.Message, error) {
+	var m chat.Message
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		mod, err := db.bumpMod(ctx, tx, convID)
+		if err != nil {
+			return err
+		}
+		m, err = scanMessage(tx.QueryRowContext(ctx, `UPDATE messages SET text = '', mentions = NULL, mention_all = 0, recalled_by = ?, mod = ?
+			WHERE conversation_id = ? AND seq = ? RETURNING `+msgCols, by, mod, convID, seq))
+		return err
+	})
+	return m, err
+}
+
+// SetReadSeq moves a read position forward.
+func (db *DB) SetReadSeq(ctx context.Context, convID, userID tack.ID, seq int64) (prev, now int64, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var last int64
+		err := tx.QueryRowContext(ctx, `SELECT m.read_seq, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.conversation_id = ? AND m.user_id = ?`, convID, userID).Scan(&prev, &last)
+		if err != nil {
+			return notFound(err)
+		}
+		now = max(prev, min(seq, last))
+		if now == prev {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ?`, now, convID, userID)
+		return err
+	})
+	return prev, now, err
+}
+
+// Behind returns the positions of members who have not read up to seq.
+func (db *DB) Behind(ctx context.Context, convID tack.ID, seq int64) ([]chat.Position, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT user_id, read_seq, joined_seq FROM members WHERE conversation_id = ? AND read_seq < ?`, convID, seq)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []chat.Position
+	for rows.Next() {
+		var p chat.Position
+		if err := rows.Scan(&p.UserID, &p.ReadSeq, &p.JoinedSeq); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SendersBetween returns who sent messages in (from, to].
+func (db *DB) SendersBetween(ctx context.Context, convID tack.ID, from, to int64) ([]tack.ID, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT sender_id FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND kind = 'text'`, convID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tack.ID
+	for rows.Next() {
+		var id tack.ID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
