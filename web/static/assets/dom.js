@@ -1,0 +1,87 @@
+// dom.js: a tiny element builder. Strings always become text nodes, so user
+// content can never turn into markup. There is no innerHTML anywhere.
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+function setAttrs(el, attrs) {
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = Array.isArray(v) ? v.filter(Boolean).join(' ') : v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'value' || k === 'checked' || k === 'disabled' || k === 'hidden') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+}
+
+export function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  while (el.firstChild) el.firstChild.remove();
+  return el;
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+// Icons: fixed paths, drawn with createElementNS.
+const ICONS = {
+  plus: 'M12 5v14M5 12h14',
+  back: 'M15 18l-6-6 6-6',
+  info: 'M12 16v-5M12 8h.01M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z',
+  more: 'M5 12h.01M12 12h.01M19 12h.01',
+  send: 'M4 12l16-8-6 16-2-7z',
+  close: 'M6 6l12 12M18 6L6 18',
+  reply: 'M9 14L4 9l5-5M4 9h10a6 6 0 0 1 6 6v4',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM14 6l4 4',
+  recall: 'M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5',
+  bell: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 21h4',
+  out: 'M15 4h4v16h-4M10 17l5-5-5-5M15 12H3',
+  search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM21 21l-5-5',
+};
+const SVGNS = 'http://www.w3.org/2000/svg';
+export function icon(name) {
+  const s = document.createElementNS(SVGNS, 'svg');
+  s.setAttribute('viewBox', '0 0 24 24');
+  s.setAttribute('aria-hidden', 'true');
+  s.setAttribute('class', 'icon');
+  const p = document.createElementNS(SVGNS, 'path');
+  p.setAttribute('d', ICONS[name]);
+  s.append(p);
+  return s;
+}
+
+// Avatar: the first character of a name on a colour derived from the ID.
+export function avatar(id, name, big) {
+  const el = h('span', { class: big ? 'avatar big' : 'avatar', 'aria-hidden': 'true' }, initial(name));
+  el.style.setProperty('--hue', String(hue(id || name || '')));
+  return el;
+}
+
+export function initial(name) {
+  const s = (name || '?').trim();
+  const first = Array.from(s)[0] || '?';
+  return first.toUpperCase();
+}
+
+function hue(s) {
+  let x = 0;
+  for (let i = 0; i < s.length; i++) x = (x * 31 + s.charCodeAt(i)) >>> 0;
+  return x % 360;
+}
+
+// randomID returns n random bytes as hex (works outside secure contexts too).
+export function randomID(n = 12) {
+  const b = crypto.getRandomValues(new Uint8Array(n));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}

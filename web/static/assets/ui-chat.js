@@ -1,0 +1,513 @@
+// ui-chat.js: the open conversation: header, message log with lazy history,
+// day separators, receipts, the message menu, and the composer.
+
+import { h, clear, icon, avatar } from './dom.js';
+import { t, formatTime, formatDay, formatFull, dayKey, errorText, lang } from './i18n.js';
+import * as S from './store.js';
+import { openReceipts, openInfo, confirmDialog, toast } from './ui-dialogs.js';
+import './composer.js';
+
+const GROUP_GAP = 5 * 60 * 1000;
+const EDIT_WINDOW = 24 * 3600 * 1000;
+const RECALL_WINDOW = 2 * 60 * 1000;
+const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]】。，]/g;
+
+export class ChatView {
+  constructor(root, nav) {
+    this.root = root;
+    this.nav = nav;
+    this.id = null;
+    this.cache = new Map(); // key -> {sig, el}
+    this.atBottom = true;
+    this.newSince = 0; // the read position when the conversation was opened
+    this.build();
+    S.on('messages', (id) => id === this.id && this.schedule());
+    S.on('users', () => this.id && this.schedule(true));
+    S.on('conv', (id) => id === this.id && this.renderHeader());
+    S.on('members', (id) => id === this.id && this.renderHeader());
+    S.on('typing', (id) => id === this.id && this.renderTyping());
+    S.on('removed', (id) => {
+      if (id === this.id) {
+        toast(t('removedFromConv'));
+        this.nav('/');
+      }
+    });
+    document.addEventListener('visibilitychange', () => this.maybeRead());
+  }
+
+  build() {
+    this.back = h('button', { class: 'icon-btn back', type: 'button', 'aria-label': t('back'), onclick: () => this.nav('/') }, icon('back'));
+    this.headAvatar = h('span', { class: 'head-avatar' });
+    this.title = h('h2', { class: 'chat-title', id: 'chat-title' });
+    this.sub = h('p', { class: 'chat-sub', 'aria-live': 'polite' });
+    this.infoBtn = h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('info'), onclick: () => openInfo(this.id, this.nav) }, icon('info'));
+    this.head = h('header', { class: 'chat-head' }, this.back, this.headAvatar, h('div', { class: 'chat-names' }, this.title, this.sub), this.infoBtn);
+
+    this.list = h('ol', { class: 'messages', role: 'log', 'aria-labelledby': 'chat-title' });
+    this.scroller = h('div', { class: 'scroller', tabindex: '0' }, this.list);
+    this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    this.jump = h('button', { class: 'jump', type: 'button', hidden: true, onclick: () => this.toBottom(true) }, t('jumpLatest'));
+
+    this.notice = h('p', { class: 'composer-notice', hidden: true });
+    this.composer = document.createElement('tack-composer');
+    this.composer.addEventListener('send', (e) => this.onSend(e.detail));
+    this.composer.addEventListener('edit-last', () => this.editLast());
+
+    this.menu = h('div', { class: 'menu', role: 'menu', hidden: true });
+    this.menu.addEventListener('keydown', (e) => this.menuKey(e));
+    document.addEventListener('pointerdown', (e) => {
+      if (!this.menu.hidden && !this.menu.contains(e.target) && !e.target.closest('.msg-menu-btn')) this.closeMenu(false);
+    });
+
+    this.pane = h('section', { class: 'chat-pane', 'aria-labelledby': 'chat-title' }, this.head, h('div', { class: 'log-wrap' }, this.scroller, this.jump), this.notice, this.composer, this.menu);
+    this.empty = h('div', { class: 'chat-empty' }, h('p', null, t('pickConversation')));
+    this.root.append(this.empty);
+
+    this.io = new IntersectionObserver((es) => es.some((e) => e.isIntersecting) && this.older(), { root: this.scroller, rootMargin: '300px 0px 0px 0px' });
+  }
+
+  relabel() {
+    this.back.setAttribute('aria-label', t('back'));
+    this.infoBtn.setAttribute('aria-label', t('info'));
+    this.jump.textContent = t('jumpLatest');
+    this.empty.firstChild.textContent = t('pickConversation');
+    this.composer.relabel && this.composer.relabel();
+    this.cache.clear();
+    if (this.id) this.render();
+  }
+
+  async open(id) {
+    if (id === this.id) return;
+    this.closeMenu(false);
+    this.id = id;
+    this.cache.clear();
+    clear(this.list);
+    if (!id) {
+      this.pane.remove();
+      this.root.append(this.empty);
+      return;
+    }
+    this.empty.remove();
+    this.root.append(this.pane);
+    let c = S.state.convs.get(id);
+    this.newSince = c ? c.read_seq || 0 : 0;
+    this.atBottom = true;
+    this.composer.setConversation(id);
+    this.renderHeader();
+    this.render();
+    try {
+      if (!c) {
+        c = await S.loadConversation(id);
+        this.newSince = c.read_seq || 0;
+      }
+      S.members(id).catch(() => {});
+      await S.loadLatest(id);
+    } catch (e) {
+      if (this.id !== id) return;
+      if (e.status === 404) {
+        toast(errorText(e));
+        this.nav('/');
+      } else toast(errorText(e));
+      return;
+    }
+    if (this.id !== id) return;
+    this.render();
+    this.toBottom(false);
+    if (matchMedia('(min-width: 721px)').matches) this.composer.focus();
+  }
+
+  conv() {
+    return S.state.convs.get(this.id);
+  }
+
+  renderHeader() {
+    const c = this.conv();
+    if (!c) return;
+    const title = S.convTitle(c);
+    this.title.textContent = title;
+    clear(this.headAvatar).append(avatar(c.type === 'direct' ? c.peer_id : c.id, title));
+    this.infoBtn.setAttribute('aria-label', c.type === 'group' ? t('groupInfo') : t('chatInfo'));
+    this.composer.setPlaceholder(t('messagePlaceholder', { t: title }));
+    const blocked = c.type === 'group' && c.mute_all && c.role === 'member';
+    this.notice.hidden = !blocked;
+    this.notice.textContent = t('mutedAllNotice');
+    this.composer.hidden = blocked;
+    this.renderTyping();
+  }
+
+  renderTyping() {
+    const c = this.conv();
+    if (!c) return;
+    const who = S.typingUsers(this.id).map(S.userName);
+    let s = '';
+    if (who.length === 1) s = t('typing1', { a: who[0] });
+    else if (who.length === 2) s = t('typing2', { a: who[0], b: who[1] });
+    else if (who.length > 2) s = t('typingN');
+    this.sub.classList.toggle('typing', !!s);
+    this.sub.textContent = s || (c.type === 'group' ? t('members', { n: c.member_count || 0 }) : '');
+  }
+
+  schedule(force) {
+    if (force) this.cache.clear();
+    if (this.raf) return;
+    this.raf = requestAnimationFrame(() => {
+      this.raf = 0;
+      this.render();
+    });
+  }
+
+  // render reconciles the log with the timeline: elements are cached by key
+  // and rebuilt only when their signature changes.
+  render() {
+    if (!this.id) return;
+    this.renderHeader();
+    const tl = S.timeline(this.id);
+    const items = [];
+    if (tl.loaded) {
+      if (tl.hasMore) items.push(['older', 'o' + lang, () => h('li', { class: 'older', role: 'status' }, t('loadingOlder'))]);
+      else items.push(['begin', 'b' + lang, () => h('li', { class: 'beginning' }, t('beginning'))]);
+    }
+    const msgs = tl.sorted();
+    const me = S.state.me.id;
+    let prev = null;
+    let newMarked = false;
+    const add = (m, pending) => {
+      const d = new Date(m.created_at);
+      const dk = dayKey(d);
+      if (!prev || dayKey(new Date(prev.created_at)) !== dk) {
+        items.push(['d' + dk, lang, () => h('li', { class: 'day', role: 'separator' }, h('span', null, formatDay(d)))]);
+      }
+      if (!newMarked && !pending && this.newSince && m.seq > this.newSince && m.sender_id !== me && m.kind !== 'system') {
+        newMarked = true;
+        items.push(['new', lang, () => h('li', { class: 'new-line', role: 'separator' }, h('span', null, t('newMessages')))]);
+      }
+      const grouped = !!prev && !pending === !prev.pending && prev.sender_id === m.sender_id && prev.kind !== 'system' && !prev.recalled && m.kind !== 'system' && dayKey(new Date(prev.created_at)) === dk && d - new Date(prev.created_at) < GROUP_GAP;
+      items.push(this.item(m, grouped, pending));
+      prev = pending ? { ...m, pending: true } : m;
+    };
+    for (const m of msgs) add(m, null);
+    for (const p of tl.pending.values()) add(p.msg, p);
+
+    const wasBottom = this.atBottom;
+    const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+    const firstBefore = this.list.querySelector('.msg');
+    const keep = new Set();
+    let cur = this.list.firstChild;
+    for (const [key, sig, make] of items) {
+      keep.add(key);
+      let e = this.cache.get(key);
+      if (!e || e.sig !== sig) {
+        const el = make();
+        el.dataset.key = key;
+        if (e && e.el.parentNode) e.el.replaceWith(el);
+        if (e && cur === e.el) cur = el;
+        e = { sig, el };
+        this.cache.set(key, e);
+      }
+      if (e.el !== cur) this.list.insertBefore(e.el, cur);
+      else cur = cur.nextSibling;
+    }
+    while (cur) {
+      const n = cur.nextSibling;
+      cur.remove();
+      cur = n;
+    }
+    for (const k of this.cache.keys()) if (!keep.has(k)) this.cache.delete(k);
+
+    const older = this.list.querySelector('.older');
+    this.io.disconnect();
+    if (older) this.io.observe(older);
+    const firstAfter = this.list.querySelector('.msg');
+    if (wasBottom) this.toBottom(false);
+    else if (firstBefore && firstAfter !== firstBefore) this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+    this.updateJump();
+    this.maybeRead();
+  }
+
+  // item returns [key, signature, make] for one message.
+  item(m, grouped, pending) {
+    const me = S.state.me.id;
+    const mine = m.sender_id === me;
+    const c = this.conv();
+    if (pending) {
+      const sig = [pending.status, grouped, lang, m.text, pending.error && pending.error.code].join('|');
+      return ['p' + m.client_id, sig, () => this.pendingEl(m, pending, grouped)];
+    }
+    const names = [S.userName(m.sender_id)];
+    if (m.quote) names.push(S.userName(m.quote.sender_id));
+    if (m.system) names.push(S.userName(m.system.actor_id), ...(m.system.users || []).map(S.userName));
+    if (m.recalled_by) names.push(S.userName(m.recalled_by));
+    for (const id of m.mentions || []) names.push(S.userName(id));
+    const sig = [m.mod, m.unread, grouped, lang, c && c.type, c && c.member_count, names.join(',')].join('|');
+    return ['m' + m.seq, sig, () => this.messageEl(m, grouped, mine)];
+  }
+
+  messageEl(m, grouped, mine) {
+    const d = new Date(m.created_at);
+    if (m.kind === 'system') {
+      return h('li', { class: 'notice', id: 'm-' + m.seq, dataset: { seq: m.seq } }, h('span', null, systemText(m)), ' ', h('time', { datetime: m.created_at, title: formatFull(d) }, formatTime(d)));
+    }
+    if (m.recalled) {
+      const who = m.recalled_by && m.recalled_by !== m.sender_id ? m.recalled_by : m.sender_id;
+      const text = who === S.state.me.id ? t('youRecalled') : t('recalledBy', { a: S.userName(who) });
+      return h('li', { class: 'notice recalled', id: 'm-' + m.seq, dataset: { seq: m.seq } }, h('span', null, text));
+    }
+    const name = S.userName(m.sender_id);
+    const li = h('li', { class: ['msg', mine ? 'own' : 'other', grouped && 'grouped'], id: 'm-' + m.seq, dataset: { seq: m.seq } });
+    if (!mine) li.append(grouped ? h('span', { class: 'avatar-gap' }) : avatar(m.sender_id, name));
+    const body = h('div', { class: 'body' });
+    if (!grouped) {
+      body.append(h('div', { class: 'meta' }, mine ? null : h('span', { class: 'sender' }, name), h('time', { datetime: m.created_at, title: formatFull(d) }, formatTime(d))));
+    }
+    const bubble = h('div', { class: 'bubble', title: grouped ? formatFull(d) : null });
+    if (m.quote) bubble.append(quoteEl(m.quote));
+    bubble.append(textEl(m));
+    body.append(bubble);
+    const foot = h('div', { class: 'foot' });
+    if (m.edited_at) foot.append(h('span', { class: 'edited' }, t('edited')));
+    if (mine && m.unread != null) foot.append(this.receiptEl(m));
+    if (foot.firstChild) body.append(foot);
+    li.append(body);
+    const btn = h('button', { class: 'msg-menu-btn', type: 'button', 'aria-label': t('actions'), 'aria-haspopup': 'menu', 'aria-expanded': 'false' }, icon('more'));
+    btn.addEventListener('click', () => this.openMenu(btn, m.seq));
+    li.append(btn);
+    return li;
+  }
+
+  receiptEl(m) {
+    const c = this.conv();
+    const n = m.unread;
+    let label;
+    if (c && c.type === 'direct') label = n > 0 ? t('unreadDirect') : t('readDirect');
+    else label = n > 0 ? t('unreadN', { n }) : t('allRead');
+    return h('button', { class: ['receipt', n > 0 ? 'some' : 'none'], type: 'button', dataset: { unread: n }, onclick: () => openReceipts(this.id, m.seq) }, label);
+  }
+
+  pendingEl(m, p, grouped) {
+    const li = h('li', { class: ['msg', 'own', 'pending', grouped && 'grouped', p.status === 'failed' && 'failed'], dataset: { client: m.client_id } });
+    const bubble = h('div', { class: 'bubble' });
+    if (m.quote) bubble.append(quoteEl(m.quote));
+    bubble.append(textEl(m));
+    const foot = h('div', { class: 'foot', role: p.status === 'failed' ? 'alert' : null });
+    if (p.status === 'failed') {
+      foot.append(
+        h('span', { class: 'error' }, t('failed', { e: errorText(p.error) })),
+        h('button', { type: 'button', class: 'link', onclick: () => S.retryPending(this.id, m.client_id) }, t('retry')),
+        h('button', { type: 'button', class: 'link', onclick: () => S.discardPending(this.id, m.client_id) }, t('discard')),
+      );
+    } else foot.append(h('span', { class: 'sending' }, t('sending')));
+    li.append(h('div', { class: 'body' }, bubble, foot));
+    return li;
+  }
+
+  // ---- scrolling ----
+
+  onScroll() {
+    const s = this.scroller;
+    this.atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < 48;
+    this.updateJump();
+    this.maybeRead();
+    if (!this.menu.hidden) this.closeMenu(false);
+  }
+
+  toBottom(smooth) {
+    this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? 'smooth' : 'instant' });
+    this.atBottom = true;
+    this.updateJump();
+    this.maybeRead();
+  }
+
+  updateJump() {
+    this.jump.hidden = this.atBottom;
+  }
+
+  async older() {
+    if (!this.id) return;
+    const id = this.id;
+    try {
+      const n = await S.loadOlder(id);
+      // Keep filling while the top is still in view.
+      if (n && this.id === id && this.scroller.scrollTop < 300) requestAnimationFrame(() => this.older());
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
+  maybeRead() {
+    if (!this.id || document.visibilityState !== 'visible' || !this.atBottom) return;
+    if (!this.pane.isConnected || !this.pane.offsetParent) return;
+    S.markRead(this.id);
+  }
+
+  // ---- sending, editing ----
+
+  onSend(d) {
+    const c = this.conv();
+    if (!c) return;
+    if (d.editSeq) {
+      S.editMessage(this.id, d.editSeq, d.text, d.mentions).catch((e) => toast(errorText(e)));
+      return;
+    }
+    S.sendMessage(this.id, d.text, d);
+    this.toBottom(false);
+  }
+
+  editLast() {
+    const tl = S.timeline(this.id);
+    const me = S.state.me.id;
+    const mine = tl.sorted().filter((m) => m.sender_id === me && m.kind === 'text' && !m.recalled);
+    const m = mine[mine.length - 1];
+    if (m && Date.now() - Date.parse(m.created_at) < EDIT_WINDOW) this.composer.startEdit(m);
+  }
+
+  // ---- the message menu ----
+
+  openMenu(btn, seq) {
+    if (!this.menu.hidden && this.menuSeq === seq) return this.closeMenu(true);
+    const m = S.timeline(this.id).bySeq.get(seq);
+    if (!m) return;
+    const c = this.conv();
+    const me = S.state.me.id;
+    const mine = m.sender_id === me;
+    const age = Date.now() - Date.parse(m.created_at);
+    const admin = c && c.type === 'group' && (c.role === 'owner' || c.role === 'admin');
+    const items = [[t('reply'), 'reply', () => this.composer.startReply(m)]];
+    if (mine && age < EDIT_WINDOW) items.push([t('edit'), 'edit', () => this.composer.startEdit(m)]);
+    if ((mine && age < RECALL_WINDOW) || admin) items.push([t('recall'), 'recall', () => this.recall(m)]);
+    clear(this.menu);
+    for (const [label, ic, fn] of items) {
+      this.menu.append(
+        h('button', { type: 'button', role: 'menuitem', tabindex: '-1', class: 'menu-item', dataset: { action: ic }, onclick: () => {
+          this.closeMenu(false);
+          fn();
+        } }, icon(ic), label),
+      );
+    }
+    this.menuSeq = seq;
+    this.menuBtn = btn;
+    btn.setAttribute('aria-expanded', 'true');
+    this.menu.hidden = false;
+    const r = btn.getBoundingClientRect();
+    const pr = this.pane.getBoundingClientRect();
+    const mh = this.menu.offsetHeight;
+    const mw = this.menu.offsetWidth;
+    let top = r.bottom - pr.top + 4;
+    if (top + mh > pr.height - 8) top = r.top - pr.top - mh - 4;
+    let left = Math.min(Math.max(8, r.right - pr.left - mw), pr.width - mw - 8);
+    this.menu.style.top = Math.max(8, top) + 'px';
+    this.menu.style.left = left + 'px';
+    this.menu.firstChild.focus();
+  }
+
+  closeMenu(refocus) {
+    if (this.menu.hidden) return;
+    this.menu.hidden = true;
+    if (this.menuBtn) {
+      this.menuBtn.setAttribute('aria-expanded', 'false');
+      if (refocus && this.menuBtn.isConnected) this.menuBtn.focus();
+    }
+    this.menuSeq = null;
+  }
+
+  menuKey(e) {
+    const items = [...this.menu.querySelectorAll('[role=menuitem]')];
+    const i = items.indexOf(document.activeElement);
+    if (e.key === 'ArrowDown') items[(i + 1) % items.length].focus();
+    else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length].focus();
+    else if (e.key === 'Home') items[0].focus();
+    else if (e.key === 'End') items[items.length - 1].focus();
+    else if (e.key === 'Escape' || e.key === 'Tab') this.closeMenu(true);
+    else return;
+    e.preventDefault();
+  }
+
+  async recall(m) {
+    if (!(await confirmDialog(t('recallConfirm'), t('recall')))) return;
+    try {
+      await S.recallMessage(this.id, m.seq);
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+}
+
+// ---- message parts ----
+
+function quoteEl(q) {
+  return h('div', { class: 'quote' }, h('span', { class: 'q-name' }, S.userName(q.sender_id)), h('span', { class: 'q-text' }, q.recalled ? t('recalled') : q.text));
+}
+
+// textEl renders message text as text nodes, with @mentions and links
+// marked up by building elements around substrings, never by parsing HTML.
+function textEl(m) {
+  const p = h('p', { class: 'text' });
+  const text = m.text || '';
+  const marks = [];
+  const me = S.state.me.id;
+  const names = new Map();
+  for (const id of m.mentions || []) names.set('@' + S.userName(id), id);
+  if (m.mention_all) {
+    names.set('@all', '*');
+    names.set('@' + t('mentionAll'), '*');
+  }
+  for (const [token, id] of names) {
+    let i = 0;
+    while ((i = text.indexOf(token, i)) >= 0) {
+      marks.push({ at: i, end: i + token.length, kind: id === me || id === '*' ? 'mention me' : 'mention' });
+      i += token.length;
+    }
+  }
+  for (const x of text.matchAll(URL_RE)) marks.push({ at: x.index, end: x.index + x[0].length, kind: 'link', url: x[0] });
+  marks.sort((a, b) => a.at - b.at);
+  let pos = 0;
+  for (const mk of marks) {
+    if (mk.at < pos) continue;
+    p.append(text.slice(pos, mk.at));
+    const s = text.slice(mk.at, mk.end);
+    if (mk.kind === 'link') p.append(h('a', { href: mk.url, target: '_blank', rel: 'noopener noreferrer' }, s));
+    else p.append(h('span', { class: mk.kind }, s));
+    pos = mk.end;
+  }
+  p.append(text.slice(pos));
+  return p;
+}
+
+export function systemText(m) {
+  const s = m.system || {};
+  const a = S.userName(s.actor_id || m.sender_id) || t('someone');
+  const list = (s.users || []).map(S.userName).join(lang === 'zh' ? '、' : ', ');
+  switch (s.action) {
+    case 'created':
+      return t(s.users && s.users.length === 2 && !s.title ? 'sysCreatedDirect' : 'sysCreated', { a });
+    case 'added':
+      return t('sysAdded', { a, b: list });
+    case 'removed':
+      return t('sysRemoved', { a, b: list });
+    case 'left':
+      return t('sysLeft', { a: list || a });
+    case 'renamed':
+      return t('sysRenamed', { a, t: s.title || '' });
+    case 'owner_changed':
+      return t('sysOwner', { a, b: list });
+    case 'admin_added':
+      return t('sysAdminAdded', { a, b: list });
+    case 'admin_removed':
+      return t('sysAdminRemoved', { a, b: list });
+    case 'muted':
+      return t('sysMuted', { a });
+    case 'unmuted':
+      return t('sysUnmuted', { a });
+  }
+  return m.text || '';
+}
+
+// previewText: one line for the conversation list.
+export function previewText(m, c) {
+  if (!m) return '';
+  if (m.kind === 'system') return systemText(m);
+  if (m.recalled) return m.sender_id === S.state.me.id ? t('youRecalled') : t('recalledBy', { a: S.userName(m.sender_id) });
+  const text = (m.text || '').replace(/\s+/g, ' ');
+  if (m.sender_id === S.state.me.id) return t('you') + ': ' + text;
+  if (c && c.type === 'group') return S.userName(m.sender_id) + ': ' + text;
+  return text;
+}

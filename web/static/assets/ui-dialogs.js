@@ -1,0 +1,232 @@
+// ui-dialogs.js: modal dialogs (new chat, conversation info, receipts,
+// confirm) and the toast line.
+
+import { h, clear, icon, avatar } from './dom.js';
+import { t, errorText } from './i18n.js';
+import * as S from './store.js';
+import './picker.js';
+
+function dialog(labelText, ...content) {
+  const id = 'dlg-' + Math.random().toString(36).slice(2, 8);
+  const close = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('close'), onclick: () => d.close() }, icon('close'));
+  const d = h('dialog', { class: 'dialog', 'aria-labelledby': id }, h('header', { class: 'dialog-head' }, h('h2', { id }, labelText), close), ...content);
+  d.addEventListener('close', () => d.remove());
+  d.addEventListener('click', (e) => {
+    if (e.target === d) d.close();
+  });
+  document.body.append(d);
+  d.showModal();
+  return d;
+}
+
+let toastTimer = 0;
+export function toast(text) {
+  let el = document.getElementById('toast');
+  if (!el) {
+    el = h('div', { id: 'toast', role: 'alert' });
+    document.body.append(el);
+  }
+  el.textContent = text;
+  el.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.remove('show'), 4000);
+}
+
+export function confirmDialog(text, okLabel) {
+  return new Promise((resolve) => {
+    let ok = false;
+    const okBtn = h('button', { type: 'button', class: 'btn danger', dataset: { confirm: '1' }, onclick: () => {
+      ok = true;
+      d.close();
+    } }, okLabel);
+    const d = dialog(text, h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => d.close() }, t('cancel')), okBtn));
+    d.classList.add('confirm');
+    d.addEventListener('close', () => resolve(ok));
+    okBtn.focus();
+  });
+}
+
+// ---- new chat ----
+
+export function openNewChat(nav) {
+  const err = h('p', { class: 'error', role: 'alert' });
+  const tabDirect = h('button', { type: 'button', role: 'tab', id: 'tab-direct', 'aria-selected': 'true', 'aria-controls': 'panel-direct' }, t('direct'));
+  const tabGroup = h('button', { type: 'button', role: 'tab', id: 'tab-group', 'aria-selected': 'false', 'aria-controls': 'panel-group', tabindex: '-1' }, t('group'));
+
+  const single = document.createElement('tack-picker');
+  single.setAttribute('mode', 'single');
+  single.addEventListener('pick', async (e) => {
+    try {
+      const c = await S.createConversation('direct', [e.detail.id], '');
+      d.close();
+      nav('/c/' + c.id);
+    } catch (x) {
+      err.textContent = errorText(x);
+    }
+  });
+  const panelDirect = h('div', { role: 'tabpanel', id: 'panel-direct', 'aria-labelledby': 'tab-direct' }, single);
+
+  const title = h('input', { id: 'group-title', type: 'text', maxlength: '100', autocomplete: 'off', required: true });
+  const multi = document.createElement('tack-picker');
+  const create = h('button', { type: 'submit', class: 'btn primary' }, t('createGroup'));
+  const form = h('form', { class: 'stack' }, h('label', { for: 'group-title' }, t('groupName')), title, multi, h('div', { class: 'dialog-actions' }, create));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!title.value.trim()) return title.focus();
+    create.disabled = true;
+    try {
+      const c = await S.createConversation('group', multi.selected, title.value.trim());
+      d.close();
+      nav('/c/' + c.id);
+    } catch (x) {
+      err.textContent = errorText(x);
+    } finally {
+      create.disabled = false;
+    }
+  });
+  const panelGroup = h('div', { role: 'tabpanel', id: 'panel-group', 'aria-labelledby': 'tab-group', hidden: true }, form);
+
+  const select = (group) => {
+    tabDirect.setAttribute('aria-selected', String(!group));
+    tabGroup.setAttribute('aria-selected', String(group));
+    tabDirect.tabIndex = group ? -1 : 0;
+    tabGroup.tabIndex = group ? 0 : -1;
+    panelDirect.hidden = group;
+    panelGroup.hidden = !group;
+    (group ? title : single).focus();
+  };
+  tabDirect.onclick = () => select(false);
+  tabGroup.onclick = () => select(true);
+  const tabs = h('div', { class: 'tabs', role: 'tablist' }, tabDirect, tabGroup);
+  tabs.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      const g = tabDirect.getAttribute('aria-selected') === 'true';
+      select(g);
+      (g ? tabGroup : tabDirect).focus();
+    }
+  });
+  const d = dialog(t('newChat'), tabs, panelDirect, panelGroup, err);
+  d.classList.add('new-chat');
+  single.focus();
+}
+
+// ---- receipts ----
+
+export async function openReceipts(convID, seq) {
+  const readL = h('ul', { class: 'people' });
+  const unreadL = h('ul', { class: 'people' });
+  const readH = h('h3', null, t('readBy', { n: '…' }));
+  const unreadH = h('h3', null, t('notReadBy', { n: '…' }));
+  const d = dialog(t('receipts'), h('div', { class: 'receipts' }, h('section', { class: 'r-unread' }, unreadH, unreadL), h('section', { class: 'r-read' }, readH, readL)));
+  const fill = async () => {
+    try {
+      const r = await S.receipts(convID, seq);
+      const person = (u) => h('li', null, avatar(u.id, u.name), h('span', null, u.name));
+      clear(readL).append(...(r.read || []).map(person));
+      clear(unreadL).append(...(r.unread || []).map(person));
+      readH.textContent = t('readBy', { n: r.read_count ?? (r.read || []).length });
+      unreadH.textContent = t('notReadBy', { n: r.unread_count ?? (r.unread || []).length });
+    } catch (e) {
+      clear(readL).append(h('li', { class: 'error' }, errorText(e)));
+    }
+  };
+  await fill();
+  // Live: refresh while open when someone reads.
+  const off = S.on('receipts', (id) => id === convID && d.open && fill());
+  d.addEventListener('close', off);
+}
+
+// ---- conversation info ----
+
+export function openInfo(convID, nav) {
+  const c = S.state.convs.get(convID);
+  if (!c) return;
+  const group = c.type === 'group';
+  const body = h('div', { class: 'info stack' });
+  const d = dialog(group ? t('groupInfo') : t('chatInfo'), body);
+  d.classList.add('info-dialog');
+  const err = h('p', { class: 'error', role: 'alert' });
+  const run = async (fn) => {
+    err.textContent = '';
+    try {
+      await fn();
+    } catch (e) {
+      err.textContent = errorText(e);
+    }
+  };
+
+  const render = () => {
+    const c = S.state.convs.get(convID);
+    if (!c) return d.close();
+    const admin = c.role === 'owner' || c.role === 'admin';
+    const title = S.convTitle(c);
+    const focused = document.activeElement && d.contains(document.activeElement) ? document.activeElement.id : '';
+    clear(body);
+    body.append(h('div', { class: 'info-head' }, avatar(group ? c.id : c.peer_id, title, true), h('strong', null, title)));
+
+    if (group && admin) {
+      const input = h('input', { id: 'rename-input', type: 'text', value: c.title, maxlength: '100', required: true });
+      const f = h('form', { class: 'row' }, h('label', { for: 'rename-input', class: 'sr-only' }, t('groupName')), input, h('button', { type: 'submit', class: 'btn' }, t('rename')));
+      f.addEventListener('submit', (e) => {
+        e.preventDefault();
+        if (input.value.trim()) run(() => S.renameConv(convID, input.value.trim()));
+      });
+      body.append(f);
+    }
+
+    const mute = h('input', { type: 'checkbox', id: 'mute-check', checked: S.isMuted(convID) });
+    mute.addEventListener('change', () => S.setMuted(convID, mute.checked));
+    body.append(h('label', { class: 'check', for: 'mute-check' }, mute, h('span', null, t('muteNotifications'))));
+
+    if (group && admin) {
+      const all = h('input', { type: 'checkbox', id: 'muteall-check', checked: !!c.mute_all });
+      all.addEventListener('change', () => run(() => S.setMuteAll(convID, all.checked)));
+      body.append(h('label', { class: 'check', for: 'muteall-check' }, all, h('span', null, t('muteAll'))));
+    }
+
+    if (group) {
+      const list = h('ul', { class: 'people members' });
+      const ms = S.state.members.get(convID);
+      if (!ms) S.members(convID).catch((e) => (err.textContent = errorText(e)));
+      if (ms) {
+        for (const m of ms) {
+          const name = m.name || S.userName(m.user_id);
+          const li = h('li', null, avatar(m.user_id, name), h('span', { class: 'grow' }, name, m.user_id === S.state.me.id ? ` (${t('you')})` : ''));
+          if (m.role === 'owner' || m.role === 'admin') li.append(h('span', { class: 'role' }, t(m.role)));
+          if (admin && m.user_id !== S.state.me.id && m.role !== 'owner') {
+            li.append(h('button', { type: 'button', class: 'btn small', 'aria-label': t('remove') + ' ' + name, onclick: () => run(() => S.removeMember(convID, m.user_id)) }, t('remove')));
+          }
+          list.append(li);
+        }
+      }
+      body.append(h('h3', null, t('members', { n: c.member_count || (ms ? ms.length : 0) })), list);
+      if (admin) {
+        const picker = document.createElement('tack-picker');
+        picker.exclude = new Set((ms || []).map((m) => m.user_id));
+        const addBtn = h('button', { type: 'button', class: 'btn', onclick: () => run(async () => {
+          if (picker.selected.length) await S.addMembers(convID, picker.selected);
+        }) }, t('add'));
+        body.append(h('details', { class: 'add-members' }, h('summary', null, t('addMembers')), picker, addBtn));
+      }
+      body.append(
+        h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn danger', onclick: async () => {
+          if (!(await confirmDialog(t('leaveConfirm'), t('leave')))) return;
+          await run(async () => {
+            await S.leaveConv(convID);
+            d.close();
+            nav('/');
+          });
+        } }, icon('out'), t('leave'))),
+      );
+    }
+    body.append(err);
+    if (focused) {
+      const f = document.getElementById(focused);
+      if (f) f.focus();
+    }
+  };
+  render();
+  if (group) S.members(convID, true).catch((e) => (err.textContent = errorText(e)));
+  const offs = [S.on('members', (id) => id === convID && render()), S.on('conv', (id) => id === convID && render()), S.on('removed', (id) => id === convID && d.close())];
+  d.addEventListener('close', () => offs.forEach((f) => f()));
+}
