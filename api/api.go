@@ -1,0 +1,350 @@
+// Package api serves Tack over HTTP: the REST API under /api/v1, the
+// WebSocket stream, the OpenAPI document, health and metrics, and the web
+// client. Handlers translate between HTTP and the services; they decide
+// nothing themselves.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/chat"
+	"github.com/tackhq/tack/hub"
+)
+
+// MaxBody is the largest request body accepted, and MaxFrame the largest
+// WebSocket message from a client.
+const (
+	MaxBody  = 64 << 10
+	MaxFrame = 64 << 10
+)
+
+// Config wires a Server.
+type Config struct {
+	Accounts *account.Service
+	Chat     *chat.Service
+	Hub      *hub.Hub
+	// Web serves the web client for every path outside the API; nil serves 404.
+	Web http.Handler
+	// Ready reports whether the node can serve (database reachable).
+	Ready  func(ctx context.Context) error
+	Logger *slog.Logger
+	// Registry receives the server's metrics; nil makes a new one.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP handler of a node.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	routes  []route
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+	ctx     context.Context // ends at shutdown
+	stop    context.CancelFunc
+}
+
+type route struct {
+	method, path, summary string
+	auth                  bool
+	req, resp             string // schema names for the OpenAPI document
+	status                int
+	h                     func(w http.ResponseWriter, r *http.Request) error
+}
+
+// New returns a Server.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	s.ctx, s.stop = context.WithCancel(context.Background())
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tack_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tack_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
+	cfg.Registry.MustRegister(s.reqs, s.latency)
+	if h := cfg.Hub; h != nil {
+		cfg.Registry.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tack_stream_connections", Help: "Live WebSocket connections on this node."},
+				func() float64 { return float64(h.Connections.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_events_delivered_total", Help: "Events written to clients."},
+				func() float64 { return float64(h.Delivered.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_dropped_total", Help: "Connections dropped for falling behind."},
+				func() float64 { return float64(h.Dropped.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_healed_total", Help: "Event gaps filled from the store."},
+				func() float64 { return float64(h.Healed.Load()) }),
+		)
+	}
+	s.routes = s.table()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, tack.Errorf(tack.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	if cfg.Web != nil {
+		s.mux.Handle("/", cfg.Web)
+	}
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// Shutdown closes every stream with a going-away status.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.stop()
+	if s.cfg.Hub != nil {
+		s.cfg.Hub.Shutdown(ctx)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Ready(ctx); err != nil {
+			s.log.Error("health check", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// wrap adds body limits, authentication, CSRF checks, error rendering and
+// metrics around a handler.
+func (s *Server) wrap(rt route) http.Handler {
+	name := rt.method + " " + rt.path
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		w.Header().Set("Cache-Control", "no-store")
+		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
+		err := func() error {
+			if rt.auth {
+				ctx, err := s.authenticate(r)
+				if err != nil {
+					return err
+				}
+				r = r.WithContext(ctx)
+			}
+			return rt.h(sw, r)
+		}()
+		if err != nil {
+			writeError(sw, r, s.log, err)
+		}
+		if rt.path != "/api/v1/stream" {
+			s.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+		}
+		s.reqs.WithLabelValues(name, strconv.Itoa(sw.status)).Inc()
+	})
+}
+
+const (
+	sessionCookie = "tack_session"
+	csrfCookie    = "tack_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// authenticate finds the caller from a bearer token or the session cookie.
+// Cookie-authenticated writes must echo the CSRF cookie in a header.
+func (s *Server) authenticate(r *http.Request) (context.Context, error) {
+	token, viaCookie := "", false
+	if h := r.Header.Get("Authorization"); h != "" {
+		t, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, tack.Errorf(tack.EUnauthorized, "use Authorization: Bearer <token>")
+		}
+		token = strings.TrimSpace(t)
+	} else if c, err := r.Cookie(sessionCookie); err == nil {
+		token, viaCookie = c.Value, true
+	}
+	if token == "" {
+		return nil, tack.Errorf(tack.EUnauthorized, "sign in first")
+	}
+	if viaCookie && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		c, err := r.Cookie(csrfCookie)
+		if err != nil || c.Value == "" || r.Header.Get(csrfHeader) != c.Value {
+			return nil, tack.Errorf(tack.EForbidden, "missing or wrong %s header", csrfHeader)
+		}
+	}
+	sess, err := s.cfg.Accounts.Authenticate(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	return tack.WithCaller(r.Context(), tack.Caller{UserID: sess.UserID, SessionID: sess.ID}), nil
+}
+
+// statusOf maps error codes to HTTP statuses.
+var statusOf = map[string]int{
+	tack.EInvalid:      http.StatusBadRequest,
+	tack.EUnauthorized: http.StatusUnauthorized,
+	tack.EForbidden:    http.StatusForbidden,
+	tack.ENotFound:     http.StatusNotFound,
+	tack.EConflict:     http.StatusConflict,
+	tack.EExpired:      http.StatusConflict,
+	tack.ETooLarge:     http.StatusRequestEntityTooLarge,
+	tack.ERateLimited:  http.StatusTooManyRequests,
+	tack.EUnavailable:  http.StatusServiceUnavailable,
+	tack.EInternal:     http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = tack.Errorf(tack.ETooLarge, "request body is larger than %d bytes", MaxBody)
+	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client went away
+	}
+	code := tack.ErrorCode(err)
+	var te *tack.Error
+	field := ""
+	if errors.As(err, &te) {
+		field = te.Field
+	}
+	if code == tack.EInternal {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	status := statusOf[code]
+	if code == tack.ERateLimited {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: tack.ErrorMessage(err), Field: field}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// decode reads a JSON body into v strictly: unknown fields, trailing data
+// and wrong types are invalid input.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return tack.Invalid("body", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var mbe *http.MaxBytesError
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &mbe):
+		return tack.Errorf(tack.ETooLarge, "request body is larger than %d bytes", MaxBody)
+	case errors.Is(err, io.EOF):
+		return tack.Invalid("body", "request body is empty; send a JSON object")
+	case errors.As(err, &te):
+		return tack.Invalid(te.Field, "%s must be %s", te.Field, te.Type.String())
+	case errors.As(err, &se):
+		return tack.Invalid("body", "malformed JSON at byte %d", se.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return tack.Invalid(f, "unknown field %q", f)
+	}
+	return tack.Invalid("body", "malformed JSON")
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func pathID(r *http.Request, name string) (tack.ID, error) {
+	id := tack.ID(r.PathValue(name))
+	if !id.Valid() {
+		if name == "id" {
+			return "", tack.Errorf(tack.ENotFound, "no such conversation")
+		}
+		return "", tack.Errorf(tack.ENotFound, "no such %s", strings.TrimSuffix(name, "_id"))
+	}
+	return id, nil
+}
+
+func pathSeq(r *http.Request) (int64, error) {
+	n, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, tack.Errorf(tack.ENotFound, "no such message")
+	}
+	return n, nil
+}
+
+func queryInt(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, tack.Invalid(name, "%s must be a whole number ≥ 0", name)
+	}
+	return n, nil
+}

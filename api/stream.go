@@ -1,0 +1,190 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/hub"
+)
+
+// wsWriter adapts a WebSocket to hub.Writer.
+type wsWriter struct {
+	c    *websocket.Conn
+	once sync.Once
+}
+
+func (w *wsWriter) Write(ctx context.Context, frame []byte) error {
+	return w.c.Write(ctx, websocket.MessageText, frame)
+}
+
+func (w *wsWriter) Close(code int, reason string) {
+	w.once.Do(func() { _ = w.c.Close(websocket.StatusCode(code), reason) })
+}
+
+// clientFrame is any message a client sends on the stream.
+type clientFrame struct {
+	Type           string            `json:"type"`
+	ID             string            `json:"id"`
+	Cursors        map[tack.ID]int64 `json:"cursors"`
+	ConversationID tack.ID           `json:"conversation_id"`
+	Seq            int64             `json:"seq"`
+	sendIn
+}
+
+const (
+	helloTimeout = 10 * time.Second
+	pingEvery    = 30 * time.Second
+)
+
+// readFrame reads one client message of at most MaxFrame bytes.
+func readFrame(ctx context.Context, c *websocket.Conn) ([]byte, error) {
+	typ, rd, err := c.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if typ != websocket.MessageText {
+		return nil, errPolicy("send text frames of JSON")
+	}
+	b, err := io.ReadAll(io.LimitReader(rd, MaxFrame+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxFrame {
+		return nil, errPolicy("frame larger than 64 KiB")
+	}
+	return b, nil
+}
+
+type policyError string
+
+func errPolicy(s string) error      { return policyError(s) }
+func (p policyError) Error() string { return string(p) }
+
+// stream upgrades to a WebSocket and runs the connection: the hub writes,
+// this goroutine reads client frames.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
+	caller, _ := tack.CallerFrom(r.Context())
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil // Accept has answered the client
+	}
+	c.SetReadLimit(-1) // readFrame enforces MaxFrame and closes with 1008
+	// The connection lives until the client leaves or the server shuts down,
+	// not as long as the request's context (which ends when the handler returns).
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	ww := &wsWriter{c: c}
+
+	hctx, hcancel := context.WithTimeout(ctx, helloTimeout)
+	b, err := readFrame(hctx, c)
+	hcancel()
+	var hello clientFrame
+	if err == nil {
+		if jerr := json.Unmarshal(b, &hello); jerr != nil || hello.Type != "hello" {
+			err = errPolicy(`the first message must be {"type":"hello","cursors":{...}}`)
+		}
+	}
+	if err != nil {
+		var pe policyError
+		if errors.As(err, &pe) {
+			ww.Close(int(websocket.StatusPolicyViolation), string(pe))
+		} else {
+			ww.Close(int(websocket.StatusPolicyViolation), "no hello")
+		}
+		return nil
+	}
+	conn, err := s.cfg.Hub.Attach(ctx, caller, ww)
+	if err != nil {
+		ww.Close(int(websocket.StatusTryAgainLater), tack.ErrorMessage(err))
+		return nil
+	}
+	go func() {
+		_ = s.cfg.Hub.Serve(ctx, conn, hello.Cursors)
+		cancel()
+	}()
+	// Heartbeat without a goroutine per idle connection: a timer fires a ping.
+	var ping func()
+	var timer *time.Timer
+	var tmu sync.Mutex
+	ping = func() {
+		pctx, pcancel := context.WithTimeout(ctx, 15*time.Second)
+		err := c.Ping(pctx)
+		pcancel()
+		if err != nil {
+			cancel()
+			return
+		}
+		tmu.Lock()
+		timer = time.AfterFunc(pingEvery, ping)
+		tmu.Unlock()
+	}
+	tmu.Lock()
+	timer = time.AfterFunc(pingEvery, ping)
+	tmu.Unlock()
+	defer func() {
+		tmu.Lock()
+		timer.Stop()
+		tmu.Unlock()
+	}()
+
+	cctx := tack.WithCaller(ctx, caller)
+	for {
+		b, err := readFrame(ctx, c)
+		if err != nil {
+			var pe policyError
+			if errors.As(err, &pe) {
+				ww.Close(int(websocket.StatusPolicyViolation), string(pe))
+			}
+			cancel()
+			<-conn.Done()
+			return nil
+		}
+		s.handleFrame(cctx, conn, b)
+	}
+}
+
+func (s *Server) handleFrame(ctx context.Context, conn *hub.Conn, b []byte) {
+	var f clientFrame
+	if err := json.Unmarshal(b, &f); err != nil {
+		conn.Reply(errFrame("", tack.Invalid("frame", "malformed JSON")))
+		return
+	}
+	switch f.Type {
+	case "send":
+		m, _, err := s.cfg.Chat.Send(ctx, f.ConversationID, f.draft())
+		if err != nil {
+			conn.Reply(errFrame(f.ID, err))
+			return
+		}
+		b, _ := json.Marshal(map[string]any{"type": "ack", "id": f.ID, "message": m})
+		conn.Reply(b)
+	case "read":
+		if _, err := s.cfg.Chat.MarkRead(ctx, f.ConversationID, f.Seq); err != nil {
+			conn.Reply(errFrame(f.ID, err))
+		}
+	case "typing":
+		if err := s.cfg.Chat.Typing(ctx, f.ConversationID); err != nil {
+			conn.Reply(errFrame(f.ID, err))
+		}
+	case "ping":
+		conn.Reply([]byte(`{"type":"pong"}`))
+	default:
+		conn.Reply(errFrame(f.ID, tack.Invalid("type", "unknown frame type %q", f.Type)))
+	}
+}
+
+func errFrame(id string, err error) []byte {
+	if tack.ErrorCode(err) == tack.EInternal {
+		err = tack.Errorf(tack.EInternal, "internal error")
+	}
+	b, _ := json.Marshal(map[string]any{"type": "error", "id": id,
+		"error": errorDetail{Code: tack.ErrorCode(err), Message: tack.ErrorMessage(err)}})
+	return b
+}

@@ -1,0 +1,519 @@
+// Package hub holds the live connections of one node and delivers events
+// from the bus to them.
+//
+// Each connection has a bounded queue. Delivery never blocks: a connection
+// whose queue is full is dropped with a resync hint, so one slow client never
+// slows the others. Each connection remembers, per conversation, the highest
+// change counter (Mod) it has sent; it skips what it has already sent and,
+// when it sees a jump, reads the missing changes from the store, so events
+// the bus dropped or reordered are healed and never lost or doubled.
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/bus"
+	"github.com/tackhq/tack/chat"
+)
+
+// Source is what the hub reads from when it catches a connection up. The
+// context passed carries the connection's caller. chat.Service implements it.
+type Source interface {
+	ConversationMods(ctx context.Context) (map[tack.ID]int64, error)
+	Conversations(ctx context.Context) ([]chat.Conversation, error)
+	Conversation(ctx context.Context, id tack.ID) (chat.Conversation, error)
+	Changes(ctx context.Context, convID tack.ID, mod int64, limit int) ([]chat.Message, error)
+}
+
+// Writer is one client's transport. Write sends one frame (one or more JSON
+// objects separated by '\n'); Close ends the connection with a status code.
+// Write is called from one goroutine at a time.
+type Writer interface {
+	Write(ctx context.Context, frame []byte) error
+	Close(code int, reason string)
+}
+
+// Close codes beyond the WebSocket standard ones.
+const (
+	CloseGoingAway = 1001
+	CloseResync    = 4000 // fell behind: reconnect and resume
+	CloseRevoked   = 4001 // session signed out
+)
+
+// Config tunes a Hub.
+type Config struct {
+	// QueueLimit is how many events may wait for one connection before it is
+	// dropped with a resync hint; default 4096.
+	QueueLimit int
+	// MaxBatch caps events written in one frame; default 128.
+	MaxBatch int
+	Logger   *slog.Logger
+}
+
+// Hub is a node's registry of live connections. It is safe for concurrent use.
+type Hub struct {
+	src Source
+	cfg Config
+	log *slog.Logger
+
+	mu    sync.RWMutex
+	users map[tack.ID]map[*Conn]struct{}
+	convs map[tack.ID]map[*Conn]struct{}
+	shut  bool
+
+	// Counters, read by metrics.
+	Connections atomic.Int64
+	Delivered   atomic.Int64 // events written to clients
+	Dropped     atomic.Int64 // connections dropped for falling behind
+	Healed      atomic.Int64 // gaps filled from the store
+}
+
+// New returns a Hub reading catch-up data from src.
+func New(src Source, cfg Config) *Hub {
+	if cfg.QueueLimit <= 0 {
+		cfg.QueueLimit = 4096
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 128
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Hub{src: src, cfg: cfg, log: cfg.Logger,
+		users: make(map[tack.ID]map[*Conn]struct{}), convs: make(map[tack.ID]map[*Conn]struct{})}
+}
+
+// Conn is one live client connection.
+type Conn struct {
+	caller tack.Caller
+	w      Writer
+
+	mu      sync.Mutex
+	pending []*bus.Event
+	convs   map[tack.ID]struct{} // indexed under these in the hub (guarded by Hub.mu)
+	notify  chan struct{}
+	kicked  int // close code once dropped, else 0
+	reason  string
+	done    chan struct{}
+
+	cursors map[tack.ID]int64 // owned by the writer goroutine
+}
+
+// UserID is the connection's user.
+func (c *Conn) UserID() tack.ID { return c.caller.UserID }
+
+// push queues e without blocking; false if the queue is full.
+func (c *Conn) push(e *bus.Event, limit int) bool {
+	c.mu.Lock()
+	if c.kicked != 0 {
+		c.mu.Unlock()
+		return true
+	}
+	if len(c.pending) >= limit {
+		c.mu.Unlock()
+		return false
+	}
+	c.pending = append(c.pending, e)
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// Reply queues a frame for this connection only (an ack, an error, a pong).
+func (c *Conn) Reply(frame []byte) {
+	if !c.push(&bus.Event{Payload: frame}, 1<<20) {
+		c.kick(CloseResync, "queue full")
+	}
+}
+
+func (c *Conn) kick(code int, reason string) {
+	c.mu.Lock()
+	if c.kicked == 0 {
+		c.kicked, c.reason = code, reason
+	}
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Done is closed when the connection's writer has stopped.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Attach registers a new connection for caller, subscribed to the
+// conversations it belongs to, and returns it. Events start queueing at
+// once; call Serve to catch the client up and then deliver them.
+func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, error) {
+	c := &Conn{caller: caller, w: w, notify: make(chan struct{}, 1), done: make(chan struct{}),
+		convs: make(map[tack.ID]struct{}), cursors: make(map[tack.ID]int64)}
+	mods, err := h.src.ConversationMods(tack.WithCaller(ctx, caller))
+	if err != nil {
+		return nil, fmt.Errorf("attach: %w", err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.shut {
+		return nil, tack.Errorf(tack.EUnavailable, "shutting down")
+	}
+	set := h.users[caller.UserID]
+	if set == nil {
+		set = make(map[*Conn]struct{})
+		h.users[caller.UserID] = set
+	}
+	set[c] = struct{}{}
+	for id := range mods {
+		h.subscribeLocked(c, id)
+	}
+	h.Connections.Add(1)
+	return c, nil
+}
+
+func (h *Hub) subscribeLocked(c *Conn, convID tack.ID) {
+	set := h.convs[convID]
+	if set == nil {
+		set = make(map[*Conn]struct{})
+		h.convs[convID] = set
+	}
+	set[c] = struct{}{}
+	c.convs[convID] = struct{}{}
+}
+
+func (h *Hub) unsubscribeLocked(c *Conn, convID tack.ID) {
+	if set := h.convs[convID]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.convs, convID)
+		}
+	}
+	delete(c.convs, convID)
+}
+
+// detach removes c from every index.
+func (h *Hub) detach(c *Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if set := h.users[c.caller.UserID]; set != nil {
+		if _, ok := set[c]; !ok {
+			return
+		}
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.users, c.caller.UserID)
+		}
+	}
+	for id := range c.convs {
+		h.unsubscribeLocked(c, id)
+	}
+	h.Connections.Add(-1)
+}
+
+// Online reports whether userID has a live connection on this node.
+func (h *Hub) Online(userID tack.ID) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.users[userID]) > 0
+}
+
+// Deliver routes one bus event to the connections it concerns. Wire it to
+// the bus's Subscribe.
+func (h *Hub) Deliver(e *bus.Event) {
+	var drop []*Conn
+	switch e.Kind {
+	case bus.Member:
+		if e.Action == "added" {
+			h.mu.Lock()
+			for c := range h.users[e.Subject] {
+				h.subscribeLocked(c, e.ConversationID)
+			}
+			h.mu.Unlock()
+		}
+	case bus.SessionRevoked:
+		h.mu.RLock()
+		for _, u := range e.Users {
+			for c := range h.users[u] {
+				if c.caller.SessionID == e.Subject {
+					c.push(e, 1<<20)
+					c.kick(CloseRevoked, "signed out")
+				}
+			}
+		}
+		h.mu.RUnlock()
+		return
+	}
+	h.mu.RLock()
+	if len(e.Users) > 0 {
+		for _, u := range e.Users {
+			for c := range h.users[u] {
+				if !c.push(e, h.cfg.QueueLimit) {
+					drop = append(drop, c)
+				}
+			}
+		}
+	} else if e.ConversationID != "" {
+		for c := range h.convs[e.ConversationID] {
+			if !c.push(e, h.cfg.QueueLimit) {
+				drop = append(drop, c)
+			}
+		}
+	}
+	h.mu.RUnlock()
+	if e.Kind == bus.Member && e.Action == "removed" {
+		h.mu.Lock()
+		for c := range h.users[e.Subject] {
+			h.unsubscribeLocked(c, e.ConversationID)
+		}
+		h.mu.Unlock()
+	}
+	for _, c := range drop {
+		h.Dropped.Add(1)
+		c.kick(CloseResync, "fell behind; resume")
+	}
+}
+
+// Shutdown closes every connection with a going-away status and refuses new
+// ones. It returns when every writer has stopped or ctx ends.
+func (h *Hub) Shutdown(ctx context.Context) {
+	h.mu.Lock()
+	h.shut = true
+	var all []*Conn
+	for _, set := range h.users {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.kick(CloseGoingAway, "server shutting down")
+	}
+	for _, c := range all {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Frames the hub writes itself.
+func frame(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// Serve catches the client up from cursors (the highest Mod it has seen per
+// conversation) and then writes live events until ctx ends, the client is
+// dropped, or a write fails. It closes the Writer and detaches the Conn on
+// return.
+func (h *Hub) Serve(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
+	defer close(c.done)
+	defer h.detach(c)
+	ctx = tack.WithCaller(ctx, c.caller)
+	err := h.catchUp(ctx, c, cursors)
+	if err == nil {
+		err = h.live(ctx, c)
+	}
+	var ke *kickError
+	switch {
+	case errors.As(err, &ke):
+		c.w.Close(ke.code, ke.reason)
+	case ctx.Err() != nil:
+		c.w.Close(CloseGoingAway, "closing")
+	default:
+		c.w.Close(1011, "internal error")
+	}
+	return err
+}
+
+type kickError struct {
+	code   int
+	reason string
+}
+
+func (k *kickError) Error() string { return fmt.Sprintf("closed %d: %s", k.code, k.reason) }
+
+func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
+	out := newBatch()
+	out.add(frame(map[string]any{"type": "hello", "user_id": c.caller.UserID, "session_id": c.caller.SessionID}))
+	convs, err := h.src.Conversations(ctx)
+	if err != nil {
+		return err
+	}
+	var extra []tack.ID
+	h.mu.Lock()
+	for _, conv := range convs {
+		if _, ok := c.convs[conv.ID]; !ok {
+			h.subscribeLocked(c, conv.ID)
+			extra = append(extra, conv.ID)
+		}
+	}
+	h.mu.Unlock()
+	_ = extra
+	for i := range convs {
+		conv := &convs[i]
+		out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
+		known, ok := cursors[conv.ID]
+		c.cursors[conv.ID] = conv.LastMod
+		if !ok || known >= conv.LastMod {
+			continue
+		}
+		for known < conv.LastMod {
+			ms, err := h.src.Changes(ctx, conv.ID, known, 200)
+			if err != nil {
+				return err
+			}
+			if len(ms) == 0 {
+				break
+			}
+			for j := range ms {
+				out.add(chat.MessageFrame(&ms[j]))
+				known = ms[j].Mod
+			}
+			if out.size() > 256<<10 {
+				if err := h.flush(ctx, c, out); err != nil {
+					return err
+				}
+			}
+		}
+		c.cursors[conv.ID] = max(known, conv.LastMod)
+	}
+	out.add([]byte(`{"type":"synced"}`))
+	return h.flush(ctx, c, out)
+}
+
+type batch struct {
+	buf []byte
+	n   int
+}
+
+func newBatch() *batch { return &batch{} }
+
+func (b *batch) add(f []byte) {
+	if len(b.buf) > 0 {
+		b.buf = append(b.buf, '\n')
+	}
+	b.buf = append(b.buf, f...)
+	b.n++
+}
+
+func (b *batch) size() int { return len(b.buf) }
+
+func (h *Hub) flush(ctx context.Context, c *Conn, b *batch) error {
+	if b.n == 0 {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := c.w.Write(wctx, b.buf)
+	cancel()
+	if err != nil {
+		return err
+	}
+	h.Delivered.Add(int64(b.n))
+	b.buf, b.n = b.buf[:0], 0
+	return nil
+}
+
+func (h *Hub) live(ctx context.Context, c *Conn) error {
+	out := newBatch()
+	var take []*bus.Event
+	for {
+		c.mu.Lock()
+		if c.kicked != 0 {
+			code, reason := c.kicked, c.reason
+			pend := c.pending
+			c.pending = nil
+			c.mu.Unlock()
+			// Deliver what was queued before a revocation or shutdown notice.
+			if code != CloseResync {
+				for _, e := range pend {
+					if err := h.add(ctx, c, out, e); err != nil {
+						return err
+					}
+				}
+				_ = h.flush(ctx, c, out)
+			}
+			return &kickError{code: code, reason: reason}
+		}
+		n := min(len(c.pending), h.cfg.MaxBatch)
+		take = append(take[:0], c.pending[:n]...)
+		if n == len(c.pending) {
+			c.pending = c.pending[:0]
+			if cap(c.pending) > 64 {
+				c.pending = nil // give memory back once a burst is over
+			}
+		} else {
+			c.pending = c.pending[n:]
+		}
+		c.mu.Unlock()
+		if n == 0 {
+			select {
+			case <-c.notify:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		for i, e := range take {
+			if err := h.add(ctx, c, out, e); err != nil {
+				return err
+			}
+			take[i] = nil
+		}
+		if err := h.flush(ctx, c, out); err != nil {
+			return err
+		}
+	}
+}
+
+// add appends e to out, skipping what the client has and healing gaps.
+func (h *Hub) add(ctx context.Context, c *Conn, out *batch, e *bus.Event) error {
+	switch e.Kind {
+	case bus.Message:
+		cur, ok := c.cursors[e.ConversationID]
+		switch {
+		case !ok:
+			// A conversation the client just joined: start from here.
+		case e.Mod <= cur:
+			return nil // sent already
+		case e.Mod > cur+1:
+			// Missed something: read it from the store, the source of truth.
+			ms, err := h.src.Changes(ctx, e.ConversationID, cur, 500)
+			if err != nil {
+				return err
+			}
+			h.Healed.Add(1)
+			for i := range ms {
+				if ms[i].Mod > cur {
+					out.add(chat.MessageFrame(&ms[i]))
+					cur = ms[i].Mod
+				}
+			}
+			c.cursors[e.ConversationID] = cur
+			if e.Mod <= cur {
+				return nil
+			}
+		}
+		c.cursors[e.ConversationID] = e.Mod
+	case bus.Member:
+		if e.Subject == c.caller.UserID {
+			if e.Action == "removed" {
+				delete(c.cursors, e.ConversationID)
+			} else if conv, err := h.src.Conversation(ctx, e.ConversationID); err == nil {
+				out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
+			}
+		}
+	}
+	out.add(e.Payload)
+	return nil
+}

@@ -1,0 +1,171 @@
+// Package node wires one Tack server node from its parts: a store (SQLite or
+// PostgreSQL), a bus (in-process or NATS), the services, the hub and the
+// HTTP API. It reads no flags or environment: cmd/tack and tests hand it a
+// Config.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/api"
+	"github.com/tackhq/tack/bus"
+	"github.com/tackhq/tack/bus/inmem"
+	"github.com/tackhq/tack/chat"
+	"github.com/tackhq/tack/hub"
+	"github.com/tackhq/tack/limit"
+	"github.com/tackhq/tack/sqlite"
+	"github.com/tackhq/tack/web"
+)
+
+// Config describes a node. The zero value plus a DataDir is a working
+// single node.
+type Config struct {
+	DataDir     string // SQLite database and media; used when PostgresURL is empty
+	PostgresURL string // scale-out store
+	NATSURL     string // scale-out bus
+	// MaxGroupMembers caps groups (default 500, at most 10,000).
+	MaxGroupMembers int
+	// SendRate is messages per second per sender (bursts of 5×); default 20.
+	SendRate float64
+	// Durable fsyncs every SQLite commit.
+	Durable bool
+	// FastHash uses cheap password hashing: tests and benchmarks only.
+	FastHash bool
+	Logger   *slog.Logger
+}
+
+// Store is what a node needs of its database.
+type Store interface {
+	account.Store
+	chat.Store
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Openers of the scale-out parts, set by the packages that provide them
+// (see scaleout.go), so that this package builds before they exist.
+var (
+	OpenPostgres func(ctx context.Context, url string) (Store, error)
+	OpenNATS     func(ctx context.Context, url string) (bus.Bus, error)
+)
+
+// Node is a running node.
+type Node struct {
+	API      *api.Server
+	Accounts *account.Service
+	Chat     *chat.Service
+	Hub      *hub.Hub
+	Store    Store
+	Bus      bus.Bus
+	closers  []func()
+}
+
+// Start opens the store and bus and wires the services.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	n := &Node{}
+	var err error
+	switch {
+	case cfg.PostgresURL != "":
+		if OpenPostgres == nil {
+			return nil, errors.New("PostgreSQL support is not built in")
+		}
+		n.Store, err = OpenPostgres(ctx, cfg.PostgresURL)
+	default:
+		if cfg.DataDir == "" {
+			return nil, errors.New("no data directory")
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		n.Store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "tack.db"), sqlite.Options{Durable: cfg.Durable})
+	}
+	if err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, func() { n.Store.Close() })
+	if cfg.NATSURL != "" {
+		if OpenNATS == nil {
+			n.Close()
+			return nil, errors.New("NATS support is not built in")
+		}
+		if n.Bus, err = OpenNATS(ctx, cfg.NATSURL); err != nil {
+			n.Close()
+			return nil, err
+		}
+	} else {
+		n.Bus = &inmem.Bus{}
+	}
+	n.closers = append(n.closers, func() { n.Bus.Close() })
+	acfg := account.Config{}
+	if cfg.FastHash {
+		acfg.Argon2 = account.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+	}
+	rate := cfg.SendRate
+	if rate <= 0 {
+		rate = 20
+	}
+	n.Accounts = account.NewService(n.Store, n.Bus, nil, acfg)
+	n.Chat = chat.NewService(n.Store, n.Bus, n.Accounts, nil, chat.Config{MaxGroupMembers: cfg.MaxGroupMembers,
+		SendLimit: &limit.Keyed{Rate: rate, Burst: 5 * rate}, Logger: log})
+	n.closers = append(n.closers, n.Chat.Close)
+	n.Hub = hub.New(n.Chat, hub.Config{Logger: log})
+	cancel, err := n.Bus.Subscribe(func(e *bus.Event) {
+		n.Accounts.HandleEvent(e)
+		n.Hub.Deliver(e)
+	})
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.closers = append(n.closers, cancel)
+	n.API = api.New(api.Config{Accounts: n.Accounts, Chat: n.Chat, Hub: n.Hub, Web: web.Handler(), Ready: n.Store.Ping, Logger: log})
+	return n, nil
+}
+
+// Close releases everything, in reverse order of opening: the bus
+// subscription, the chat committer (flushing queued sends), the bus, the store.
+func (n *Node) Close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i]()
+	}
+	n.closers = nil
+}
+
+// Serve serves HTTP on ln until ctx ends, then shuts down cleanly: it stops
+// accepting, closes streams with a going-away status, lets in-flight
+// requests finish (up to grace), flushes pending writes and closes the node.
+func (n *Node) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	srv := &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		n.Close()
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { n.API.Shutdown(sctx); close(done) }()
+	err := srv.Shutdown(sctx)
+	<-done
+	n.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
