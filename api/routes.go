@@ -15,7 +15,7 @@ import (
 // table lists every REST route: the mux and the OpenAPI document are both
 // made from it.
 func (s *Server) table() []route {
-	return []route{
+	core := []route{
 		{method: "POST", path: "/api/v1/accounts", summary: "Register and sign in", req: "Register", resp: "Auth", status: 201, h: s.register},
 		{method: "POST", path: "/api/v1/sessions", summary: "Sign in", req: "SignIn", resp: "Auth", status: 200, h: s.signIn},
 		{method: "DELETE", path: "/api/v1/sessions/current", summary: "Sign out this device", auth: true, status: 204, h: s.signOut},
@@ -47,6 +47,7 @@ func (s *Server) table() []route {
 
 		{method: "GET", path: "/api/v1/stream", summary: "WebSocket: live events, resume, and sends (see docs/api.md)", auth: true, status: 101, h: s.stream},
 	}
+	return append(core, s.orgRoutes()...)
 }
 
 type authBody struct {

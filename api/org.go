@@ -1,0 +1,4 @@
+package api
+
+// orgRoutes are the organisation and directory routes (see package org).
+func (s *Server) orgRoutes() []route { return nil }
