@@ -141,6 +141,10 @@ type Appended struct {
 	// Duplicate is true when (sender, client ID) was already stored: Message
 	// is the original and nothing was written.
 	Duplicate bool
+	// PrevReadSeq is the sender's read position before this message moved
+	// it up to Message.Seq (0 for duplicates and for senders who are not
+	// members, such as system events of departed users).
+	PrevReadSeq int64
 }
 
 // Position is a member's read position.
@@ -193,8 +197,9 @@ type MessageStore interface {
 	// Append stores msgs in one transaction, in order, giving each the next
 	// Seq and Mod of its conversation; a message whose (SenderID, ClientID)
 	// is already stored is not stored again and its original is returned.
-	// The sender's read position moves up to each message it sends. Either
-	// all are stored or, on error, none.
+	// The sender's read position moves up to each message it sends, and
+	// Appended.PrevReadSeq reports where it was. Either all are stored or,
+	// on error, none.
 	Append(ctx context.Context, msgs []NewMessage) ([]Appended, error)
 	Message(ctx context.Context, convID tack.ID, seq int64) (Message, error)
 	// Messages returns up to limit messages with seq > after (ascending), or

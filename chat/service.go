@@ -711,8 +711,12 @@ func (s *Service) commitLoop() {
 				n := max(r.count-1, 0)
 				a.Message.Unread = &n
 				evs = append(evs, s.messageEvent(a.Message))
-			} else if a.Message.Quote == nil && a.Message.ReplyTo != 0 {
-				a.Message.Quote = r.quote
+				if a.PrevReadSeq < a.Message.Seq-1 {
+					// Sending read everything before it: tell those senders.
+					evs = append(evs, &bus.Event{Kind: bus.Read, ConversationID: a.Message.ConversationID,
+						Subject: a.Message.SenderID, Action: "implicit", Mod: a.PrevReadSeq, Users: []tack.ID{a.Message.SenderID},
+						Payload: readFrame(a.Message.ConversationID, a.Message.SenderID, a.PrevReadSeq, a.Message.Seq-1)})
+				}
 			}
 			r.done <- sendResult{a: a}
 		}
@@ -726,6 +730,18 @@ func (s *Service) publishLoop() {
 	defer close(s.done)
 	for evs := range s.publish {
 		for _, e := range evs {
+			if e.Kind == bus.Read && e.Action == "implicit" {
+				// Address the implicit read to the senders of what was read
+				// (looked up here, off the commit path).
+				if us, err := s.store.SendersBetween(context.Background(), e.ConversationID, e.Mod, readSeqOf(e)); err == nil {
+					for _, u := range us {
+						if !slices.Contains(e.Users, u) {
+							e.Users = append(e.Users, u)
+						}
+					}
+				}
+				e.Mod, e.Action = 0, ""
+			}
 			if err := s.bus.Publish(context.Background(), e); err != nil {
 				s.log.Warn("publish", "kind", e.Kind, "err", err)
 			}
@@ -986,7 +1002,7 @@ func (s *Service) MarkRead(ctx context.Context, convID tack.ID, seq int64) (int6
 	if !slices.Contains(users, me.UserID) {
 		users = append(users, me.UserID)
 	}
-	b, _ := json.Marshal(map[string]any{"type": "read", "conversation_id": convID, "user_id": me.UserID, "seq": now, "prev_seq": prev})
+	b := readFrame(convID, me.UserID, prev, now)
 	s.publishNow(ctx, []*bus.Event{{Kind: bus.Read, ConversationID: convID, Users: users, Subject: me.UserID, Payload: b}})
 	return now, nil
 }
@@ -1033,4 +1049,23 @@ func (s *Service) Typing(ctx context.Context, convID tack.ID) error {
 	b, _ := json.Marshal(map[string]any{"type": "typing", "conversation_id": convID, "user_id": me.UserID})
 	s.publishNow(ctx, []*bus.Event{{Kind: bus.Typing, ConversationID: convID, Subject: me.UserID, Payload: b}})
 	return nil
+}
+
+type readEvent struct {
+	Type           string  `json:"type"`
+	ConversationID tack.ID `json:"conversation_id"`
+	UserID         tack.ID `json:"user_id"`
+	Seq            int64   `json:"seq"`
+	PrevSeq        int64   `json:"prev_seq"`
+}
+
+func readFrame(convID, user tack.ID, prev, now int64) []byte {
+	b, _ := json.Marshal(readEvent{Type: "read", ConversationID: convID, UserID: user, Seq: now, PrevSeq: prev})
+	return b
+}
+
+func readSeqOf(e *bus.Event) int64 {
+	var r readEvent
+	_ = json.Unmarshal(e.Payload, &r)
+	return r.Seq
 }

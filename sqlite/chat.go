@@ -17,8 +17,8 @@ var _ chat.Store = (*DB)(nil)
 
 // stmts are the prepared statements of the hot paths.
 type stmts struct {
-	findClient, bumpSeq, insertMsg, advanceRead *sql.Stmt
-	membership                                  *sql.Stmt
+	findClient, bumpSeq, insertMsg, advanceRead, readPos *sql.Stmt
+	membership                                           *sql.Stmt
 }
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -35,6 +35,7 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.bumpSeq = p(db.w, `UPDATE conversations SET last_seq = last_seq + 1, last_mod = last_mod + 1, last_at = ? WHERE id = ? RETURNING last_seq, last_mod`)
 	db.insertMsg = p(db.w, `INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	db.readPos = p(db.w, `SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?`)
 	db.advanceRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`)
 	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at FROM members WHERE conversation_id = ? AND user_id = ?`)
 	if err != nil {
@@ -44,7 +45,7 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 func (s *stmts) close() {
-	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.membership} {
+	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.membership} {
 		if st != nil {
 			st.Close()
 		}
@@ -149,10 +150,19 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, nm chat.NewMessage) (cha
 	if err != nil {
 		return chat.Appended{}, fmt.Errorf("insert message: %w", err)
 	}
-	if _, err := tx.StmtContext(ctx, db.advanceRead).ExecContext(ctx, m.Seq, m.ConversationID, m.SenderID, m.Seq); err != nil {
-		return chat.Appended{}, fmt.Errorf("advance read: %w", err)
+	var prev int64
+	err = tx.StmtContext(ctx, db.readPos).QueryRowContext(ctx, m.ConversationID, m.SenderID).Scan(&prev)
+	if err == sql.ErrNoRows {
+		return chat.Appended{Message: m}, nil
+	} else if err != nil {
+		return chat.Appended{}, fmt.Errorf("read position: %w", err)
 	}
-	return chat.Appended{Message: m}, nil
+	if prev < m.Seq {
+		if _, err := tx.StmtContext(ctx, db.advanceRead).ExecContext(ctx, m.Seq, m.ConversationID, m.SenderID, m.Seq); err != nil {
+			return chat.Appended{}, fmt.Errorf("advance read: %w", err)
+		}
+	}
+	return chat.Appended{Message: m, PrevReadSeq: prev}, nil
 }
 
 // Append stores msgs in one transaction.
