@@ -33,6 +33,9 @@ class Composer extends HTMLElement {
       this.submit();
     });
     this.area.addEventListener('keydown', (e) => this.onKey(e));
+    // Some input paths deliver Enter's character separately; the keydown
+    // handler has already acted on it.
+    this.area.addEventListener('keypress', (e) => e.key === 'Enter' && !e.shiftKey && e.preventDefault());
     this.area.addEventListener('input', () => this.onInput());
     this.area.addEventListener('blur', () => setTimeout(() => this.closeList(), 150));
   }

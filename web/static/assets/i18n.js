@@ -22,6 +22,7 @@ const en = {
   back: 'Back to conversations',
   info: 'Conversation info',
   members: '{n} members',
+  member1: '1 member',
   typing1: '{a} is typing…',
   typing2: '{a} and {b} are typing…',
   typingN: 'Several people are typing…',
@@ -276,6 +277,8 @@ export function t(key, vars) {
   if (!vars) return s;
   return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
 }
+
+export const memberCount = (n) => (n === 1 ? t('member1') : t('members', { n }));
 
 // errorText turns an ApiError into a sentence for people.
 export function errorText(e) {

@@ -30,6 +30,8 @@ class Picker extends HTMLElement {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.search(), 180);
     });
+    // Enter searches, and must never submit a surrounding form.
+    this.input.addEventListener('keypress', (e) => e.key === 'Enter' && e.preventDefault());
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
         e.preventDefault();

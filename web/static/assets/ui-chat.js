@@ -2,7 +2,7 @@
 // day separators, receipts, the message menu, and the composer.
 
 import { h, clear, icon, avatar } from './dom.js';
-import { t, formatTime, formatDay, formatFull, dayKey, errorText, lang } from './i18n.js';
+import { t, memberCount, formatTime, formatDay, formatFull, dayKey, errorText, lang } from './i18n.js';
 import * as S from './store.js';
 import { openReceipts, openInfo, confirmDialog, toast } from './ui-dialogs.js';
 import './composer.js';
@@ -19,7 +19,7 @@ export class ChatView {
     this.id = null;
     this.cache = new Map(); // key -> {sig, el}
     this.atBottom = true;
-    this.newSince = 0; // the read position when the conversation was opened
+    this.newLineSeq = 0; // the first unread message when the conversation was opened
     this.build();
     S.on('messages', (id) => id === this.id && this.schedule());
     S.on('users', () => this.id && this.schedule(true));
@@ -90,7 +90,8 @@ export class ChatView {
     this.empty.remove();
     this.root.append(this.pane);
     let c = S.state.convs.get(id);
-    this.newSince = c ? c.read_seq || 0 : 0;
+    let readAtOpen = c ? c.read_seq || 0 : 0;
+    this.newLineSeq = 0;
     this.atBottom = true;
     this.composer.setConversation(id);
     this.renderHeader();
@@ -98,7 +99,7 @@ export class ChatView {
     try {
       if (!c) {
         c = await S.loadConversation(id);
-        this.newSince = c.read_seq || 0;
+        readAtOpen = c.read_seq || 0;
       }
       S.members(id).catch(() => {});
       await S.loadLatest(id);
@@ -111,8 +112,15 @@ export class ChatView {
       return;
     }
     if (this.id !== id) return;
+    const me = S.state.me.id;
+    const first = S.timeline(id).sorted().find((m) => m.seq > readAtOpen && m.sender_id !== me && m.kind !== 'system');
+    this.newLineSeq = readAtOpen && first ? first.seq : 0;
     this.render();
-    this.toBottom(false);
+    const line = this.list.querySelector('.new-line');
+    if (line && line.offsetTop > this.scroller.clientHeight / 2) {
+      this.scroller.scrollTop = line.offsetTop - 80;
+      this.onScroll();
+    } else this.toBottom(false);
     if (matchMedia('(min-width: 721px)').matches) this.composer.focus();
   }
 
@@ -144,7 +152,7 @@ export class ChatView {
     else if (who.length === 2) s = t('typing2', { a: who[0], b: who[1] });
     else if (who.length > 2) s = t('typingN');
     this.sub.classList.toggle('typing', !!s);
-    this.sub.textContent = s || (c.type === 'group' ? t('members', { n: c.member_count || 0 }) : '');
+    this.sub.textContent = s || (c.type === 'group' ? memberCount(c.member_count || 0) : '');
   }
 
   schedule(force) {
@@ -168,17 +176,14 @@ export class ChatView {
       else items.push(['begin', 'b' + lang, () => h('li', { class: 'beginning' }, t('beginning'))]);
     }
     const msgs = tl.sorted();
-    const me = S.state.me.id;
     let prev = null;
-    let newMarked = false;
     const add = (m, pending) => {
       const d = new Date(m.created_at);
       const dk = dayKey(d);
       if (!prev || dayKey(new Date(prev.created_at)) !== dk) {
         items.push(['d' + dk, lang, () => h('li', { class: 'day', role: 'separator' }, h('span', null, formatDay(d)))]);
       }
-      if (!newMarked && !pending && this.newSince && m.seq > this.newSince && m.sender_id !== me && m.kind !== 'system') {
-        newMarked = true;
+      if (!pending && m.seq === this.newLineSeq) {
         items.push(['new', lang, () => h('li', { class: 'new-line', role: 'separator' }, h('span', null, t('newMessages')))]);
       }
       const grouped = !!prev && !pending === !prev.pending && prev.sender_id === m.sender_id && prev.kind !== 'system' && !prev.recalled && m.kind !== 'system' && dayKey(new Date(prev.created_at)) === dk && d - new Date(prev.created_at) < GROUP_GAP;
@@ -307,7 +312,7 @@ export class ChatView {
     this.atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < 48;
     this.updateJump();
     this.maybeRead();
-    if (!this.menu.hidden) this.closeMenu(false);
+    if (!this.menu.hidden) this.placeMenu();
   }
 
   toBottom(smooth) {
@@ -387,7 +392,18 @@ export class ChatView {
     this.menuBtn = btn;
     btn.setAttribute('aria-expanded', 'true');
     this.menu.hidden = false;
+    this.placeMenu();
+    this.menu.firstChild.focus();
+  }
+
+  // placeMenu puts the menu next to its button, or closes it when the
+  // button has scrolled out of view.
+  placeMenu() {
+    const btn = this.menuBtn;
+    if (!btn || !btn.isConnected) return this.closeMenu(false);
     const r = btn.getBoundingClientRect();
+    const sr = this.scroller.getBoundingClientRect();
+    if (r.bottom < sr.top || r.top > sr.bottom) return this.closeMenu(false);
     const pr = this.pane.getBoundingClientRect();
     const mh = this.menu.offsetHeight;
     const mw = this.menu.offsetWidth;
@@ -396,7 +412,6 @@ export class ChatView {
     let left = Math.min(Math.max(8, r.right - pr.left - mw), pr.width - mw - 8);
     this.menu.style.top = Math.max(8, top) + 'px';
     this.menu.style.left = left + 'px';
-    this.menu.firstChild.focus();
   }
 
   closeMenu(refocus) {
@@ -474,11 +489,12 @@ function textEl(m) {
 
 export function systemText(m) {
   const s = m.system || {};
+  const c = S.state.convs.get(m.conversation_id);
   const a = S.userName(s.actor_id || m.sender_id) || t('someone');
   const list = (s.users || []).map(S.userName).join(lang === 'zh' ? '、' : ', ');
   switch (s.action) {
     case 'created':
-      return t(s.users && s.users.length === 2 && !s.title ? 'sysCreatedDirect' : 'sysCreated', { a });
+      return t(c && c.type === 'direct' ? 'sysCreatedDirect' : 'sysCreated', { a });
     case 'added':
       return t('sysAdded', { a, b: list });
     case 'removed':

@@ -2,7 +2,7 @@
 // confirm) and the toast line.
 
 import { h, clear, icon, avatar } from './dom.js';
-import { t, errorText } from './i18n.js';
+import { t, errorText, memberCount } from './i18n.js';
 import * as S from './store.js';
 import './picker.js';
 
@@ -199,7 +199,7 @@ export function openInfo(convID, nav) {
           list.append(li);
         }
       }
-      body.append(h('h3', null, t('members', { n: c.member_count || (ms ? ms.length : 0) })), list);
+      body.append(h('h3', null, memberCount(c.member_count || (ms ? ms.length : 0))), list);
       if (admin) {
         const picker = document.createElement('tack-picker');
         picker.exclude = new Set((ms || []).map((m) => m.user_id));

@@ -1,0 +1,549 @@
+package web_test
+
+// Browser tests: real Chromium driven with chromedp against a real server.
+// They skip when no Chromium is installed (apt-get install chromium
+// fonts-wqy-microhei). A failing step saves a screenshot and logs its path.
+// Set TACK_SCREENSHOTS=1 to refresh web/screenshots/*.png from a run.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+func chromium(t *testing.T) string {
+	if p := os.Getenv("TACK_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	t.Skip("no Chromium found: apt-get install -y chromium fonts-wqy-microhei (or set TACK_CHROMIUM)")
+	return ""
+}
+
+type browser struct {
+	t    *testing.T
+	name string
+	ctx  context.Context
+
+	mu       sync.Mutex
+	problems []string
+	console  []string
+}
+
+func newBrowser(t *testing.T, name string, width, height int64, lang string) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("lang", lang),
+		chromedp.Env("LANGUAGE=" + lang),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(int(width), int(height)),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	b := &browser{t: t, name: name, ctx: ctx}
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("%s: start chromium: %v", name, err)
+	}
+	vp := []chromedp.EmulateViewportOption{}
+	if width < 500 {
+		vp = append(vp, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height, vp...)); err != nil {
+		t.Fatalf("%s: viewport: %v", name, err)
+	}
+	// The browser's language, as navigator.languages and Intl see it.
+	ua, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.userAgent`))
+	if err == nil {
+		_, err = chromedp.Call(ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang})
+	}
+	if err == nil {
+		_, err = chromedp.Call(ctx, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: strings.ReplaceAll(lang, "-", "_")})
+	}
+	if err != nil {
+		t.Fatalf("%s: language: %v", name, err)
+	}
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.console = append(b.console, fmt.Sprintf("%s: %s", m.Type, m.Text))
+			if m.IsException() {
+				b.problems = append(b.problems, "exception: "+m.Text)
+			}
+			b.mu.Unlock()
+		}
+	}()
+	go func() {
+		for ev, err := range chromedp.Events(ctx, page.JavascriptDialogOpening) {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.problems = append(b.problems, fmt.Sprintf("a %s dialog opened: %q", ev.Type, ev.Message))
+			b.mu.Unlock()
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	return b
+}
+
+// fail saves a screenshot of the page and ends the test.
+func (b *browser) fail(format string, args ...any) {
+	b.t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	dir := os.Getenv("TACK_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name() + "-" + b.name)
+	file := filepath.Join(dir, "tack-fail-"+name+".png")
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		if os.WriteFile(file, png, 0o644) == nil {
+			msg += "\n  screenshot: " + file
+		}
+	}
+	b.mu.Lock()
+	if n := len(b.console); n > 0 {
+		msg += "\n  console:\n    " + strings.Join(b.console[max(0, n-15):], "\n    ")
+	}
+	b.mu.Unlock()
+	b.t.Fatalf("%s: %s", b.name, msg)
+}
+
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.fail("%s: %v", what, err)
+	}
+}
+
+// wait polls a JavaScript expression until it is truthy.
+func (b *browser) wait(what, expr string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		b.fail("waiting for %s: %v\n  expression: %s", what, err, expr)
+	}
+}
+
+func evalAs[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.fail("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+func (b *browser) click(what, sel string) {
+	b.t.Helper()
+	b.do("click "+what, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+}
+
+func (b *browser) typeInto(sel, text string) {
+	b.t.Helper()
+	b.do("type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+func (b *browser) check() {
+	b.t.Helper()
+	b.mu.Lock()
+	p := append([]string(nil), b.problems...)
+	b.mu.Unlock()
+	if len(p) > 0 {
+		b.fail("page problems:\n  %s", strings.Join(p, "\n  "))
+	}
+}
+
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	if os.Getenv("TACK_SCREENSHOTS") == "" {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	os.MkdirAll("screenshots", 0o755)
+	if err := os.WriteFile(filepath.Join("screenshots", name+".png"), png, 0o644); err != nil {
+		b.t.Error(err)
+	}
+}
+
+// js quotes s as a JavaScript string literal.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// hasText: some element matching sel has exactly this text.
+func hasText(sel, text string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll(%s)].some(e => e.textContent === %s)`, js(sel), js(text))
+}
+
+func countText(sel, text string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll(%s)].filter(e => e.textContent === %s).length`, js(sel), js(text))
+}
+
+// msgSel finds the message (li) whose text is text.
+func msgExpr(text string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll('.messages .msg')].find(li => { const p = li.querySelector('.text'); return p && p.textContent === %s; })`, js(text))
+}
+
+// openMenu opens the message menu of the message with the given text and
+// clicks the action.
+func (b *browser) messageAction(text, action string) {
+	b.t.Helper()
+	b.wait("message "+text, msgExpr(text))
+	evalAs[chromedp.Void](b, msgExpr(text)+`?.querySelector('.msg-menu-btn').click()`)
+	b.click(action, `.menu:not([hidden]) [data-action=`+action+`]`)
+}
+
+func (b *browser) signUp(url, name, login, password string) {
+	b.t.Helper()
+	b.do("open "+url, chromedp.Navigate(url))
+	b.click("switch to sign-up", "#auth-switch")
+	b.typeInto("#auth-name", name)
+	b.typeInto("#auth-login", login)
+	b.typeInto("#auth-password", password)
+	b.click("submit", "#auth-submit")
+	b.wait("the main screen", `document.querySelector('.shell') && document.querySelector('.conn[data-state=online]')`)
+}
+
+// apiUser is a third person who talks to the server over REST only.
+type apiUser struct {
+	t     *testing.T
+	base  string
+	token string
+	ID    string
+}
+
+func (u *apiUser) call(method, path string, body, out any) {
+	u.t.Helper()
+	var rd *bytes.Reader
+	b, _ := json.Marshal(body)
+	rd = bytes.NewReader(b)
+	req, _ := http.NewRequest(method, u.base+"/api/v1"+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if u.token != "" {
+		req.Header.Set("Authorization", "Bearer "+u.token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 300 {
+		var e any
+		json.NewDecoder(res.Body).Decode(&e)
+		u.t.Fatalf("%s %s: %d %v", method, path, res.StatusCode, e)
+	}
+	if out != nil {
+		json.NewDecoder(res.Body).Decode(out)
+	}
+}
+
+func newAPIUser(t *testing.T, base, name, login string) *apiUser {
+	u := &apiUser{t: t, base: base}
+	var r struct {
+		Token string `json:"token"`
+		User  struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	u.call("POST", "/accounts", map[string]any{"login": login, "password": "carol-password", "name": name}, &r)
+	u.token, u.ID = r.Token, r.User.ID
+	return u
+}
+
+func TestBrowserChat(t *testing.T) {
+	chromium(t)
+	srv := newServer(t)
+	const pw = "correct horse battery"
+	aliceLogin, bobLogin := "alice@example.com", "bob@example.com"
+
+	var alice, bob *browser
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); alice = newBrowser(t, "alice", 1280, 800, "en-US") }()
+	go func() { defer wg.Done(); bob = newBrowser(t, "bob", 375, 740, "zh-CN") }()
+	wg.Wait()
+	if alice == nil || bob == nil {
+		t.FailNow()
+	}
+	defer alice.check()
+	defer bob.check()
+
+	// Language comes from the browser: Bob's is Chinese.
+	bob.do("open", chromedp.Navigate(srv.URL))
+	bob.wait("Chinese sign-in", hasText("#auth-title", "登录"))
+	alice.do("open", chromedp.Navigate(srv.URL))
+	alice.wait("English sign-in", hasText("#auth-title", "Sign in"))
+	alice.screenshot("signin")
+
+	alice.signUp(srv.URL, "Alice Chen", aliceLogin, pw)
+	bob.signUp(srv.URL, "王小明", bobLogin, pw)
+
+	// Alice starts a direct chat by Bob's exact login.
+	alice.click("new chat", "#new-chat")
+	alice.typeInto("dialog[open] tack-picker input", bobLogin)
+	alice.wait("Bob in the results", hasText("dialog[open] .person span", "王小明"))
+	alice.click("Bob", "dialog[open] .person")
+	alice.wait("the chat with Bob", hasText(".chat-title", "王小明"))
+
+	alice.typeInto("#composer-text", "Hello Bob\n")
+	alice.wait("sent", msgExpr("Hello Bob")+` && !document.querySelector('.msg.pending')`)
+
+	// Bob sees the conversation with an unread badge and the preview.
+	bob.wait("the conversation in the list", hasText(".conv .conv-title", "Alice Chen")+` && `+hasText(".conv .badge", "1")+` && `+hasText(".conv .preview", "Hello Bob"))
+	bob.screenshot("mobile-list")
+	bob.click("the conversation", ".conv")
+	bob.wait("Alice's message", hasText(".msg.other .text", "Hello Bob"))
+	// Phone layout: one pane at a time.
+	if !evalAs[bool](bob, `getComputedStyle(document.querySelector('.sidebar')).display === 'none'`) {
+		bob.fail("the list is still shown beside the chat at 375 px")
+	}
+	alice.wait("the read receipt", `document.querySelector('.msg.own .receipt[data-unread="0"]')`)
+
+	// Bob answers in Chinese; Alice sees it live, and sees him typing first.
+	bob.typeInto("#composer-text", "你好")
+	alice.wait("typing indicator", `document.querySelector('.chat-sub.typing')`)
+	bob.typeInto("#composer-text", "，Alice！明天上午十点开会。\n")
+	alice.wait("Bob's Chinese message", hasText(".msg.other .text", "你好，Alice！明天上午十点开会。"))
+	alice.wait("the list preview", hasText(".conv .preview", "你好，Alice！明天上午十点开会。"))
+	bob.wait("Bob's receipt", `document.querySelector('.msg.own .receipt[data-unread="0"]')`)
+
+	// Shift+Enter breaks the line, Enter sends.
+	alice.do("multi-line",
+		chromedp.SendKeys(chromedp.CSS("#composer-text"), "line one"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)),
+		chromedp.SendKeys(chromedp.CSS("#composer-text"), "line two\n"),
+	)
+	bob.wait("a two-line message", hasText(".msg .text", "line one\nline two"))
+
+	// User content is text, never markup.
+	xss := `<img src=x onerror=alert(1)>`
+	alice.typeInto("#composer-text", xss+"\n")
+	bob.wait("the markup shown as text", hasText(".msg .text", xss))
+	alice.wait("the markup shown as text", hasText(".msg .text", xss))
+	for _, b := range []*browser{alice, bob} {
+		if n := evalAs[int](b, `document.querySelectorAll('#app img, .messages img').length`); n != 0 {
+			b.fail("%d img elements were created from a message", n)
+		}
+		b.check()
+	}
+
+	// Reply with quote.
+	bob.messageAction("Hello Bob", "reply")
+	bob.wait("reply bar", `!document.querySelector('.mode-bar').hidden`)
+	bob.typeInto("#composer-text", "收到\n")
+	alice.wait("the reply with its quote", msgExpr("收到")+`?.querySelector('.quote .q-text').textContent === "Hello Bob"`)
+
+	// Edit.
+	alice.messageAction("Hello Bob", "edit")
+	evalAs[chromedp.Void](alice, `document.querySelector('#composer-text').value = ''`)
+	alice.typeInto("#composer-text", "Hello Bob, welcome!\n")
+	bob.wait("the edit", msgExpr("Hello Bob, welcome!")+`?.querySelector('.edited')`)
+
+	// Recall: it vanishes on the other side.
+	alice.typeInto("#composer-text", "oops, wrong chat\n")
+	bob.wait("the message to be recalled", hasText(".msg .text", "oops, wrong chat"))
+	alice.messageAction("oops, wrong chat", "recall")
+	alice.click("confirm", "dialog[open] [data-confirm]")
+	bob.wait("the recall", `!`+hasText(".msg .text", "oops, wrong chat")+` && document.querySelector('.notice.recalled')`)
+	alice.wait("the recall", `!`+hasText(".msg .text", "oops, wrong chat"))
+	alice.screenshot("desktop-chat")
+	bob.screenshot("mobile-chat")
+
+	// A group with a third person: "N unread" falls live, and the receipt
+	// list says who has read.
+	carol := newAPIUser(t, srv.URL, "Carol Li", "carol@example.com")
+	alice.click("new chat", "#new-chat")
+	alice.click("group tab", "#tab-group")
+	alice.typeInto("#group-title", "Launch 发布")
+	for _, who := range []struct{ login, name string }{{bobLogin, "王小明"}, {"carol@example.com", "Carol Li"}} {
+		evalAs[chromedp.Void](alice, `document.querySelector('#panel-group tack-picker input').value = ''`)
+		alice.typeInto("#panel-group tack-picker input", who.login+"\n")
+		alice.wait(who.name+" in the results", hasText("#panel-group .person span", who.name))
+		evalAs[chromedp.Void](alice, fmt.Sprintf(`[...document.querySelectorAll('#panel-group .person')].find(l => l.textContent.includes(%s)).querySelector('input').click()`, js(who.name)))
+	}
+	alice.wait("two chosen", `document.querySelectorAll('#panel-group .chip').length === 2`)
+	alice.click("create", "#panel-group button[type=submit]")
+	alice.wait("the group", hasText(".chat-title", "Launch 发布"))
+	alice.wait("member count", hasText(".chat-sub", "3 members"))
+
+	// @mention completion.
+	alice.typeInto("#composer-text", "@王")
+	alice.wait("mention suggestions", `!document.querySelector('#mention-list').hidden && `+hasText("#mention-list li span", "王小明"))
+	alice.typeInto("#composer-text", "\n")
+	alice.wait("the mention inserted", `document.querySelector('#composer-text').value === '@王小明 '`)
+	alice.typeInto("#composer-text", "please review\n")
+	alice.wait("2 unread", msgExpr("@王小明 please review")+`?.querySelector('.receipt[data-unread="2"]')`)
+
+	bob.click("back", ".chat-head .back")
+	bob.wait("the group in the list", hasText(".conv .conv-title", "Launch 发布"))
+	evalAs[chromedp.Void](bob, `[...document.querySelectorAll('.conv')].find(a => a.textContent.includes('Launch')).click()`)
+	bob.wait("the mention", msgExpr("@王小明 please review")+`?.querySelector('.mention.me')`)
+	alice.wait("1 unread", msgExpr("@王小明 please review")+`?.querySelector('.receipt[data-unread="1"]')`)
+	alice.do("open receipts", chromedp.Click(chromedp.CSS(".msg.own .receipt[data-unread='1']")))
+	alice.wait("who has read", hasText("dialog[open] .r-read li span", "王小明")+` && `+hasText("dialog[open] .r-unread li span", "Carol Li"))
+	alice.screenshot("desktop-receipts")
+	alice.do("close receipts", chromedp.KeyEvent("\x1b"))
+	alice.wait("dialog closed", `!document.querySelector('dialog[open]')`)
+
+	// Carol reads over REST; Alice's count falls to zero while she watches.
+	var conv struct {
+		Conversations []struct {
+			ID      string `json:"id"`
+			LastSeq int64  `json:"last_seq"`
+		} `json:"conversations"`
+	}
+	carol.call("GET", "/conversations", nil, &conv)
+	if len(conv.Conversations) != 1 {
+		t.Fatalf("carol has %d conversations", len(conv.Conversations))
+	}
+	group := conv.Conversations[0]
+	carol.call("POST", "/conversations/"+group.ID+"/read", map[string]any{"seq": group.LastSeq}, nil)
+	alice.wait("all read", msgExpr("@王小明 please review")+`?.querySelector('.receipt[data-unread="0"]')`)
+
+	// Survive a server restart: messages sent while it is down are delivered
+	// once, and what was missed arrives after resume, with no doubles.
+	srv.stop()
+	alice.wait("offline status", `document.querySelector('.conn[data-state=waiting]')`)
+	bob.wait("offline status", `document.querySelector('.conn[data-state=waiting]')`)
+	alice.typeInto("#composer-text", "sent while the server was down\n")
+	alice.wait("pending", `document.querySelector('.msg.pending')`)
+	srv.start(t, tackBinary(t))
+	alice.wait("back online", `document.querySelector('.conn[data-state=online]') && !document.querySelector('.msg.pending')`)
+	bob.wait("back online", `document.querySelector('.conn[data-state=online]')`)
+	bob.wait("the message sent while down", hasText(".msg .text", "sent while the server was down"))
+	// Carol posts while both browsers are live after the restart.
+	carol.call("POST", "/conversations/"+group.ID+"/messages", map[string]any{"client_id": "carol-1", "text": "Carol here 我在"}, nil)
+	for _, b := range []*browser{alice, bob} {
+		b.wait("Carol's message", hasText(".msg .text", "Carol here 我在"))
+		if n := evalAs[int](b, countText(".msg .text", "sent while the server was down")); n != 1 {
+			b.fail("the message sent while down appears %d times", n)
+		}
+		dup := evalAs[bool](b, `(() => { const s = [...document.querySelectorAll('.messages [data-seq]')].map(e => e.dataset.seq); return new Set(s).size !== s.length; })()`)
+		if dup {
+			b.fail("a message is shown twice")
+		}
+	}
+
+	// Switch language live.
+	alice.do("switch to Chinese", chromedp.SetValue(chromedp.CSS("#lang"), "zh"))
+	evalAs[chromedp.Void](alice, `document.querySelector('#lang').dispatchEvent(new Event('change'))`)
+	alice.wait("Chinese UI", `document.documentElement.lang.startsWith('zh') && document.querySelector('#composer-text').getAttribute('aria-label') === '消息'`)
+	alice.do("switch back", chromedp.SetValue(chromedp.CSS("#lang"), "en"))
+	evalAs[chromedp.Void](alice, `document.querySelector('#lang').dispatchEvent(new Event('change'))`)
+}
+
+// TestBrowserResume: a client whose socket drops misses nothing: the server
+// replays what changed since its cursors, and nothing is doubled.
+func TestBrowserResume(t *testing.T) {
+	chromium(t)
+	srv := newServer(t)
+	carol := newAPIUser(t, srv.URL, "Carol Li", "carol2@example.com")
+	dave := newBrowser(t, "dave", 1024, 700, "en-US")
+	defer dave.check()
+	dave.signUp(srv.URL, "Dave", "dave@example.com", "dave-password")
+	var me struct {
+		ID string `json:"id"`
+	}
+	_ = me
+	// Carol finds Dave by exact login and opens a chat with 60 messages.
+	var users struct {
+		Users []struct {
+			ID string `json:"id"`
+		} `json:"users"`
+	}
+	carol.call("GET", "/users?q=dave@example.com", nil, &users)
+	if len(users.Users) != 1 {
+		t.Fatalf("found %d users", len(users.Users))
+	}
+	var c struct {
+		ID string `json:"id"`
+	}
+	carol.call("POST", "/conversations", map[string]any{"type": "direct", "members": []string{users.Users[0].ID}}, &c)
+	for i := 1; i <= 60; i++ {
+		carol.call("POST", "/conversations/"+c.ID+"/messages", map[string]any{"client_id": fmt.Sprintf("h%d", i), "text": fmt.Sprintf("history %02d", i)}, nil)
+	}
+	// Deep link straight into the conversation.
+	dave.do("deep link", chromedp.Navigate(srv.URL+"/c/"+c.ID))
+	dave.wait("the newest message", hasText(".msg .text", "history 60"))
+	if evalAs[bool](dave, hasText(".msg .text", "history 01")) {
+		dave.fail("the whole history was loaded at once")
+	}
+	// Scrolling up loads the rest lazily.
+	dave.wait("the oldest message", `(document.querySelector('.scroller').scrollTop = 0, `+hasText(".msg .text", "history 01")+`)`)
+	dave.wait("the beginning", `document.querySelector('.beginning')`)
+	dave.wait("the day separator", `document.querySelector('.messages .day')`)
+
+	// Drop the socket from the server side by restarting, and send while
+	// Dave is away.
+	dave.do("scroll down", chromedp.Evaluate[chromedp.Void](`document.querySelector('.scroller').scrollTop = 1e9`))
+	srv.stop()
+	dave.wait("offline", `document.querySelector('.conn[data-state=waiting]')`)
+	srv.start(t, tackBinary(t))
+	carol.call("POST", "/conversations/"+c.ID+"/messages", map[string]any{"client_id": "m1", "text": "missed one"}, nil)
+	carol.call("POST", "/conversations/"+c.ID+"/messages", map[string]any{"client_id": "m2", "text": "missed two"}, nil)
+	dave.wait("back online", `document.querySelector('.conn[data-state=online]')`)
+	dave.wait("the missed messages", hasText(".msg .text", "missed one")+` && `+hasText(".msg .text", "missed two"))
+	n := evalAs[int](dave, `document.querySelectorAll('.messages .msg').length`)
+	if n != 62 {
+		dave.fail("%d messages shown, want 62", n)
+	}
+	dup := evalAs[bool](dave, `(() => { const s = [...document.querySelectorAll('.messages [data-seq]')].map(e => e.dataset.seq); return new Set(s).size !== s.length; })()`)
+	if dup {
+		dave.fail("a message is shown twice")
+	}
+}
