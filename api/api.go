@@ -116,10 +116,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Shutdown closes every stream with a going-away status.
 func (s *Server) Shutdown(ctx context.Context) {
-	s.stop()
 	if s.cfg.Hub != nil {
 		s.cfg.Hub.Shutdown(ctx)
 	}
+	s.stop()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -138,3 +138,12 @@ func itoa(n int) string {
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.Document())
 }
+
+// Routes lists the REST routes as [method, path] pairs.
+func (s *Server) Routes() [][2]string {
+	out := make([][2]string, len(s.routes))
+	for i, rt := range s.routes {
+		out[i] = [2]string{rt.method, rt.path}
+	}
+	return out
+}

@@ -465,6 +465,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 	if limit > 200 {
 		return tack.Invalid("limit", "limit must be between 1 and 200")
 	}
+	if q := r.URL.Query(); !q.Has("after_seq") && !q.Has("before_seq") {
+		before = 1 << 62 // no cursor: the newest page
+	}
 	ms, err := s.cfg.Chat.History(r.Context(), id, after, before, int(limit))
 	if err != nil {
 		return err

@@ -873,8 +873,9 @@ func (s *Service) Recall(ctx context.Context, convID tack.ID, seq int64) (Messag
 	return m, nil
 }
 
-// History returns a page of messages: after > 0 gives those after it, else
-// before > 0 those before it, else the newest. limit is 1 to 200 (default 50).
+// History returns a page of messages in ascending seq: with before > 0 the
+// limit messages before it (use a huge before for the newest), else those
+// after after. limit is 1 to 200 (default 50).
 func (s *Service) History(ctx context.Context, convID tack.ID, after, before int64, limit int) ([]Message, error) {
 	if after < 0 || before < 0 {
 		return nil, tack.Invalid("after_seq", "sequence numbers are positive")
@@ -891,9 +892,6 @@ func (s *Service) History(ctx context.Context, convID tack.ID, after, before int
 	me, err := s.member(ctx, convID)
 	if err != nil {
 		return nil, err
-	}
-	if after == 0 && before == 0 {
-		before = 1 << 62
 	}
 	ms, err := s.store.Messages(ctx, convID, after, before, limit)
 	if err != nil {

@@ -265,13 +265,24 @@ func (c *Client) Send(ctx context.Context, convID string, d Draft) (m Message, e
 	return m, err
 }
 
-// History returns a page: after > 0 for messages after it, else before > 0
-// for those before it, else the newest.
+// History returns a page: before > 0 for messages before it, else after > 0
+// for those after it, else the newest. HistoryAfter pages from the start.
 func (c *Client) History(ctx context.Context, convID string, after, before int64, limit int) ([]Message, error) {
 	q := url.Values{}
 	if after > 0 {
 		q.Set("after_seq", strconv.FormatInt(after, 10))
 	}
+	return c.history(ctx, convID, q, before, limit)
+}
+
+// HistoryAfter returns up to limit messages with seq > after (0: from the first).
+func (c *Client) HistoryAfter(ctx context.Context, convID string, after int64, limit int) ([]Message, error) {
+	q := url.Values{}
+	q.Set("after_seq", strconv.FormatInt(after, 10))
+	return c.history(ctx, convID, q, 0, limit)
+}
+
+func (c *Client) history(ctx context.Context, convID string, q url.Values, before int64, limit int) ([]Message, error) {
 	if before > 0 {
 		q.Set("before_seq", strconv.FormatInt(before, 10))
 	}
