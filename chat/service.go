@@ -1015,7 +1015,8 @@ func (s *Service) Receipts(ctx context.Context, convID tack.ID, seq int64) (read
 	if err != nil {
 		return nil, nil, err
 	}
-	ms, err := s.store.Memberships(ctx, convID)
+	// Every member's position: Behind with a seq past any message.
+	ms, err := s.store.Behind(ctx, convID, 1<<62)
 	if err != nil {
 		return nil, nil, fmt.Errorf("receipts: %w", err)
 	}
