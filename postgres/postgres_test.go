@@ -1,0 +1,257 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/chat"
+	"github.com/tackhq/tack/postgres"
+	"github.com/tackhq/tack/storetest"
+)
+
+// baseDSN returns TACK_TEST_POSTGRES, or skips the test.
+func baseDSN(t testing.TB) string {
+	dsn := os.Getenv("TACK_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("TACK_TEST_POSTGRES is not set; set it to a PostgreSQL URL " +
+			"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL store tests")
+	}
+	return dsn
+}
+
+var (
+	adminOnce sync.Once
+	admin     *pgxpool.Pool
+	adminErr  error
+)
+
+// freshSchema creates an empty schema, dropped when the test ends, and
+// returns a DSN whose search_path is that schema.
+func freshSchema(t testing.TB) string {
+	t.Helper()
+	dsn := baseDSN(t)
+	adminOnce.Do(func() {
+		admin, adminErr = pgxpool.New(context.Background(), dsn)
+	})
+	if adminErr != nil {
+		t.Fatalf("connect to TACK_TEST_POSTGRES: %v", adminErr)
+	}
+	schema := "tack_test_" + string(tack.NewID())
+	ctx := context.Background()
+	if _, err := admin.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return withSearchPath(t, dsn, schema)
+}
+
+func withSearchPath(t testing.TB, dsn, schema string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatalf("TACK_TEST_POSTGRES: %v", err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " search_path=" + schema
+}
+
+func open(t testing.TB) *postgres.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := postgres.Open(ctx, freshSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() }) // before the schema is dropped
+	return db
+}
+
+func TestAccountStore(t *testing.T) {
+	baseDSN(t)
+	storetest.TestAccountStore(t, func(t *testing.T) account.Store { return open(t) })
+}
+
+func TestChatStore(t *testing.T) {
+	baseDSN(t)
+	storetest.TestChatStore(t, func(t *testing.T) (account.Store, chat.Store) {
+		db := open(t)
+		return db, db
+	})
+}
+
+// TestConcurrentMigrations opens one fresh schema from four goroutines at
+// once, as nodes starting together would: each must succeed, and every
+// migration must be applied once.
+func TestConcurrentMigrations(t *testing.T) {
+	dsn := freshSchema(t)
+	const nodes = 4
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	dbs := make([]*postgres.DB, nodes)
+	errs := make([]error, nodes)
+	for i := 0; i < nodes; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dbs[i], errs[i] = postgres.Open(ctx, dsn)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("node %d: %v", i, err)
+		} else {
+			defer dbs[i].Close()
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	var applied, distinct int
+	err := dbs[0].Pool().QueryRow(ctx, `SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).
+		Scan(&applied, &distinct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := os.ReadDir("migrations")
+	if applied != len(files) || distinct != len(files) {
+		t.Errorf("goose_db_version has %d rows (%d versions), want %d", applied, distinct, len(files))
+	}
+	// And the schema works from every node.
+	for i, db := range dbs {
+		u := account.User{ID: tack.NewID(), Login: fmt.Sprintf("node%d@example.com", i), Name: "n", CreatedAt: tack.Clock(nil).Now()}
+		if err := db.CreateUser(ctx, u, "h"); err != nil {
+			t.Errorf("node %d: CreateUser: %v", i, err)
+		}
+	}
+}
+
+// TestReopen checks that opening a migrated database again is a no-op.
+func TestReopen(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		db.Close()
+	}
+}
+
+// TestBadSearchPath: a search_path naming no schema is a clear error, not
+// tables created somewhere unexpected.
+func TestBadSearchPath(t *testing.T) {
+	dsn := withSearchPath(t, baseDSN(t), "tack_test_does_not_exist")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := postgres.Open(ctx, dsn)
+	if err == nil {
+		db.Close()
+		t.Fatal("Open with a missing schema succeeded")
+	}
+}
+
+// Benchmarks of Append, to compare with package sqlite's.
+
+func benchSetup(b *testing.B) (*postgres.DB, tack.ID, tack.ID) {
+	db := open(b)
+	ctx := context.Background()
+	u := account.User{ID: tack.NewID(), Login: "bench@example.com", Name: "bench", CreatedAt: tack.Clock(nil).Now()}
+	if err := db.CreateUser(ctx, u, "h"); err != nil {
+		b.Fatal(err)
+	}
+	now := tack.Clock(nil).Now()
+	c := chat.Conversation{ID: tack.NewID(), Kind: chat.Group, Title: "bench", OwnerID: u.ID, CreatedAt: now}
+	_, err := db.CreateConversation(ctx, c, []chat.Membership{{UserID: u.ID, Role: chat.Owner, JoinedAt: now}},
+		chat.NewMessage{ConversationID: c.ID, SenderID: u.ID, Kind: chat.SystemMessage, CreatedAt: now,
+			System: &chat.System{Action: "created", ActorID: u.ID}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, c.ID, u.ID
+}
+
+func benchAppend(b *testing.B, batch int) {
+	db, conv, user := benchSetup(b)
+	ctx := context.Background()
+	msgs := make([]chat.NewMessage, batch)
+	n := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += batch {
+		for j := range msgs {
+			n++
+			msgs[j] = chat.NewMessage{ConversationID: conv, ClientID: fmt.Sprintf("c%d", n), SenderID: user,
+				Kind: chat.TextMessage, Text: "明天上午十点开会 benchmark message", CreatedAt: tack.Clock(nil).Now()}
+		}
+		if _, err := db.Append(ctx, msgs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/msg")
+}
+
+// BenchmarkAppend stores messages one transaction each.
+func BenchmarkAppend(b *testing.B) { benchAppend(b, 1) }
+
+// BenchmarkAppendBatch64 stores messages 64 to a transaction, as the chat
+// service's group commit does under load.
+func BenchmarkAppendBatch64(b *testing.B) { benchAppend(b, 64) }
+
+// BenchmarkAppendParallel stores one message per transaction from many
+// goroutines into separate conversations (several nodes' worth of load).
+func BenchmarkAppendParallel(b *testing.B) {
+	db := open(b)
+	ctx := context.Background()
+	var mu sync.Mutex
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		mu.Lock()
+		u := account.User{ID: tack.NewID(), Login: string(tack.NewID()) + "@example.com", Name: "p", CreatedAt: tack.Clock(nil).Now()}
+		mu.Unlock()
+		if err := db.CreateUser(ctx, u, "h"); err != nil {
+			b.Error(err)
+			return
+		}
+		now := tack.Clock(nil).Now()
+		c := chat.Conversation{ID: tack.NewID(), Kind: chat.Group, OwnerID: u.ID, CreatedAt: now}
+		if _, err := db.CreateConversation(ctx, c, []chat.Membership{{UserID: u.ID, Role: chat.Owner, JoinedAt: now}},
+			chat.NewMessage{ConversationID: c.ID, SenderID: u.ID, Kind: chat.SystemMessage, CreatedAt: now,
+				System: &chat.System{Action: "created", ActorID: u.ID}}); err != nil {
+			b.Error(err)
+			return
+		}
+		n := 0
+		for pb.Next() {
+			n++
+			_, err := db.Append(ctx, []chat.NewMessage{{ConversationID: c.ID, ClientID: fmt.Sprint(n), SenderID: u.ID,
+				Kind: chat.TextMessage, Text: "parallel", CreatedAt: tack.Clock(nil).Now()}})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
