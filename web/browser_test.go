@@ -243,8 +243,8 @@ func msgExpr(text string) string {
 // clicks the action.
 func (b *browser) messageAction(text, action string) {
 	b.t.Helper()
-	b.wait("message "+text, msgExpr(text))
-	evalAs[chromedp.Void](b, msgExpr(text)+`?.querySelector('.msg-menu-btn').click()`)
+	b.wait("message "+text, msgExpr(text)+`?.querySelector('.msg-menu-btn')`)
+	evalAs[chromedp.Void](b, msgExpr(text)+`.querySelector('.msg-menu-btn').click()`)
 	b.click(action, `.menu:not([hidden]) [data-action=`+action+`]`)
 }
 
@@ -496,10 +496,6 @@ func TestBrowserResume(t *testing.T) {
 	dave := newBrowser(t, "dave", 1024, 700, "en-US")
 	defer dave.check()
 	dave.signUp(srv.URL, "Dave", "dave@example.com", "dave-password")
-	var me struct {
-		ID string `json:"id"`
-	}
-	_ = me
 	// Carol finds Dave by exact login and opens a chat with 60 messages.
 	var users struct {
 		Users []struct {
@@ -533,10 +529,40 @@ func TestBrowserResume(t *testing.T) {
 	dave.do("scroll down", chromedp.Evaluate[chromedp.Void](`document.querySelector('.scroller').scrollTop = 1e9`))
 	srv.stop()
 	dave.wait("offline", `document.querySelector('.conn[data-state=waiting]')`)
+	// Keep Dave's socket from reconnecting until Carol has written: while
+	// blocked, new sockets go to a path that refuses the upgrade.
+	block := func(on bool) {
+		evalAs[chromedp.Void](dave, fmt.Sprintf(`(() => {
+			if (!window.RealWebSocket) {
+				window.RealWebSocket = WebSocket;
+				window.WebSocket = function (url, p) { return new RealWebSocket(window.blockSockets ? url.replace('/stream', '/blocked') : url, p); };
+				Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+			}
+			window.blockSockets = %v;
+		})()`, on))
+	}
+	block(true)
 	srv.start(t, tackBinary(t))
+	var last struct {
+		Messages []struct {
+			Seq  int64  `json:"seq"`
+			Text string `json:"text"`
+		} `json:"messages"`
+	}
+	carol.call("GET", "/conversations/"+c.ID+"/messages?limit=1", nil, &last)
+	if len(last.Messages) != 1 || last.Messages[0].Text != "history 60" {
+		t.Fatalf("newest message: %+v", last.Messages)
+	}
 	carol.call("POST", "/conversations/"+c.ID+"/messages", map[string]any{"client_id": "m1", "text": "missed one"}, nil)
+	carol.call("PATCH", fmt.Sprintf("/conversations/%s/messages/%d", c.ID, last.Messages[0].Seq), map[string]any{"text": "history 60, edited"}, nil)
 	carol.call("POST", "/conversations/"+c.ID+"/messages", map[string]any{"client_id": "m2", "text": "missed two"}, nil)
+	if evalAs[bool](dave, hasText(".msg .text", "missed one")) || evalAs[string](dave, `document.querySelector('.conn').dataset.state`) == "online" {
+		dave.fail("the socket reconnected although blocked")
+	}
+	block(false)
+	evalAs[chromedp.Void](dave, `document.querySelector('.conn button')?.click()`)
 	dave.wait("back online", `document.querySelector('.conn[data-state=online]')`)
+	dave.wait("the edit made while away", hasText(".msg .text", "history 60, edited")+` && !`+hasText(".msg .text", "history 60"))
 	dave.wait("the missed messages", hasText(".msg .text", "missed one")+` && `+hasText(".msg .text", "missed two"))
 	n := evalAs[int](dave, `document.querySelectorAll('.messages .msg').length`)
 	if n != 62 {

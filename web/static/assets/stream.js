@@ -71,7 +71,14 @@ export class Stream {
       } catch {}
     }
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/api/v1/stream`);
+    let ws;
+    try {
+      ws = new WebSocket(`${proto}//${location.host}/api/v1/stream`);
+    } catch {
+      this.ws = null;
+      this.retry(1006);
+      return;
+    }
     this.ws = ws;
     this.setState('connecting');
     ws.onopen = () => {
