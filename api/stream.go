@@ -102,7 +102,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	}
 	conn, err := s.cfg.Hub.Attach(ctx, caller, ww)
 	if err != nil {
-		ww.Close(int(websocket.StatusTryAgainLater), tack.ErrorMessage(err))
+		if s.ctx.Err() != nil || tack.ErrorCode(err) == tack.EUnavailable {
+			ww.Close(int(websocket.StatusGoingAway), "server shutting down")
+		} else {
+			s.log.Error("attach stream", "err", err)
+			ww.Close(int(websocket.StatusTryAgainLater), "try again")
+		}
 		return nil
 	}
 	go func() {

@@ -158,6 +158,12 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, error) {
 	c := &Conn{caller: caller, w: w, notify: make(chan struct{}, 1), done: make(chan struct{}),
 		convs: make(map[tack.ID]struct{}), cursors: make(map[tack.ID]int64)}
+	h.mu.RLock()
+	shut := h.shut
+	h.mu.RUnlock()
+	if shut {
+		return nil, tack.Errorf(tack.EUnavailable, "shutting down")
+	}
 	mods, err := h.src.ConversationMods(tack.WithCaller(ctx, caller))
 	if err != nil {
 		return nil, fmt.Errorf("attach: %w", err)
