@@ -19,9 +19,11 @@ import (
 	"github.com/tackhq/tack/api"
 	"github.com/tackhq/tack/bus"
 	"github.com/tackhq/tack/bus/inmem"
+	natsbus "github.com/tackhq/tack/bus/nats"
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/hub"
 	"github.com/tackhq/tack/limit"
+	"github.com/tackhq/tack/postgres"
 	"github.com/tackhq/tack/sqlite"
 	"github.com/tackhq/tack/web"
 )
@@ -51,13 +53,6 @@ type Store interface {
 	Close() error
 }
 
-// Openers of the scale-out parts, set by the packages that provide them
-// (see scaleout.go), so that this package builds before they exist.
-var (
-	OpenPostgres func(ctx context.Context, url string) (Store, error)
-	OpenNATS     func(ctx context.Context, url string) (bus.Bus, error)
-)
-
 // Node is a running node.
 type Node struct {
 	API      *api.Server
@@ -79,10 +74,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	var err error
 	switch {
 	case cfg.PostgresURL != "":
-		if OpenPostgres == nil {
-			return nil, errors.New("PostgreSQL support is not built in")
-		}
-		n.Store, err = OpenPostgres(ctx, cfg.PostgresURL)
+		n.Store, err = postgres.Open(ctx, cfg.PostgresURL)
 	default:
 		if cfg.DataDir == "" {
 			return nil, errors.New("no data directory")
@@ -97,11 +89,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.closers = append(n.closers, func() { n.Store.Close() })
 	if cfg.NATSURL != "" {
-		if OpenNATS == nil {
-			n.Close()
-			return nil, errors.New("NATS support is not built in")
-		}
-		if n.Bus, err = OpenNATS(ctx, cfg.NATSURL); err != nil {
+		if n.Bus, err = natsbus.New(ctx, cfg.NATSURL, natsbus.WithLogger(log)); err != nil {
 			n.Close()
 			return nil, err
 		}
