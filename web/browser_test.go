@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/tackhq/tack/tacktest"
 )
 
 func chromium(t *testing.T) string {
@@ -307,7 +308,7 @@ func newAPIUser(t *testing.T, base, name, login string) *apiUser {
 
 func TestBrowserChat(t *testing.T) {
 	chromium(t)
-	srv := newServer(t)
+	srv := tacktest.NewServer(t)
 	const pw = "correct horse battery"
 	aliceLogin, bobLogin := "alice@example.com", "bob@example.com"
 
@@ -457,12 +458,12 @@ func TestBrowserChat(t *testing.T) {
 
 	// Survive a server restart: messages sent while it is down are delivered
 	// once, and what was missed arrives after resume, with no doubles.
-	srv.stop()
+	srv.Close()
 	alice.wait("offline status", `document.querySelector('.conn[data-state=waiting]')`)
 	bob.wait("offline status", `document.querySelector('.conn[data-state=waiting]')`)
 	alice.typeInto("#composer-text", "sent while the server was down\n")
 	alice.wait("pending", `document.querySelector('.msg.pending')`)
-	srv.start(t, tackBinary(t))
+	srv.Restart(t)
 	alice.wait("back online", `document.querySelector('.conn[data-state=online]') && !document.querySelector('.msg.pending')`)
 	bob.wait("back online", `document.querySelector('.conn[data-state=online]')`)
 	bob.wait("the message sent while down", hasText(".msg .text", "sent while the server was down"))
@@ -491,7 +492,7 @@ func TestBrowserChat(t *testing.T) {
 // replays what changed since its cursors, and nothing is doubled.
 func TestBrowserResume(t *testing.T) {
 	chromium(t)
-	srv := newServer(t)
+	srv := tacktest.NewServer(t)
 	carol := newAPIUser(t, srv.URL, "Carol Li", "carol2@example.com")
 	dave := newBrowser(t, "dave", 1024, 700, "en-US")
 	defer dave.check()
@@ -527,7 +528,7 @@ func TestBrowserResume(t *testing.T) {
 	// Drop the socket from the server side by restarting, and send while
 	// Dave is away.
 	dave.do("scroll down", chromedp.Evaluate[chromedp.Void](`document.querySelector('.scroller').scrollTop = 1e9`))
-	srv.stop()
+	srv.Close()
 	dave.wait("offline", `document.querySelector('.conn[data-state=waiting]')`)
 	// Keep Dave's socket from reconnecting until Carol has written: while
 	// blocked, new sockets go to a path that refuses the upgrade.
@@ -542,7 +543,7 @@ func TestBrowserResume(t *testing.T) {
 		})()`, on))
 	}
 	block(true)
-	srv.start(t, tackBinary(t))
+	srv.Restart(t)
 	var last struct {
 		Messages []struct {
 			Seq  int64  `json:"seq"`

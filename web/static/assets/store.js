@@ -633,7 +633,7 @@ function gotMessage(m, live) {
     if (mine) {
       c.read_seq = m.seq;
       c.unread = 0;
-    } else if (m.kind !== 'system') c.unread = (c.unread || 0) + 1;
+    } else c.unread = (c.unread || 0) + 1;
   }
   if (!c.last_message || m.seq >= c.last_message.seq) c.last_message = m;
   if (m.kind === 'system') state.members.delete(convID);
