@@ -85,6 +85,54 @@ func stringOrNull(s string) any {
 	return s
 }
 
+// messageColumns holds messages column by column, for an INSERT from
+// unnest: one statement for a whole batch.
+type messageColumns struct {
+	conv, sender, kind, text []string
+	client, mentions, system []*string
+	seq, mod, replyTo        []int64
+	mentionAll               []bool
+	createdAt                []time.Time
+}
+
+func (c *messageColumns) add(m chat.Message) {
+	c.conv = append(c.conv, string(m.ConversationID))
+	c.seq = append(c.seq, m.Seq)
+	c.mod = append(c.mod, m.Mod)
+	c.client = append(c.client, nullable(m.ClientID))
+	c.sender = append(c.sender, string(m.SenderID))
+	c.kind = append(c.kind, m.Kind)
+	c.text = append(c.text, m.Text)
+	var mentions, system string
+	if len(m.Mentions) > 0 {
+		b, _ := json.Marshal(m.Mentions)
+		mentions = string(b)
+	}
+	if m.System != nil {
+		b, _ := json.Marshal(m.System)
+		system = string(b)
+	}
+	c.mentions = append(c.mentions, nullable(mentions))
+	c.mentionAll = append(c.mentionAll, m.MentionAll)
+	c.replyTo = append(c.replyTo, m.ReplyTo)
+	c.system = append(c.system, nullable(system))
+	c.createdAt = append(c.createdAt, m.CreatedAt)
+}
+
+// uniq returns the distinct strings of list, sorted.
+func uniq(list []string) []string {
+	list = slices.Clone(list)
+	slices.Sort(list)
+	return slices.Compact(list)
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 type clientKey struct {
 	sender tack.ID
 	client string
@@ -105,9 +153,11 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 	}
 	stored := map[clientKey]chat.Message{}
 	if len(senders) > 0 {
+		// Any sender with any of the client IDs: one index scan with array
+		// keys, cheaper than a join on pairs; the few rows of another
+		// pairing that it may find are ignored below.
 		found, err := collectMessages(tx.Query(ctx, `SELECT `+msgCols+` FROM messages
-			WHERE client_id IS NOT NULL AND (sender_id, client_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-			senders, clients))
+			WHERE sender_id = ANY($1) AND client_id = ANY($2)`, uniq(senders), uniq(clients)))
 		if err != nil {
 			return fmt.Errorf("find client ids: %w", err)
 		}
@@ -172,10 +222,11 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 		}
 	}
 
-	// Store the new messages and move their senders' read positions.
+	// Store the new messages, in one statement, and move their senders'
+	// read positions, in another, sent together.
+	var rows messageColumns
 	type reader struct{ conv, user tack.ID }
 	reads := map[reader]int64{}
-	b := &pgx.Batch{}
 	for _, i := range fresh {
 		nm := msgs[i]
 		n := nexts[nm.ConversationID]
@@ -184,24 +235,37 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 			ReplyTo: nm.ReplyTo, System: nm.System, CreatedAt: nm.CreatedAt.UTC().Truncate(time.Microsecond)}
 		n.seq++
 		n.mod++
-		b.Queue(`INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions,
-			mention_all, reply_to, system, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			m.ConversationID, m.Seq, m.Mod, stringOrNull(m.ClientID), m.SenderID, m.Kind, m.Text,
-			jsonOrNull(m.Mentions, len(m.Mentions) == 0), m.MentionAll, m.ReplyTo, jsonOrNull(m.System, m.System == nil), m.CreatedAt)
+		rows.add(m)
 		out[i] = chat.Appended{Message: m}
 		r := reader{m.ConversationID, m.SenderID}
 		reads[r] = max(reads[r], m.Seq)
 	}
-	rs := make([]reader, 0, len(reads))
-	for r := range reads {
-		rs = append(rs, r)
-	}
-	slices.SortFunc(rs, func(a, b reader) int { return strings.Compare(string(a.conv)+":"+string(a.user), string(b.conv)+":"+string(b.user)) })
-	for _, r := range rs {
-		b.Queue(`UPDATE members SET read_seq = $3 WHERE conversation_id = $1 AND user_id = $2 AND read_seq < $3`,
-			r.conv, r.user, reads[r])
-	}
-	if b.Len() > 0 {
+	if len(fresh) > 0 {
+		rs := make([]reader, 0, len(reads))
+		for r := range reads {
+			rs = append(rs, r)
+		}
+		slices.SortFunc(rs, func(a, b reader) int {
+			if c := strings.Compare(string(a.conv), string(b.conv)); c != 0 {
+				return c
+			}
+			return strings.Compare(string(a.user), string(b.user))
+		})
+		var rc, ru []string
+		var rseq []int64
+		for _, r := range rs {
+			rc, ru, rseq = append(rc, string(r.conv)), append(ru, string(r.user)), append(rseq, reads[r])
+		}
+		b := &pgx.Batch{}
+		b.Queue(`INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions,
+			mention_all, reply_to, system, created_at)
+			SELECT c, s, m, cl, se, k, t, me::jsonb, ma, r, sy::jsonb, at FROM unnest($1::text[], $2::bigint[], $3::bigint[],
+				$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::bigint[], $11::text[],
+				$12::timestamptz[]) AS v(c, s, m, cl, se, k, t, me, ma, r, sy, at)`,
+			rows.conv, rows.seq, rows.mod, rows.client, rows.sender, rows.kind, rows.text, rows.mentions,
+			rows.mentionAll, rows.replyTo, rows.system, rows.createdAt)
+		b.Queue(`UPDATE members SET read_seq = v.s FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(c, u, s)
+			WHERE members.conversation_id = v.c AND members.user_id = v.u AND members.read_seq < v.s`, rc, ru, rseq)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("insert messages: %w", err)
 		}
