@@ -147,6 +147,88 @@ func TestConcurrentMigrations(t *testing.T) {
 	}
 }
 
+// TestDuplicateRace sends one (sender, client ID) into two conversations
+// from two pools at once, as two nodes retrying one send would. The
+// conversation locks do not serialize them, so the loser meets the unique
+// index, retries, and must come back with the winner's message.
+func TestDuplicateRace(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	nodes := [2]*postgres.DB{}
+	for i := range nodes {
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		nodes[i] = db
+	}
+	now := tack.Clock(nil).Now()
+	u := account.User{ID: tack.NewID(), Login: "race@example.com", Name: "r", CreatedAt: now}
+	if err := nodes[0].CreateUser(ctx, u, "h"); err != nil {
+		t.Fatal(err)
+	}
+	var convs [2]tack.ID
+	for i := range convs {
+		c := chat.Conversation{ID: tack.NewID(), Kind: chat.Group, OwnerID: u.ID, CreatedAt: now}
+		if _, err := nodes[0].CreateConversation(ctx, c, []chat.Membership{{UserID: u.ID, Role: chat.Owner, JoinedAt: now}},
+			chat.NewMessage{ConversationID: c.ID, SenderID: u.ID, Kind: chat.SystemMessage, CreatedAt: now,
+				System: &chat.System{Action: "created", ActorID: u.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		convs[i] = c.ID
+	}
+	for round := 0; round < 50; round++ {
+		const n = 8
+		var wg sync.WaitGroup
+		res := make([]chat.Appended, n)
+		errs := make([]error, n)
+		clientID := fmt.Sprint("race-", round)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := nodes[i%2].Append(ctx, []chat.NewMessage{{ConversationID: convs[i%2], ClientID: clientID,
+					SenderID: u.ID, Kind: chat.TextMessage, Text: "once", CreatedAt: now}})
+				if err == nil {
+					res[i] = r[0]
+				}
+				errs[i] = err
+			}()
+		}
+		wg.Wait()
+		fresh := 0
+		for i, r := range res {
+			if errs[i] != nil {
+				t.Fatalf("round %d: %v", round, errs[i])
+			}
+			if !r.Duplicate {
+				fresh++
+			}
+			if r.Message.ConversationID != res[0].Message.ConversationID || r.Message.Seq != res[0].Message.Seq {
+				t.Errorf("round %d: copies disagree: %+v vs %+v", round, r.Message, res[0].Message)
+			}
+		}
+		if fresh != 1 {
+			t.Errorf("round %d: %d copies stored, want 1", round, fresh)
+		}
+	}
+	// Every seq in both conversations is taken: no gaps left by the losers.
+	for _, c := range convs {
+		cv, err := nodes[0].Conversation(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := nodes[1].Messages(ctx, c, 0, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(ms)) != cv.LastSeq {
+			t.Errorf("conversation has %d messages, LastSeq %d", len(ms), cv.LastSeq)
+		}
+	}
+}
+
 // TestReopen checks that opening a migrated database again is a no-op.
 func TestReopen(t *testing.T) {
 	dsn := freshSchema(t)

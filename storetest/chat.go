@@ -504,6 +504,21 @@ func testIdempotent(t *testing.T, f *fixture) {
 		t.Errorf("same client ID from another sender: %+v", res[0])
 	}
 
+	// The key is (sender, client ID) across conversations: the same send
+	// retried into another conversation returns the original, where it is.
+	c2, _ := f.group(a, b)
+	elsewhere := orig
+	elsewhere.ConversationID = c2.ID
+	res, err = f.cs.Append(f.ctx, []chat.NewMessage{elsewhere})
+	must(t, "Append to another conversation", err)
+	if !res[0].Duplicate {
+		t.Errorf("same (sender, client ID) in another conversation stored again: %+v", res[0])
+	}
+	sameMessage(t, "duplicate in another conversation", res[0].Message, stored)
+	if got := f.conv(c2.ID); got.LastSeq != 1 {
+		t.Errorf("duplicate moved the other conversation's LastSeq to %d", got.LastSeq)
+	}
+
 	// Messages without a client ID (system events) are never duplicates.
 	sys := chat.NewMessage{ConversationID: c.ID, SenderID: a, Kind: chat.SystemMessage, CreatedAt: now(),
 		System: &chat.System{Action: "muted", ActorID: a}}
