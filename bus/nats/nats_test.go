@@ -220,6 +220,41 @@ func TestOrder(t *testing.T) {
 	}
 }
 
+// TestSlowSubscriber: a subscriber stuck on one node does not hold up
+// publishers, nor delivery on other nodes.
+func TestSlowSubscriber(t *testing.T) {
+	url := natstest.RunServer(t)
+	a, b, c := newBus(t, url), newBus(t, url), newBus(t, url)
+	release := make(chan struct{})
+	cancel, err := b.Subscribe(func(*bus.Event) { <-release })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	defer close(release)
+	fast := collect(t, c)
+	const n = 10000
+	done := make(chan error, 1)
+	go func() {
+		for i := 1; i <= n; i++ {
+			if err := a.Publish(context.Background(), &bus.Event{Kind: bus.Message, Mod: int64(i)}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Publish blocked behind a stuck subscriber on another node")
+	}
+	fast.waitFor(t, n)
+}
+
 func TestCancel(t *testing.T) {
 	url := natstest.RunServer(t)
 	a := newBus(t, url)
