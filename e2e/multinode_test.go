@@ -16,8 +16,19 @@ import (
 	"github.com/tackhq/tack/client"
 )
 
+// tb is what freshSchema needs of a test or benchmark.
+type tb interface {
+	Helper()
+	Skip(...any)
+	Skipf(string, ...any)
+	Fatal(...any)
+	Cleanup(func())
+}
+
+func asT(b testing.TB) tb { return b }
+
 // freshSchema creates a PostgreSQL schema for one test and drops it after.
-func freshSchema(t *testing.T) string {
+func freshSchema(t tb) string {
 	t.Helper()
 	base := os.Getenv("TACK_TEST_POSTGRES")
 	if base == "" {
