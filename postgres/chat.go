@@ -119,13 +119,6 @@ func (c *messageColumns) add(m chat.Message) {
 	c.createdAt = append(c.createdAt, m.CreatedAt)
 }
 
-// uniq returns the distinct strings of list, sorted.
-func uniq(list []string) []string {
-	list = slices.Clone(list)
-	slices.Sort(list)
-	return slices.Compact(list)
-}
-
 func nullable(s string) *string {
 	if s == "" {
 		return nil
@@ -153,11 +146,12 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 	}
 	stored := map[clientKey]chat.Message{}
 	if len(senders) > 0 {
-		// Any sender with any of the client IDs: one index scan with array
-		// keys, cheaper than a join on pairs; the few rows of another
-		// pairing that it may find are ignored below.
+		// A join on the pairs: one index probe each. (sender_id = ANY(...)
+		// AND client_id = ANY(...) is as fast for one sender, but with many
+		// senders, as in a group commit, it scans every message of them.)
 		found, err := collectMessages(tx.Query(ctx, `SELECT `+msgCols+` FROM messages
-			WHERE sender_id = ANY($1) AND client_id = ANY($2)`, uniq(senders), uniq(clients)))
+			WHERE client_id IS NOT NULL AND (sender_id, client_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+			senders, clients))
 		if err != nil {
 			return fmt.Errorf("find client ids: %w", err)
 		}
@@ -300,21 +294,22 @@ func directKey(c chat.Conversation, ms []chat.Membership) any {
 	return a + ":" + b
 }
 
-// insertMembers adds ms to conv at seq, leaving members already there.
-func insertMembers(ctx context.Context, tx pgx.Tx, conv tack.ID, ms []chat.Membership, seq int64) error {
+// insertMembers adds ms to conv at seq, leaving members already there, and
+// returns how many it added.
+func insertMembers(ctx context.Context, tx pgx.Tx, conv tack.ID, ms []chat.Membership, seq int64) (int64, error) {
 	users := make([]string, len(ms))
 	roles := make([]string, len(ms))
 	joined := make([]time.Time, len(ms))
 	for i, m := range ms {
 		users[i], roles[i], joined[i] = string(m.UserID), m.Role, m.JoinedAt
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_seq, joined_at)
+	tag, err := tx.Exec(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_seq, joined_at)
 		SELECT $1, u, r, $2, $2, j FROM unnest($3::text[], $4::text[], $5::timestamptz[]) AS t(u, r, j)
 		ON CONFLICT DO NOTHING`, conv, seq, users, roles, joined)
 	if err != nil {
-		return fmt.Errorf("insert members: %w", err)
+		return 0, fmt.Errorf("insert members: %w", err)
 	}
-	return nil
+	return tag.RowsAffected(), nil
 }
 
 // CreateConversation stores c, its members and its first message. A
@@ -336,7 +331,13 @@ func (db *DB) CreateConversation(ctx context.Context, c chat.Conversation, membe
 		if err := appendTx(ctx, tx, []chat.NewMessage{first}, out); err != nil {
 			return err
 		}
-		return insertMembers(ctx, tx, c.ID, members, out[0].Message.Seq)
+		n, err := insertMembers(ctx, tx, c.ID, members, out[0].Message.Seq)
+		if err != nil || n == int64(len(members)) {
+			return err
+		}
+		// Some user was listed twice.
+		_, err = tx.Exec(ctx, `UPDATE conversations SET member_count = $2 WHERE id = $1`, c.ID, n)
+		return err
 	})
 	return out[0].Message, err
 }
@@ -498,16 +499,23 @@ func (db *DB) ApplyChange(ctx context.Context, ch chat.Change) (chat.Message, er
 			return err
 		}
 		seq := out[0].Message.Seq
+		// The change in member count, from the rows actually added and
+		// removed: no count(*) over a large group.
+		var delta int64
 		if len(ch.Add) > 0 {
-			if err := insertMembers(ctx, tx, ch.ConversationID, ch.Add, seq); err != nil {
+			n, err := insertMembers(ctx, tx, ch.ConversationID, ch.Add, seq)
+			if err != nil {
 				return err
 			}
+			delta += n
 		}
 		if len(ch.Remove) > 0 {
-			if _, err := tx.Exec(ctx, `DELETE FROM members WHERE conversation_id = $1 AND user_id = ANY($2)`,
-				ch.ConversationID, ids(ch.Remove)); err != nil {
+			tag, err := tx.Exec(ctx, `DELETE FROM members WHERE conversation_id = $1 AND user_id = ANY($2)`,
+				ch.ConversationID, ids(ch.Remove))
+			if err != nil {
 				return fmt.Errorf("remove members: %w", err)
 			}
+			delta -= tag.RowsAffected()
 		}
 		if len(ch.Roles) > 0 {
 			users := make([]string, 0, len(ch.Roles))
@@ -528,12 +536,10 @@ func (db *DB) ApplyChange(ctx context.Context, ch chat.Change) (chat.Message, er
 		if ch.OwnerID != "" {
 			owner = string(ch.OwnerID)
 		}
-		recount := len(ch.Add)+len(ch.Remove) > 0
-		if owner != nil || ch.Title != nil || ch.MuteAll != nil || recount {
+		if owner != nil || ch.Title != nil || ch.MuteAll != nil || delta != 0 {
 			if _, err := tx.Exec(ctx, `UPDATE conversations SET owner_id = COALESCE($2, owner_id), title = COALESCE($3, title),
-				mute_all = COALESCE($4, mute_all),
-				member_count = CASE WHEN $5 THEN (SELECT count(*) FROM members WHERE conversation_id = $1) ELSE member_count END
-				WHERE id = $1`, ch.ConversationID, owner, ch.Title, ch.MuteAll, recount); err != nil {
+				mute_all = COALESCE($4, mute_all), member_count = member_count + $5
+				WHERE id = $1`, ch.ConversationID, owner, ch.Title, ch.MuteAll, delta); err != nil {
 				return fmt.Errorf("update conversation: %w", err)
 			}
 		}

@@ -62,7 +62,7 @@ type Bus struct {
 
 	mu     sync.Mutex // guards subs (copy on write) and closed
 	subs   atomic.Pointer[[]*subscriber]
-	closed bool
+	closed atomic.Bool
 
 	dropped atomic.Uint64 // events that arrived but could not be decoded
 }
@@ -248,6 +248,9 @@ var ErrClosed = errors.New("bus/nats: closed")
 // socket to the server is stuck. e.Origin, if empty, is sent as this Bus's
 // origin; e itself is not modified.
 func (b *Bus) Publish(ctx context.Context, e *bus.Event) error {
+	if b.closed.Load() {
+		return ErrClosed
+	}
 	if !validToken(e.Kind, false) {
 		return fmt.Errorf("bus/nats: invalid event kind %q", e.Kind)
 	}
@@ -274,7 +277,7 @@ func (b *Bus) Subscribe(fn func(*bus.Event)) (cancel func(), err error) {
 	s := &subscriber{fn: fn}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
+	if b.closed.Load() {
 		return nil, ErrClosed
 	}
 	old := *b.subs.Load()
@@ -324,11 +327,11 @@ func (b *Bus) receive(m *natsgo.Msg) {
 // no subscriber is called again.
 func (b *Bus) Close() error {
 	b.mu.Lock()
-	if b.closed {
+	if b.closed.Load() {
 		b.mu.Unlock()
 		return nil
 	}
-	b.closed = true
+	b.closed.Store(true)
 	subs := *b.subs.Load()
 	b.subs.Store(&[]*subscriber{})
 	b.mu.Unlock()

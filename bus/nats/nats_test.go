@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/bus"
@@ -302,6 +303,33 @@ func TestClose(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if n := c.count(); n != 0 {
 		t.Errorf("%d events after Close", n)
+	}
+}
+
+// TestNewConn: a Bus on a connection it does not own leaves it open.
+func TestNewConn(t *testing.T) {
+	url := natstest.RunServer(t)
+	nc, err := natsgo.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx := context.Background()
+	a, err := busnats.NewConn(ctx, nc, busnats.WithOrigin("node-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBus(t, url)
+	testTwoNodes(t, a, b)
+	if a.Origin() != "node-a" {
+		t.Errorf("Origin = %q", a.Origin())
+	}
+	a.Close()
+	if nc.IsClosed() {
+		t.Error("Close closed a connection the Bus does not own")
+	}
+	if err := a.Publish(ctx, &bus.Event{Kind: bus.Typing}); !errors.Is(err, busnats.ErrClosed) {
+		t.Errorf("Publish after Close: %v, want ErrClosed", err)
 	}
 }
 
