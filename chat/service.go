@@ -259,16 +259,28 @@ func (s *Service) Conversation(ctx context.Context, id tack.ID) (Conversation, e
 	if err != nil {
 		return Conversation{}, err
 	}
-	list, err := s.store.ConversationsOf(ctx, m.UserID)
+	c, err := s.store.Conversation(ctx, id)
 	if err != nil {
 		return Conversation{}, fmt.Errorf("conversation: %w", err)
 	}
-	for _, c := range list {
-		if c.ID == id {
-			return c, nil
+	c.Role, c.ReadSeq, c.Unread = m.Role, m.ReadSeq, max(c.LastSeq-m.ReadSeq, 0)
+	if c.LastSeq > 0 {
+		if last, err := s.store.Message(ctx, id, c.LastSeq); err == nil {
+			c.LastMessage = &last
 		}
 	}
-	return Conversation{}, errNoConversation
+	if c.Kind == Direct {
+		ms, err := s.store.Memberships(ctx, id)
+		if err != nil {
+			return Conversation{}, fmt.Errorf("conversation: %w", err)
+		}
+		for _, p := range ms {
+			if p.UserID != m.UserID {
+				c.Peer = p.UserID
+			}
+		}
+	}
+	return c, nil
 }
 
 // Conversations lists the caller's conversations, most recent activity first.
