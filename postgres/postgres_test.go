@@ -257,28 +257,35 @@ func TestBadSearchPath(t *testing.T) {
 
 // Benchmarks of Append, to compare with package sqlite's.
 
-func benchSetup(b *testing.B) (*postgres.DB, tack.ID, tack.ID) {
+// benchSetup opens a database with a group of two users, as sqlite's
+// benchmark does.
+func benchSetup(b *testing.B) (*postgres.DB, tack.ID, []tack.ID) {
 	db := open(b)
 	ctx := context.Background()
-	u := account.User{ID: tack.NewID(), Login: "bench@example.com", Name: "bench", CreatedAt: tack.Clock(nil).Now()}
-	if err := db.CreateUser(ctx, u, "h"); err != nil {
-		b.Fatal(err)
-	}
 	now := tack.Clock(nil).Now()
-	c := chat.Conversation{ID: tack.NewID(), Kind: chat.Group, Title: "bench", OwnerID: u.ID, CreatedAt: now}
-	_, err := db.CreateConversation(ctx, c, []chat.Membership{{UserID: u.ID, Role: chat.Owner, JoinedAt: now}},
-		chat.NewMessage{ConversationID: c.ID, SenderID: u.ID, Kind: chat.SystemMessage, CreatedAt: now,
-			System: &chat.System{Action: "created", ActorID: u.ID}})
+	var users []tack.ID
+	var ms []chat.Membership
+	for i := 0; i < 2; i++ {
+		u := account.User{ID: tack.NewID(), Login: fmt.Sprintf("u%d@b.c", i), Name: fmt.Sprint("u", i), CreatedAt: now}
+		if err := db.CreateUser(ctx, u, "x"); err != nil {
+			b.Fatal(err)
+		}
+		users = append(users, u.ID)
+		ms = append(ms, chat.Membership{UserID: u.ID, Role: chat.Member, JoinedAt: now})
+	}
+	c := chat.Conversation{ID: tack.NewID(), Kind: chat.Group, Title: "bench", CreatedAt: now}
+	_, err := db.CreateConversation(ctx, c, ms, chat.NewMessage{ConversationID: c.ID, SenderID: users[0],
+		Kind: chat.SystemMessage, CreatedAt: now, System: &chat.System{Action: "created", ActorID: users[0]}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return db, c.ID, u.ID
+	return db, c.ID, users
 }
 
 // benchAppend stores batch messages per Append call (one op), like
 // sqlite's benchmark of the same name, and reports messages per second.
 func benchAppend(b *testing.B, batch int) {
-	db, conv, user := benchSetup(b)
+	db, conv, users := benchSetup(b)
 	ctx := context.Background()
 	msgs := make([]chat.NewMessage, batch)
 	n := 0
@@ -287,7 +294,7 @@ func benchAppend(b *testing.B, batch int) {
 	for b.Loop() {
 		for j := range msgs {
 			n++
-			msgs[j] = chat.NewMessage{ConversationID: conv, ClientID: fmt.Sprint("c", n), SenderID: user, Kind: chat.TextMessage,
+			msgs[j] = chat.NewMessage{ConversationID: conv, ClientID: fmt.Sprint("c", n), SenderID: users[n%2], Kind: chat.TextMessage,
 				Text: "a message of ordinary length, about sixty characters long", CreatedAt: time.Now()}
 		}
 		if _, err := db.Append(ctx, msgs); err != nil {
