@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/tackhq/tack/tacktest"
 )
 
@@ -573,4 +574,123 @@ func TestBrowserResume(t *testing.T) {
 	if dup {
 		dave.fail("a message is shown twice")
 	}
+}
+
+func (b *browser) signIn(url, login, password string) {
+	b.t.Helper()
+	b.do("open "+url, chromedp.Navigate(url))
+	b.typeInto("#auth-login", login)
+	b.typeInto("#auth-password", password)
+	b.click("submit", "#auth-submit")
+	b.wait("the main screen", `document.querySelector('.shell') && document.querySelector('.conn[data-state=online]')`)
+}
+
+// TestBrowserGroupInfo: sign in, the tab title, notifications while hidden,
+// the keyboard message menu, and group info: rename, mute, remove, add,
+// leave.
+func TestBrowserGroupInfo(t *testing.T) {
+	chromium(t)
+	srv := tacktest.NewServer(t)
+	ctx := context.Background()
+	aliceU, bobU, carolU := srv.NewUser(t, "Alice Chen"), srv.NewUser(t, "Bob Wang"), srv.NewUser(t, "Carol Li")
+	conv, err := aliceU.CreateConversation(ctx, "group", []string{bobU.ID, carolU.ID}, "Team 团队")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(u *tacktest.User, text string) {
+		t.Helper()
+		if err := u.Do(ctx, "POST", "/api/v1/conversations/"+string(conv.ID)+"/messages", map[string]any{"client_id": fmt.Sprintf("c%d", time.Now().UnixNano()), "text": text}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var alice, bob *browser
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); alice = newBrowser(t, "alice", 1200, 760, "en-US") }()
+	go func() { defer wg.Done(); bob = newBrowser(t, "bob", 1200, 760, "en-GB") }()
+	wg.Wait()
+	if alice == nil || bob == nil {
+		t.FailNow()
+	}
+	defer alice.check()
+	defer bob.check()
+	alice.signIn(srv.URL, aliceU.Login, aliceU.Password)
+	bob.signIn(srv.URL, bobU.Login, bobU.Password)
+
+	// Unread count in the tab title.
+	send(carolU, "hello team")
+	bob.wait("unread in the title", `document.title === "(1) Tack" && `+hasText(".conv .badge", "1"))
+
+	// A desktop notification while the tab is hidden (and none while shown).
+	evalAs[chromedp.Void](alice, `(() => {
+		window.notes = [];
+		window.Notification = class { static permission = 'granted'; constructor(title, o) { notes.push(title + ': ' + o.body); } close() {} };
+		Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.fakeHidden });
+		Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => window.fakeHidden ? 'hidden' : 'visible' });
+		window.fakeHidden = true;
+		document.dispatchEvent(new Event('visibilitychange'));
+	})()`)
+	send(carolU, "are you there?")
+	alice.wait("a notification", `notes.length === 1 && notes[0] === 'Team 团队: Carol Li: are you there?'`)
+	evalAs[chromedp.Void](alice, `window.fakeHidden = false; document.dispatchEvent(new Event('visibilitychange'))`)
+
+	// Open the group; the message menu works from the keyboard.
+	evalAs[chromedp.Void](alice, `document.querySelector('.conv').click()`)
+	alice.wait("the group", hasText(".chat-title", "Team 团队"))
+	alice.wait("Carol's message", msgExpr("are you there?")+`?.querySelector('.msg-menu-btn')`)
+	evalAs[chromedp.Void](alice, msgExpr("are you there?")+`.querySelector('.msg-menu-btn').focus()`)
+	alice.do("open the menu with Enter", chromedp.KeyEvent("\r"))
+	alice.wait("the menu, focused", `document.activeElement.dataset.action === 'reply'`)
+	alice.do("arrow down", chromedp.KeyEvent(kb.ArrowDown))
+	alice.wait("recall focused (Alice owns the group)", `document.activeElement.dataset.action === 'recall'`)
+	alice.do("escape", chromedp.KeyEvent("\x1b"))
+	alice.wait("menu closed, focus back", `document.querySelector('.menu').hidden && document.activeElement.classList.contains('msg-menu-btn')`)
+
+	// Bob has the group open too.
+	evalAs[chromedp.Void](bob, `document.querySelector('.conv').click()`)
+	bob.wait("the group", hasText(".chat-title", "Team 团队")+` && `+hasText(".chat-sub", "3 members"))
+	bob.wait("read", `!document.querySelector('.conv .badge') && document.title === 'Team 团队 · Tack'`)
+
+	// Rename.
+	alice.click("info", "#conv-info")
+	alice.wait("members listed", `document.querySelectorAll('dialog[open] .members li').length === 3`)
+	evalAs[chromedp.Void](alice, `document.querySelector('#rename-input').value = ''`)
+	alice.typeInto("#rename-input", "Renamed 改名\n")
+	bob.wait("the new title", hasText(".chat-title", "Renamed 改名")+` && `+hasText(".notice span", "Alice Chen renamed the group to “Renamed 改名”"))
+
+	// Only admins may post: Bob's composer gives way to a notice.
+	alice.click("mute all", "#muteall-check")
+	bob.wait("composer hidden", `document.querySelector('tack-composer').hidden && !document.querySelector('.composer-notice').hidden`)
+	alice.click("unmute all", "#muteall-check")
+	bob.wait("composer back", `!document.querySelector('tack-composer').hidden`)
+
+	// Mute notifications (a local preference).
+	alice.click("mute notifications", "#mute-check")
+	alice.wait("muted in the list", `document.querySelector('.conv.muted')`)
+
+	// Remove Carol, then add her back.
+	alice.click("remove Carol", `dialog[open] button[aria-label="Remove Carol Li"]`)
+	alice.wait("two members", `document.querySelectorAll('dialog[open] .members li').length === 2`)
+	bob.wait("removal seen", hasText(".chat-sub", "2 members")+` && `+hasText(".notice span", "Alice Chen removed Carol Li"))
+	alice.click("add members", "dialog[open] .add-members summary")
+	alice.typeInto("dialog[open] .add-members tack-picker input", carolU.Login+"\n")
+	alice.wait("Carol in the results", hasText("dialog[open] .add-members .person span", "Carol Li"))
+	evalAs[chromedp.Void](alice, `document.querySelector('dialog[open] .add-members .person input').click()`)
+	alice.click("add", "#add-members-btn")
+	alice.wait("three members", `document.querySelectorAll('dialog[open] .members li').length === 3`)
+	bob.wait("addition seen", hasText(".chat-sub", "3 members")+` && `+hasText(".notice span", "Alice Chen added Carol Li"))
+	alice.screenshot("desktop-group-info")
+	alice.do("close", chromedp.KeyEvent("\x1b"))
+
+	// Bob leaves.
+	bob.click("info", "#conv-info")
+	bob.click("leave", "#leave-btn")
+	bob.click("confirm", "dialog[open] [data-confirm]")
+	bob.wait("the group gone", `!document.querySelector('.conv') && document.querySelector('.chat-empty') && location.pathname === '/'`)
+	alice.wait("Bob left", hasText(".notice span", "Bob Wang left"))
+
+	// Sign out.
+	bob.click("sign out", "#sign-out")
+	bob.wait("the sign-in form", `document.querySelector('#auth-login')`)
 }

@@ -224,8 +224,27 @@ export async function members(convID, force) {
   const list = r.members || [];
   state.members.set(convID, list);
   rememberUsers(list);
+  const c = state.convs.get(convID);
+  if (c && c.member_count !== list.length) {
+    c.member_count = list.length;
+    emit('conv', convID);
+  }
   emit('members', convID);
   return list;
+}
+
+// membersChanged forgets a member list, and fetches it again (with the
+// member count) when someone is looking at it.
+const memberTimers = new Map();
+function membersChanged(convID) {
+  const had = state.members.has(convID);
+  state.members.delete(convID);
+  if (!had && convID !== state.current) return;
+  clearTimeout(memberTimers.get(convID));
+  memberTimers.set(convID, setTimeout(() => {
+    memberTimers.delete(convID);
+    if (state.convs.has(convID)) members(convID, true).catch(() => {});
+  }, 50));
 }
 
 export async function renameConv(id, title) {
@@ -587,10 +606,7 @@ function onEvent(ev) {
       state.synced = false;
       break;
     case 'conversation':
-      if (ev.conversation) {
-        upsertConv(ev.conversation);
-        state.members.delete(ev.conversation.id);
-      }
+      if (ev.conversation) upsertConv(ev.conversation);
       break;
     case 'message':
       if (ev.message) gotMessage(ev.message, state.synced);
@@ -600,10 +616,7 @@ function onEvent(ev) {
       break;
     case 'member':
       if (state.me && ev.user_id === state.me.id && ev.action === 'removed') dropConv(ev.conversation_id);
-      else {
-        state.members.delete(ev.conversation_id);
-        emit('members', ev.conversation_id);
-      }
+      else membersChanged(ev.conversation_id);
       break;
     case 'typing':
       gotTyping(ev.conversation_id, ev.user_id);
@@ -636,7 +649,7 @@ function gotMessage(m, live) {
     } else c.unread = (c.unread || 0) + 1;
   }
   if (!c.last_message || m.seq >= c.last_message.seq) c.last_message = m;
-  if (m.kind === 'system') state.members.delete(convID);
+  if (m.kind === 'system' && isNew && m.system && ['added', 'removed', 'left', 'owner_changed', 'admin_added', 'admin_removed'].includes(m.system.action)) membersChanged(convID);
   const typing = state.typing.get(convID);
   if (typing && typing.delete(m.sender_id)) emit('typing', convID);
   const tl = state.timelines.get(convID);

@@ -40,7 +40,7 @@ export class ChatView {
     this.headAvatar = h('span', { class: 'head-avatar' });
     this.title = h('h2', { class: 'chat-title', id: 'chat-title' });
     this.sub = h('p', { class: 'chat-sub', 'aria-live': 'polite' });
-    this.infoBtn = h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('info'), onclick: () => openInfo(this.id, this.nav) }, icon('info'));
+    this.infoBtn = h('button', { class: 'icon-btn', id: 'conv-info', type: 'button', 'aria-label': t('info'), onclick: () => openInfo(this.id, this.nav) }, icon('info'));
     this.head = h('header', { class: 'chat-head' }, this.back, this.headAvatar, h('div', { class: 'chat-names' }, this.title, this.sub), this.infoBtn);
 
     this.list = h('ol', { class: 'messages', role: 'log', 'aria-labelledby': 'chat-title' });

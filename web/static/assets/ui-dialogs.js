@@ -138,13 +138,12 @@ export async function openReceipts(convID, seq) {
 
 // ---- conversation info ----
 
+// openInfo shows a conversation's details. Controls are built once (so
+// typing is never interrupted); members, title and roles update live.
 export function openInfo(convID, nav) {
-  const c = S.state.convs.get(convID);
-  if (!c) return;
-  const group = c.type === 'group';
-  const body = h('div', { class: 'info stack' });
-  const d = dialog(group ? t('groupInfo') : t('chatInfo'), body);
-  d.classList.add('info-dialog');
+  const c0 = S.state.convs.get(convID);
+  if (!c0) return;
+  const group = c0.type === 'group';
   const err = h('p', { class: 'error', role: 'alert' });
   const run = async (fn) => {
     err.textContent = '';
@@ -154,79 +153,81 @@ export function openInfo(convID, nav) {
       err.textContent = errorText(e);
     }
   };
+  const head = h('div', { class: 'info-head' });
+  const body = h('div', { class: 'info stack' }, head);
+  const d = dialog(group ? t('groupInfo') : t('chatInfo'), body);
+  d.classList.add('info-dialog');
+
+  let rename, renameInput, allRow, allBox, list, count, addSection, picker;
+  let shownTitle = c0.title;
+  if (group) {
+    renameInput = h('input', { id: 'rename-input', type: 'text', value: c0.title, maxlength: '100', required: true });
+    rename = h('form', { class: 'row' }, h('label', { for: 'rename-input', class: 'sr-only' }, t('groupName')), renameInput, h('button', { type: 'submit', class: 'btn' }, t('rename')));
+    rename.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const v = renameInput.value.trim();
+      if (v) run(() => S.renameConv(convID, v));
+    });
+    body.append(rename);
+  }
+  const mute = h('input', { type: 'checkbox', id: 'mute-check', checked: S.isMuted(convID) });
+  mute.addEventListener('change', () => S.setMuted(convID, mute.checked));
+  body.append(h('label', { class: 'check', for: 'mute-check' }, mute, h('span', null, t('muteNotifications'))));
+  if (group) {
+    allBox = h('input', { type: 'checkbox', id: 'muteall-check', checked: !!c0.mute_all });
+    allBox.addEventListener('change', () => run(() => S.setMuteAll(convID, allBox.checked)));
+    allRow = h('label', { class: 'check', for: 'muteall-check' }, allBox, h('span', null, t('muteAll')));
+    count = h('h3');
+    list = h('ul', { class: 'people members' });
+    picker = document.createElement('tack-picker');
+    picker.exclude = new Set();
+    const addBtn = h('button', { type: 'button', class: 'btn', id: 'add-members-btn', onclick: () => run(async () => {
+      if (picker.selected.length) await S.addMembers(convID, picker.selected);
+    }) }, t('add'));
+    addSection = h('details', { class: 'add-members' }, h('summary', null, t('addMembers')), picker, addBtn);
+    const leave = h('button', { type: 'button', class: 'btn danger', id: 'leave-btn', onclick: async () => {
+      if (!(await confirmDialog(t('leaveConfirm'), t('leave')))) return;
+      await run(async () => {
+        await S.leaveConv(convID);
+        d.close();
+        nav('/');
+      });
+    } }, icon('out'), t('leave'));
+    body.append(allRow, count, list, addSection, h('div', { class: 'dialog-actions' }, leave));
+  }
+  body.append(err);
 
   const render = () => {
     const c = S.state.convs.get(convID);
     if (!c) return d.close();
     const admin = c.role === 'owner' || c.role === 'admin';
     const title = S.convTitle(c);
-    const focused = document.activeElement && d.contains(document.activeElement) ? document.activeElement.id : '';
-    clear(body);
-    body.append(h('div', { class: 'info-head' }, avatar(group ? c.id : c.peer_id, title, true), h('strong', null, title)));
-
-    if (group && admin) {
-      const input = h('input', { id: 'rename-input', type: 'text', value: c.title, maxlength: '100', required: true });
-      const f = h('form', { class: 'row' }, h('label', { for: 'rename-input', class: 'sr-only' }, t('groupName')), input, h('button', { type: 'submit', class: 'btn' }, t('rename')));
-      f.addEventListener('submit', (e) => {
-        e.preventDefault();
-        if (input.value.trim()) run(() => S.renameConv(convID, input.value.trim()));
-      });
-      body.append(f);
-    }
-
-    const mute = h('input', { type: 'checkbox', id: 'mute-check', checked: S.isMuted(convID) });
-    mute.addEventListener('change', () => S.setMuted(convID, mute.checked));
-    body.append(h('label', { class: 'check', for: 'mute-check' }, mute, h('span', null, t('muteNotifications'))));
-
-    if (group && admin) {
-      const all = h('input', { type: 'checkbox', id: 'muteall-check', checked: !!c.mute_all });
-      all.addEventListener('change', () => run(() => S.setMuteAll(convID, all.checked)));
-      body.append(h('label', { class: 'check', for: 'muteall-check' }, all, h('span', null, t('muteAll'))));
-    }
-
-    if (group) {
-      const list = h('ul', { class: 'people members' });
-      const ms = S.state.members.get(convID);
-      if (!ms) S.members(convID).catch((e) => (err.textContent = errorText(e)));
-      if (ms) {
-        for (const m of ms) {
-          const name = m.name || S.userName(m.user_id);
-          const li = h('li', null, avatar(m.user_id, name), h('span', { class: 'grow' }, name, m.user_id === S.state.me.id ? ` (${t('you')})` : ''));
-          if (m.role === 'owner' || m.role === 'admin') li.append(h('span', { class: 'role' }, t(m.role)));
-          if (admin && m.user_id !== S.state.me.id && m.role !== 'owner') {
-            li.append(h('button', { type: 'button', class: 'btn small', 'aria-label': t('remove') + ' ' + name, onclick: () => run(() => S.removeMember(convID, m.user_id)) }, t('remove')));
-          }
-          list.append(li);
-        }
+    clear(head).append(avatar(group ? c.id : c.peer_id, title, true), h('strong', null, title));
+    if (!group) return;
+    rename.hidden = !admin;
+    allRow.hidden = !admin;
+    addSection.hidden = !admin;
+    allBox.checked = !!c.mute_all;
+    // Follow renames unless the user is editing the field.
+    if (document.activeElement !== renameInput && renameInput.value === shownTitle) renameInput.value = c.title;
+    shownTitle = c.title;
+    const ms = S.state.members.get(convID);
+    if (!ms) S.members(convID).catch((e) => (err.textContent = errorText(e)));
+    count.textContent = memberCount(c.member_count || (ms ? ms.length : 0));
+    picker.exclude = new Set((ms || []).map((m) => m.user_id));
+    clear(list);
+    for (const m of ms || []) {
+      const name = m.name || S.userName(m.user_id);
+      const li = h('li', null, avatar(m.user_id, name), h('span', { class: 'grow' }, name, m.user_id === S.state.me.id ? ` (${t('you')})` : ''));
+      if (m.role === 'owner' || m.role === 'admin') li.append(h('span', { class: 'role' }, t(m.role)));
+      if (admin && m.user_id !== S.state.me.id && m.role !== 'owner') {
+        li.append(h('button', { type: 'button', class: 'btn small', 'aria-label': t('remove') + ' ' + name, onclick: () => run(() => S.removeMember(convID, m.user_id)) }, t('remove')));
       }
-      body.append(h('h3', null, memberCount(c.member_count || (ms ? ms.length : 0))), list);
-      if (admin) {
-        const picker = document.createElement('tack-picker');
-        picker.exclude = new Set((ms || []).map((m) => m.user_id));
-        const addBtn = h('button', { type: 'button', class: 'btn', onclick: () => run(async () => {
-          if (picker.selected.length) await S.addMembers(convID, picker.selected);
-        }) }, t('add'));
-        body.append(h('details', { class: 'add-members' }, h('summary', null, t('addMembers')), picker, addBtn));
-      }
-      body.append(
-        h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn danger', onclick: async () => {
-          if (!(await confirmDialog(t('leaveConfirm'), t('leave')))) return;
-          await run(async () => {
-            await S.leaveConv(convID);
-            d.close();
-            nav('/');
-          });
-        } }, icon('out'), t('leave'))),
-      );
-    }
-    body.append(err);
-    if (focused) {
-      const f = document.getElementById(focused);
-      if (f) f.focus();
+      list.append(li);
     }
   };
   render();
   if (group) S.members(convID, true).catch((e) => (err.textContent = errorText(e)));
-  const offs = [S.on('members', (id) => id === convID && render()), S.on('conv', (id) => id === convID && render()), S.on('removed', (id) => id === convID && d.close())];
+  const offs = [S.on('members', (id) => id === convID && render()), S.on('conv', (id) => id === convID && render()), S.on('users', render), S.on('removed', (id) => id === convID && d.close())];
   d.addEventListener('close', () => offs.forEach((f) => f()));
 }
