@@ -616,6 +616,11 @@ func TestBrowserGroupInfo(t *testing.T) {
 	defer alice.check()
 	defer bob.check()
 	alice.signIn(srv.URL, aliceU.Login, aliceU.Password)
+	// A wrong password is reported, and the form stays usable.
+	bob.do("open", chromedp.Navigate(srv.URL))
+	bob.typeInto("#auth-login", bobU.Login)
+	bob.typeInto("#auth-password", "wrong password\n")
+	bob.wait("the error", hasText("#auth-error", "Wrong login or password."))
 	bob.signIn(srv.URL, bobU.Login, bobU.Password)
 
 	// Unread count in the tab title.

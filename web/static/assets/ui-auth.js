@@ -70,7 +70,11 @@ export function renderAuth(root, done) {
       if (bad) bad.setAttribute('aria-invalid', 'true');
       submit.disabled = false;
       mode();
-      err.textContent = errorText(x);
+      if (signup && x.code === 'conflict') err.textContent = t('loginTaken');
+      else if (x.code === 'invalid' && x.field === 'login') err.textContent = t('badLogin');
+      else if (x.code === 'invalid' && x.field === 'name') err.textContent = t('badName');
+      else if (x.code === 'invalid' && x.field === 'password') err.textContent = t('passwordHint');
+      else err.textContent = errorText(x);
     }
   });
   function fail(input, text) {

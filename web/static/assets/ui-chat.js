@@ -261,7 +261,8 @@ export class ChatView {
     const li = h('li', { class: ['msg', mine ? 'own' : 'other', grouped && 'grouped'], id: 'm-' + m.seq, dataset: { seq: m.seq } });
     if (!mine) li.append(grouped ? h('span', { class: 'avatar-gap' }) : avatar(m.sender_id, name));
     const body = h('div', { class: 'body' });
-    if (!grouped) {
+    if (grouped) body.append(h('span', { class: 'sr-only' }, mine ? t('you') : name));
+    else {
       body.append(h('div', { class: 'meta' }, mine ? null : h('span', { class: 'sender' }, name), h('time', { datetime: m.created_at, title: formatFull(d) }, formatTime(d))));
     }
     const bubble = h('div', { class: 'bubble', title: grouped ? formatFull(d) : null });
