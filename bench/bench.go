@@ -382,12 +382,13 @@ func (e *env) sqliteFloor(ctx context.Context) []*Row {
 }
 
 // parts spreads specs over runners: in this process, or over worker
-// processes (one per 6,000 connections when Workers is -1).
+// processes (one per 6,000 connections, for sessions of more than 2,000,
+// when Workers is -1).
 func (e *env) parts(specs []ConnSpec) ([]runner, [][]ConnSpec, error) {
 	n := e.cfg.Workers
 	if n < 0 {
 		n = 0
-		if len(specs) > 6000 {
+		if len(specs) > 2000 {
 			n = (len(specs) + 5999) / 6000
 		}
 	}

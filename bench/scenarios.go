@@ -354,9 +354,9 @@ func reconnect(ctx context.Context, e *env, t *target) ([]*Row, error) {
 	if err != nil {
 		return nil, err
 	}
+	_ = sr
 	targets := map[string]int64{}
 	if !t.pool.baseline {
-		targets = sr.Seqs
 		for _, g := range groups {
 			last, err := t.pool.lastSeq(ctx, feeder, g)
 			if err != nil {

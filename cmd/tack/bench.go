@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -62,7 +63,7 @@ func benchCmd(args []string) error {
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a --server that is not on loopback")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of each timed phase")
 	fs.BoolVar(&c.Baseline, "baseline", false, "also measure the floors and report ratios")
-	fs.IntVar(&c.Workers, "workers", -1, "client worker processes (-1: one per 6,000 connections; 0: none)")
+	fs.IntVar(&c.Workers, "workers", -1, "client worker processes (-1: one per 6,000 connections above 2,000; 0: none)")
 	fs.IntVar(&c.Sources, "sources", 8, "spread client connections over this many 127.0.0.x source addresses")
 	fs.IntVar(&c.Pairs, "pairs", 1000, "direct: conversations (two clients each)")
 	fs.IntVar(&c.Window, "window", 4, "sends in flight per sender while saturating")
@@ -83,6 +84,7 @@ func benchCmd(args []string) error {
 	timeout := fs.Duration("timeout", 30*time.Minute, "stop the whole run after this long")
 	pprofAddr := fs.String("pprof", "", "serve pprof from the started server on this loopback address, e.g. 127.0.0.1:6060")
 	worker := fs.Bool("worker", false, "internal: run as a client worker process (ops on stdin, results on stdout)")
+	render := fs.String("render", "", "print the table of a report saved with --json and exit")
 	fanout := fs.String("fanout-server", "", "internal: run the storage-free fan-out floor server on this address")
 	fs.Parse(args)
 
@@ -90,6 +92,18 @@ func benchCmd(args []string) error {
 	defer stop()
 	if *worker {
 		return bench.RunWorker(ctx, os.Stdin, os.Stdout)
+	}
+	if *render != "" {
+		b, err := os.ReadFile(*render)
+		if err != nil {
+			return err
+		}
+		var rep bench.Report
+		if err := json.Unmarshal(b, &rep); err != nil {
+			return fmt.Errorf("%s: %w", *render, err)
+		}
+		rep.WriteTable(os.Stdout)
+		return nil
 	}
 	if *fanout != "" {
 		return bench.ServeFanout(ctx, *fanout, func(u string) { fmt.Printf("listening on %s\n", u) })
