@@ -19,8 +19,18 @@ function route() {
   return m ? decodeURIComponent(m[1]) : null;
 }
 
+let goingBack = false;
+
 function nav(path, replace) {
-  if (location.pathname !== path) history[replace ? 'replaceState' : 'pushState'](null, '', path);
+  if (goingBack) return;
+  // Going back to the list from a chat opened from the list is a history
+  // step back, so the browser's back button and ours agree.
+  if (path === '/' && route() && history.state && history.state.fromList) {
+    goingBack = true;
+    history.back();
+    return;
+  }
+  if (location.pathname !== path) history[replace ? 'replaceState' : 'pushState']({ fromList: !route() && path !== '/' }, '', path);
   apply();
 }
 
@@ -98,7 +108,10 @@ async function boot() {
       // The auth screen re-renders itself.
     }
   });
-  window.addEventListener('popstate', apply);
+  window.addEventListener('popstate', () => {
+    goingBack = false;
+    apply();
+  });
   let me;
   for (let i = 0; ; i++) {
     try {

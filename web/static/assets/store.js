@@ -372,6 +372,9 @@ export function loadLatest(id, refresh) {
       for (const m of msgs) wantSender(m);
       emit('messages', id);
       return tl;
+    } catch (e) {
+      if (!tl.loaded) tl.buffer = null;
+      throw e;
     } finally {
       tl.loading = null;
     }
