@@ -23,6 +23,7 @@ import (
 	"github.com/tackhq/tack/account"
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/hub"
+	"github.com/tackhq/tack/org"
 )
 
 // MaxBody is the largest request body accepted, and MaxFrame the largest
@@ -37,6 +38,9 @@ type Config struct {
 	Accounts *account.Service
 	Chat     *chat.Service
 	Hub      *hub.Hub
+	// Org serves organisations and the directory; nil leaves their routes
+	// answering unavailable.
+	Org *org.Service
 	// Web serves the web client for every path outside the API; nil serves 404.
 	Web http.Handler
 	// Ready reports whether the node can serve (database reachable).
@@ -64,6 +68,7 @@ type route struct {
 	req, resp             string // schema names for the OpenAPI document
 	status                int
 	h                     func(w http.ResponseWriter, r *http.Request) error
+	maxBody               int64 // 0: MaxBody (file uploads take more)
 }
 
 // New returns a Server.
@@ -164,7 +169,11 @@ func (s *Server) wrap(rt route) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		w.Header().Set("Cache-Control", "no-store")
-		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
+		limit := int64(MaxBody)
+		if rt.maxBody > 0 {
+			limit = rt.maxBody
+		}
+		r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		err := func() error {
 			if rt.auth {
 				ctx, err := s.authenticate(r)

@@ -23,6 +23,7 @@ import (
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/hub"
 	"github.com/tackhq/tack/limit"
+	"github.com/tackhq/tack/org"
 	"github.com/tackhq/tack/postgres"
 	"github.com/tackhq/tack/sqlite"
 	"github.com/tackhq/tack/web"
@@ -58,6 +59,7 @@ type Node struct {
 	API      *api.Server
 	Accounts *account.Service
 	Chat     *chat.Service
+	Org      *org.Service // nil when the store has no organisation tables
 	Hub      *hub.Hub
 	Store    Store
 	Bus      bus.Bus
@@ -106,7 +108,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		rate = 20
 	}
 	n.Accounts = account.NewService(n.Store, n.Bus, nil, acfg)
-	n.Chat = chat.NewService(n.Store, n.Bus, n.Accounts, nil, chat.Config{MaxGroupMembers: cfg.MaxGroupMembers,
+	var people chat.People = n.Accounts
+	if os, ok := n.Store.(org.Store); ok {
+		n.Org = org.NewService(os, n.Store, n.Accounts, n.Bus, nil, org.Config{Logger: log})
+		people = n.Org // blocks and organisations' rules on whom one may chat with
+	}
+	n.Chat = chat.NewService(n.Store, n.Bus, people, nil, chat.Config{MaxGroupMembers: cfg.MaxGroupMembers,
 		SendLimit: &limit.Keyed{Rate: rate, Burst: 5 * rate}, Logger: log})
 	n.closers = append(n.closers, n.Chat.Close)
 	n.Hub = hub.New(n.Chat, hub.Config{Logger: log})
@@ -119,7 +126,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.closers = append(n.closers, cancel)
-	n.API = api.New(api.Config{Accounts: n.Accounts, Chat: n.Chat, Hub: n.Hub, Web: web.Handler(), Ready: n.Store.Ping, Logger: log})
+	n.API = api.New(api.Config{Accounts: n.Accounts, Chat: n.Chat, Org: n.Org, Hub: n.Hub, Web: web.Handler(), Ready: n.Store.Ping, Logger: log})
 	return n, nil
 }
 
