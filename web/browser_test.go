@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -43,13 +44,15 @@ func chromium(t *testing.T) string {
 }
 
 type browser struct {
-	t    *testing.T
-	name string
-	ctx  context.Context
+	t      *testing.T
+	name   string
+	ctx    context.Context
+	origin string // set by the first navigation to a test server
 
 	mu       sync.Mutex
 	problems []string
 	console  []string
+	requests []string
 }
 
 func newBrowser(t *testing.T, name string, width, height int64, lang string) *browser {
@@ -115,6 +118,19 @@ func newBrowser(t *testing.T, name string, width, height int64, lang string) *br
 			b.mu.Unlock()
 		}
 	}()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("%s: network: %v", name, err)
+	}
+	go func() {
+		for ev, err := range chromedp.Events(ctx, network.RequestWillBeSent) {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.requests = append(b.requests, ev.Request.URL)
+			b.mu.Unlock()
+		}
+	}()
 	go func() {
 		for ev, err := range chromedp.Events(ctx, page.JavascriptDialogOpening) {
 			if err != nil {
@@ -152,6 +168,17 @@ func (b *browser) fail(format string, args ...any) {
 	}
 	b.mu.Unlock()
 	b.t.Fatalf("%s: %s", b.name, msg)
+}
+
+func (b *browser) open(url string) {
+	b.t.Helper()
+	if b.origin == "" {
+		b.origin = strings.TrimRight(url, "/")
+		if i := strings.Index(b.origin[len("http://"):], "/"); i >= 0 {
+			b.origin = b.origin[:len("http://")+i]
+		}
+	}
+	b.do("open "+url, chromedp.Navigate(url))
 }
 
 func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -199,6 +226,14 @@ func (b *browser) check() {
 	b.t.Helper()
 	b.mu.Lock()
 	p := append([]string(nil), b.problems...)
+	if b.origin != "" && len(b.requests) == 0 {
+		p = append(p, "no requests were recorded (the origin check saw nothing)")
+	}
+	for _, u := range b.requests {
+		if !strings.HasPrefix(u, b.origin+"/") && !strings.HasPrefix(u, "data:") {
+			p = append(p, "a request left the origin: "+u)
+		}
+	}
 	b.mu.Unlock()
 	if len(p) > 0 {
 		b.fail("page problems:\n  %s", strings.Join(p, "\n  "))
@@ -252,7 +287,7 @@ func (b *browser) messageAction(text, action string) {
 
 func (b *browser) signUp(url, name, login, password string) {
 	b.t.Helper()
-	b.do("open "+url, chromedp.Navigate(url))
+	b.open(url)
 	b.click("switch to sign-up", "#auth-switch")
 	b.typeInto("#auth-name", name)
 	b.typeInto("#auth-login", login)
@@ -326,9 +361,9 @@ func TestBrowserChat(t *testing.T) {
 	defer bob.check()
 
 	// Language comes from the browser: Bob's is Chinese.
-	bob.do("open", chromedp.Navigate(srv.URL))
+	bob.open(srv.URL)
 	bob.wait("Chinese sign-in", hasText("#auth-title", "登录"))
-	alice.do("open", chromedp.Navigate(srv.URL))
+	alice.open(srv.URL)
 	alice.wait("English sign-in", hasText("#auth-title", "Sign in"))
 	alice.screenshot("signin")
 
@@ -516,7 +551,7 @@ func TestBrowserResume(t *testing.T) {
 		carol.call("POST", "/conversations/"+c.ID+"/messages", map[string]any{"client_id": fmt.Sprintf("h%d", i), "text": fmt.Sprintf("history %02d", i)}, nil)
 	}
 	// Deep link straight into the conversation.
-	dave.do("deep link", chromedp.Navigate(srv.URL+"/c/"+c.ID))
+	dave.open(srv.URL + "/c/" + c.ID)
 	dave.wait("the newest message", hasText(".msg .text", "history 60"))
 	if evalAs[bool](dave, hasText(".msg .text", "history 01")) {
 		dave.fail("the whole history was loaded at once")
@@ -578,7 +613,7 @@ func TestBrowserResume(t *testing.T) {
 
 func (b *browser) signIn(url, login, password string) {
 	b.t.Helper()
-	b.do("open "+url, chromedp.Navigate(url))
+	b.open(url)
 	b.typeInto("#auth-login", login)
 	b.typeInto("#auth-password", password)
 	b.click("submit", "#auth-submit")
@@ -617,7 +652,7 @@ func TestBrowserGroupInfo(t *testing.T) {
 	defer bob.check()
 	alice.signIn(srv.URL, aliceU.Login, aliceU.Password)
 	// A wrong password is reported, and the form stays usable.
-	bob.do("open", chromedp.Navigate(srv.URL))
+	bob.open(srv.URL)
 	bob.typeInto("#auth-login", bobU.Login)
 	bob.typeInto("#auth-password", "wrong password\n")
 	bob.wait("the error", hasText("#auth-error", "Wrong login or password."))

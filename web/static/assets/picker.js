@@ -102,6 +102,14 @@ class Picker extends HTMLElement {
     this.dispatchEvent(new CustomEvent('change'));
   }
 
+  // reset clears the query and the selection.
+  reset() {
+    this.chosen.clear();
+    this.input.value = '';
+    this.renderChips();
+    this.search();
+  }
+
   pick(u) {
     this.dispatchEvent(new CustomEvent('pick', { detail: u }));
   }

@@ -182,7 +182,9 @@ export function openInfo(convID, nav) {
     picker = document.createElement('tack-picker');
     picker.exclude = new Set();
     const addBtn = h('button', { type: 'button', class: 'btn', id: 'add-members-btn', onclick: () => run(async () => {
-      if (picker.selected.length) await S.addMembers(convID, picker.selected);
+      if (!picker.selected.length) return;
+      await S.addMembers(convID, picker.selected);
+      picker.reset();
     }) }, t('add'));
     addSection = h('details', { class: 'add-members' }, h('summary', null, t('addMembers')), picker, addBtn);
     const leave = h('button', { type: 'button', class: 'btn danger', id: 'leave-btn', onclick: async () => {
