@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/hub"
 )
 
@@ -140,6 +141,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	}()
 
 	cctx := tack.WithCaller(ctx, caller)
+	acks := &acker{conn: conn}
+	defer acks.close()
 	for {
 		b, err := readFrame(ctx, c)
 		if err != nil {
@@ -151,11 +154,55 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 			<-conn.Done()
 			return nil
 		}
-		s.handleFrame(cctx, conn, b)
+		s.handleFrame(cctx, conn, acks, b)
 	}
 }
 
-func (s *Server) handleFrame(ctx context.Context, conn *hub.Conn, b []byte) {
+// maxPipelined is how many sends of one connection may wait for their
+// commit at once; the connection's reads pause beyond it.
+const maxPipelined = 64
+
+// acker answers a connection's sends in the order they came, while the
+// reading goroutine goes on to the next frame: a client with several sends
+// in flight has them committed together instead of one commit each. Its
+// goroutine starts with the first send, so idle connections have none.
+type acker struct {
+	conn *hub.Conn
+	ch   chan ackJob
+}
+
+type ackJob struct {
+	id string
+	p  *chat.Pending
+}
+
+func (a *acker) add(id string, p *chat.Pending) {
+	if a.ch == nil {
+		a.ch = make(chan ackJob, maxPipelined)
+		go a.run(a.ch)
+	}
+	a.ch <- ackJob{id: id, p: p}
+}
+
+func (a *acker) run(ch chan ackJob) {
+	for j := range ch {
+		m, _, err := j.p.Wait()
+		if err != nil {
+			a.conn.Reply(errFrame(j.id, err))
+			continue
+		}
+		b, _ := json.Marshal(map[string]any{"type": "ack", "id": j.id, "message": m})
+		a.conn.Reply(b)
+	}
+}
+
+func (a *acker) close() {
+	if a.ch != nil {
+		close(a.ch)
+	}
+}
+
+func (s *Server) handleFrame(ctx context.Context, conn *hub.Conn, acks *acker, b []byte) {
 	var f clientFrame
 	if err := json.Unmarshal(b, &f); err != nil {
 		conn.Reply(errFrame("", tack.Invalid("frame", "malformed JSON")))
@@ -163,13 +210,7 @@ func (s *Server) handleFrame(ctx context.Context, conn *hub.Conn, b []byte) {
 	}
 	switch f.Type {
 	case "send":
-		m, _, err := s.cfg.Chat.Send(ctx, f.ConversationID, f.draft())
-		if err != nil {
-			conn.Reply(errFrame(f.ID, err))
-			return
-		}
-		b, _ := json.Marshal(map[string]any{"type": "ack", "id": f.ID, "message": m})
-		conn.Reply(b)
+		acks.add(f.ID, s.cfg.Chat.Queue(ctx, f.ConversationID, f.draft()))
 	case "read":
 		if _, err := s.cfg.Chat.MarkRead(ctx, f.ConversationID, f.Seq); err != nil {
 			conn.Reply(errFrame(f.ID, err))

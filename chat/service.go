@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -46,6 +47,7 @@ type Service struct {
 	log    *slog.Logger
 	typing *limit.Keyed
 
+	cache   sendCache
 	sends   chan *sendReq
 	publish chan []*bus.Event
 	done    chan struct{}
@@ -378,6 +380,7 @@ func (s *Service) system(convID, actor tack.ID, sys *System) NewMessage {
 // for removed users after it (so they see why they left).
 func (s *Service) apply(ctx context.Context, ch Change, added, removed []tack.ID, settings bool) error {
 	msg, err := s.store.ApplyChange(ctx, ch)
+	s.cache.invalidate(ch.ConversationID)
 	if err != nil {
 		return fmt.Errorf("apply change: %w", err)
 	}
@@ -608,7 +611,8 @@ type sendReq struct {
 	ctx   context.Context
 	msg   NewMessage
 	quote *Quote
-	count int // member count at send time, for the initial unread figure
+	count int    // member count at send time, for the initial unread figure
+	kind  string // Direct or Group
 	done  chan sendResult
 }
 
@@ -620,56 +624,103 @@ type sendResult struct {
 // Send stores a message and returns it once committed. A retry with the same
 // client ID returns the original message and duplicate true.
 func (s *Service) Send(ctx context.Context, convID tack.ID, d Draft) (m Message, duplicate bool, err error) {
+	return s.Queue(ctx, convID, d).Wait()
+}
+
+// Pending is a send that Queue has checked and queued for commit.
+type Pending struct {
+	req *sendReq
+	err error
+}
+
+// Wait returns the outcome of the send once it is committed (or refused).
+func (p *Pending) Wait() (m Message, duplicate bool, err error) {
+	if p.err != nil {
+		return Message{}, false, p.err
+	}
+	// Once queued, wait for the outcome even if ctx ends: the message may be
+	// committing, and the caller must learn its seq or retry with its client ID.
+	r := <-p.req.done
+	if r.err != nil {
+		return Message{}, false, r.err
+	}
+	return r.a.Message, r.a.Duplicate, nil
+}
+
+// Queue checks a send and queues it for the group committer without waiting
+// for the commit. Sends queued one after another by one caller commit in
+// that order, so a connection can pipeline its sends and still have them
+// stored in the order it sent them.
+func (s *Service) Queue(ctx context.Context, convID tack.ID, d Draft) *Pending {
+	req, err := s.queue(ctx, convID, d)
+	return &Pending{req: req, err: err}
+}
+
+func (s *Service) queue(ctx context.Context, convID tack.ID, d Draft) (*sendReq, error) {
 	if err := validClientID(d.ClientID); err != nil {
-		return Message{}, false, err
+		return nil, err
 	}
 	if err := validText(d.Text); err != nil {
-		return Message{}, false, err
+		return nil, err
 	}
-	me, err := s.member(ctx, convID)
+	me, c, err := s.sendCheck(ctx, convID, d.ReplyTo != 0)
 	if err != nil {
-		return Message{}, false, err
-	}
-	c, err := s.store.Conversation(ctx, convID)
-	if err != nil {
-		return Message{}, false, fmt.Errorf("send: %w", err)
+		return nil, err
 	}
 	if c.MuteAll && !isAdmin(me.Role) {
-		return Message{}, false, tack.Errorf(tack.EForbidden, "only the owner and admins may send while the group is muted")
+		return nil, tack.Errorf(tack.EForbidden, "only the owner and admins may send while the group is muted")
 	}
 	mentions, err := s.checkMentions(ctx, c, me, d.Mentions, d.MentionAll)
 	if err != nil {
-		return Message{}, false, err
+		return nil, err
 	}
 	var quote *Quote
 	if d.ReplyTo != 0 {
 		if d.ReplyTo < 0 || d.ReplyTo > c.LastSeq {
-			return Message{}, false, tack.Invalid("reply_to", "no message %d in this conversation", d.ReplyTo)
+			return nil, tack.Invalid("reply_to", "no message %d in this conversation", d.ReplyTo)
 		}
 		q, err := s.store.Message(ctx, convID, d.ReplyTo)
 		if err != nil {
-			return Message{}, false, tack.Invalid("reply_to", "no message %d in this conversation", d.ReplyTo)
+			return nil, tack.Invalid("reply_to", "no message %d in this conversation", d.ReplyTo)
 		}
 		quote = quoteOf(q)
 	}
 	if !s.cfg.SendLimit.Allow(string(me.UserID)) {
-		return Message{}, false, tack.Errorf(tack.ERateLimited, "sending too fast; slow down")
+		return nil, tack.Errorf(tack.ERateLimited, "sending too fast; slow down")
 	}
-	req := &sendReq{ctx: ctx, quote: quote, count: c.MemberCount, done: make(chan sendResult, 1), msg: NewMessage{
+	req := &sendReq{ctx: ctx, quote: quote, count: c.MemberCount, kind: c.Kind, done: make(chan sendResult, 1), msg: NewMessage{
 		ConversationID: convID, ClientID: d.ClientID, SenderID: me.UserID, Kind: TextMessage, Text: d.Text,
 		Mentions: mentions, MentionAll: d.MentionAll, ReplyTo: d.ReplyTo, CreatedAt: s.clock.Now()}}
 	select {
 	case s.sends <- req:
 	case <-ctx.Done():
-		return Message{}, false, ctx.Err()
+		return nil, ctx.Err()
 	}
-	// Once queued, wait for the outcome even if ctx ends: the message may be
-	// committing, and the caller must learn its seq or retry with its client ID.
-	r := <-req.done
-	if r.err != nil {
-		return Message{}, false, r.err
+	return req, nil
+}
+
+// sendCheck returns the caller's membership (role only) and the
+// conversation, from the send cache when it has them. fresh reads the
+// conversation from the store (a reply needs the current LastSeq).
+func (s *Service) sendCheck(ctx context.Context, convID tack.ID, fresh bool) (Membership, Conversation, error) {
+	uid, err := caller(ctx)
+	if err != nil {
+		return Membership{}, Conversation{}, err
 	}
-	return r.a.Message, r.a.Duplicate, nil
+	if c, role, ok := s.cache.get(convID, uid, time.Now()); ok && !fresh {
+		return Membership{ConversationID: convID, UserID: uid, Role: role}, c, nil
+	}
+	gen := s.cache.generation(convID)
+	me, err := s.member(ctx, convID)
+	if err != nil {
+		return Membership{}, Conversation{}, err
+	}
+	c, err := s.store.Conversation(ctx, convID)
+	if err != nil {
+		return Membership{}, Conversation{}, fmt.Errorf("send: %w", err)
+	}
+	s.cache.put(convID, gen, c, uid, me.Role, time.Now())
+	return me, c, nil
 }
 
 func quoteOf(m Message) *Quote {
@@ -725,9 +776,15 @@ func (s *Service) commitLoop() {
 				evs = append(evs, s.messageEvent(a.Message))
 				if a.PrevReadSeq < a.Message.Seq-1 {
 					// Sending read everything before it: tell those senders.
-					evs = append(evs, &bus.Event{Kind: bus.Read, ConversationID: a.Message.ConversationID,
+					e := &bus.Event{Kind: bus.Read, ConversationID: a.Message.ConversationID,
 						Subject: a.Message.SenderID, Action: "implicit", Mod: a.PrevReadSeq, Users: []tack.ID{a.Message.SenderID},
-						Payload: readFrame(a.Message.ConversationID, a.Message.SenderID, a.PrevReadSeq, a.Message.Seq-1)})
+						Payload: readFrame(a.Message.ConversationID, a.Message.SenderID, a.PrevReadSeq, a.Message.Seq-1)}
+					if r.kind == Direct {
+						// The only other sender is the peer: address both
+						// members, with no lookup.
+						e.Action, e.Mod, e.Users = "", 0, nil
+					}
+					evs = append(evs, e)
 				}
 			}
 			r.done <- sendResult{a: a}
@@ -741,22 +798,53 @@ func (s *Service) commitLoop() {
 func (s *Service) publishLoop() {
 	defer close(s.done)
 	for evs := range s.publish {
+		s.addressImplicitReads(evs)
 		for _, e := range evs {
-			if e.Kind == bus.Read && e.Action == "implicit" {
-				// Address the implicit read to the senders of what was read
-				// (looked up here, off the commit path).
-				if us, err := s.store.SendersBetween(context.Background(), e.ConversationID, e.Mod, readSeqOf(e)); err == nil {
-					for _, u := range us {
-						if !slices.Contains(e.Users, u) {
-							e.Users = append(e.Users, u)
-						}
-					}
-				}
-				e.Mod, e.Action = 0, ""
-			}
 			if err := s.bus.Publish(context.Background(), e); err != nil {
 				s.log.Warn("publish", "kind", e.Kind, "err", err)
 			}
+		}
+	}
+}
+
+// addressImplicitReads addresses the implicit read events of one commit to
+// the senders of what was read (looked up here, off the commit path), with
+// one lookup per conversation for the whole batch: the union of the senders
+// of every range. A superset is harmless: a client takes a read event off
+// the unread count of its own messages in that event's range only.
+func (s *Service) addressImplicitReads(evs []*bus.Event) {
+	type span struct {
+		from, to int64
+		evs      []*bus.Event
+	}
+	var spans map[tack.ID]*span
+	for _, e := range evs {
+		if e.Kind != bus.Read || e.Action != "implicit" {
+			continue
+		}
+		if spans == nil {
+			spans = make(map[tack.ID]*span)
+		}
+		to := readSeqOf(e)
+		sp := spans[e.ConversationID]
+		if sp == nil {
+			sp = &span{from: e.Mod, to: to}
+			spans[e.ConversationID] = sp
+		}
+		sp.from, sp.to = min(sp.from, e.Mod), max(sp.to, to)
+		sp.evs = append(sp.evs, e)
+	}
+	for convID, sp := range spans {
+		us, err := s.store.SendersBetween(context.Background(), convID, sp.from, sp.to)
+		for _, e := range sp.evs {
+			if err == nil {
+				for _, u := range us {
+					if !slices.Contains(e.Users, u) {
+						e.Users = append(e.Users, u)
+					}
+				}
+			}
+			e.Mod, e.Action = 0, ""
 		}
 	}
 }

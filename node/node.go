@@ -119,6 +119,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	n.Hub = hub.New(n.Chat, hub.Config{Logger: log})
 	cancel, err := n.Bus.Subscribe(func(e *bus.Event) {
 		n.Accounts.HandleEvent(e)
+		n.Chat.HandleEvent(e)
 		n.Hub.Deliver(e)
 	})
 	if err != nil {

@@ -1,0 +1,94 @@
+package chat
+
+import (
+	"sync"
+	"time"
+
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/bus"
+)
+
+// sendCache keeps, per conversation, what Send checks on every message (the
+// conversation's kind, mute switch and member count, and the roles of the
+// members who sent lately), so that a send costs no database read.
+//
+// It is invalidated by every membership and settings change: locally when
+// the change is applied, and on every node through the bus (HandleEvent).
+// A generation counter per conversation stops a read that raced with a
+// change from storing its stale result. Entries also expire after
+// sendCacheTTL, which bounds staleness if a bus event is lost.
+type sendCache struct {
+	mu    sync.Mutex
+	convs map[tack.ID]*sendEntry
+	gens  map[tack.ID]uint64
+}
+
+type sendEntry struct {
+	conv    Conversation
+	roles   map[tack.ID]string
+	expires time.Time
+}
+
+const (
+	sendCacheTTL = 5 * time.Second
+	sendCacheMax = 100_000 // conversations; cleared when exceeded
+)
+
+// get returns the conversation and uid's role if both are cached.
+func (c *sendCache) get(convID, uid tack.ID, now time.Time) (Conversation, string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.convs[convID]
+	if e == nil {
+		return Conversation{}, "", false
+	}
+	if now.After(e.expires) {
+		delete(c.convs, convID)
+		return Conversation{}, "", false
+	}
+	role, ok := e.roles[uid]
+	return e.conv, role, ok
+}
+
+// generation is read before the database, and passed to put.
+func (c *sendCache) generation(convID tack.ID) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gens[convID]
+}
+
+func (c *sendCache) put(convID tack.ID, gen uint64, conv Conversation, uid tack.ID, role string, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gens[convID] != gen {
+		return // changed while we read
+	}
+	if c.convs == nil || len(c.convs) >= sendCacheMax {
+		c.convs = make(map[tack.ID]*sendEntry)
+	}
+	e := c.convs[convID]
+	if e == nil {
+		e = &sendEntry{conv: conv, roles: make(map[tack.ID]string), expires: now.Add(sendCacheTTL)}
+		c.convs[convID] = e
+	}
+	e.roles[uid] = role
+}
+
+func (c *sendCache) invalidate(convID tack.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gens == nil {
+		c.gens = make(map[tack.ID]uint64)
+	}
+	c.gens[convID]++
+	delete(c.convs, convID)
+}
+
+// HandleEvent keeps the Service's caches in step with changes made on any
+// node. Wire it to the bus.
+func (s *Service) HandleEvent(e *bus.Event) {
+	switch e.Kind {
+	case bus.Member, bus.Conversation:
+		s.cache.invalidate(e.ConversationID)
+	}
+}
