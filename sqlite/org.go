@@ -172,7 +172,11 @@ func scanMember(sc scanner) (org.Member, error) {
 }
 
 func (db *DB) members(ctx context.Context, where string, args ...any) ([]org.Member, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` FROM org_members m `+where, args...)
+	return db.membersFrom(ctx, `FROM org_members m `+where, args...)
+}
+
+func (db *DB) membersFrom(ctx context.Context, tail string, args ...any) ([]org.Member, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` `+tail, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +296,7 @@ func (db *DB) SearchMembers(ctx context.Context, q org.MemberQuery) ([]org.Membe
 		limit = -1
 	}
 	args = append(args, limit)
-	return db.members(ctx, `FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY m.sort_key, m.id LIMIT ?`, args...)
+	return db.membersFrom(ctx, `FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY m.sort_key, m.id LIMIT ?`, args...)
 }
 
 // ActiveUsersUnder returns user IDs of active members in the subtree at path.
