@@ -13,8 +13,8 @@ import (
 )
 
 // ID identifies a user, a conversation, a session or an organisation.
-// IDs are 20-character lower-case base32 strings whose first 8 bytes are a
-// millisecond timestamp, so they sort by creation time and reveal no counts.
+// IDs are 16-character lower-case base32 strings: 48 bits of milliseconds
+// and 32 random bits, so they sort by creation time and reveal no counts.
 // The zero ID ("") means "none".
 type ID string
 

@@ -181,7 +181,7 @@ type ConversationStore interface {
 	// ConversationsOf lists userID's conversations with the caller view
 	// (Role, ReadSeq, Unread, LastMessage, Peer) filled, newest first.
 	ConversationsOf(ctx context.Context, userID tack.ID) ([]Conversation, error)
-	// ConversationIDs lists the IDs of userID's conversations with their LastMod.
+	// ConversationMods maps the IDs of userID's conversations to their LastMod.
 	ConversationMods(ctx context.Context, userID tack.ID) (map[tack.ID]int64, error)
 	Membership(ctx context.Context, convID, userID tack.ID) (Membership, error)
 	Memberships(ctx context.Context, convID tack.ID) ([]Membership, error)
@@ -224,8 +224,8 @@ type ReceiptStore interface {
 	SetReadSeq(ctx context.Context, convID, userID tack.ID, seq int64) (prev, now int64, err error)
 	// Behind returns the positions of members whose ReadSeq < seq.
 	Behind(ctx context.Context, convID tack.ID, seq int64) ([]Position, error)
-	// SendersBetween returns the distinct senders of messages with
-	// from < seq <= to.
+	// SendersBetween returns the distinct senders of text messages (not
+	// system events) with from < seq <= to.
 	SendersBetween(ctx context.Context, convID tack.ID, from, to int64) ([]tack.ID, error)
 }
 

@@ -577,6 +577,11 @@ func validText(text string) error {
 	if !utf8.ValidString(text) {
 		return tack.Invalid("text", "text is not valid UTF-8")
 	}
+	for _, r := range text {
+		if r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f {
+			return tack.Invalid("text", "text contains a control character (U+%04X)", r)
+		}
+	}
 	if strings.TrimSpace(text) == "" {
 		return tack.Invalid("text", "text is empty")
 	}
@@ -759,6 +764,21 @@ func (s *Service) commitLoop() {
 			msgs = append(msgs, r.msg)
 		}
 		res, err := s.store.Append(context.Background(), msgs)
+		if err != nil && len(batch) > 1 {
+			// One bad message must not fail its neighbours: store each alone.
+			s.log.Warn("append batch failed; retrying one by one", "count", len(batch), "err", err)
+			res, err = make([]Appended, len(batch)), nil
+			for i, r := range batch {
+				one, err1 := s.store.Append(context.Background(), msgs[i:i+1])
+				if err1 != nil {
+					s.log.Error("append message", "err", err1)
+					r.done <- sendResult{err: fmt.Errorf("send: %w", err1)}
+					batch[i] = nil
+					continue
+				}
+				res[i] = one[0]
+			}
+		}
 		if err != nil {
 			s.log.Error("append messages", "count", len(batch), "err", err)
 			for _, r := range batch {
@@ -768,7 +788,14 @@ func (s *Service) commitLoop() {
 		}
 		evs := make([]*bus.Event, 0, len(batch))
 		for i, r := range batch {
+			if r == nil {
+				continue // failed alone above
+			}
 			a := res[i]
+			if a.Duplicate && a.Message.ConversationID != r.msg.ConversationID {
+				r.done <- sendResult{err: tack.Invalid("client_id", "client_id was already used for a message in another conversation")}
+				continue
+			}
 			a.Message.Quote = r.quote
 			if !a.Duplicate {
 				n := max(r.count-1, 0)

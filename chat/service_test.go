@@ -217,3 +217,15 @@ func TestConcurrentSendsAreGapless(t *testing.T) {
 		}
 	}
 }
+
+func TestClientIDReusedInAnotherConversation(t *testing.T) {
+	f := newFixture(t, 2, chat.Config{})
+	g1, _, _ := f.svc.Create(f.as(0), chat.Group, nil, "one")
+	g2, _, _ := f.svc.Create(f.as(0), chat.Group, nil, "two")
+	if _, _, err := f.svc.Send(f.as(0), g1.ID, chat.Draft{ClientID: "same", Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Send(f.as(0), g2.ID, chat.Draft{ClientID: "same", Text: "x"}); code(err) != tack.EInvalid {
+		t.Fatalf("client id reused across conversations: %v, want invalid", err)
+	}
+}

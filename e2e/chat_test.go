@@ -375,4 +375,3 @@ func TestGroupManagement(t *testing.T) {
 		t.Fatalf("timeline system events = %q, want %q", strings.Join(actions, " "), want)
 	}
 }
-

@@ -74,6 +74,7 @@ func TestBadInput(t *testing.T) {
 		{"send: no client id", "POST", msgs, a.Token, `{"text":"x"}`, 400, "invalid"},
 		{"send: empty text", "POST", msgs, a.Token, `{"client_id":"c","text":"  "}`, 400, "invalid"},
 		{"send: text too long", "POST", msgs, a.Token, `{"client_id":"c","text":"` + long + `"}`, 413, "too_large"},
+		{"send: NUL in text", "POST", msgs, a.Token, `{"client_id":"c","text":"a\u0000b"}`, 400, "invalid"},
 		{"send: client id with space", "POST", msgs, a.Token, `{"client_id":"a b","text":"x"}`, 400, "invalid"},
 		{"send: reply to nothing", "POST", msgs, a.Token, `{"client_id":"c","text":"x","reply_to":99}`, 400, "invalid"},
 		{"send: bad conversation id", "POST", srv.URL + "/api/v1/conversations/../messages", a.Token, `{"client_id":"c","text":"x"}`, 404, "not_found"},

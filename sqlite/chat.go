@@ -455,14 +455,21 @@ func (db *DB) MessagesBySeq(ctx context.Context, convID tack.ID, seqs []int64) (
 	if len(seqs) == 0 {
 		return nil, nil
 	}
-	if len(seqs) > 500 {
-		seqs = seqs[:500]
+	var out []chat.Message
+	for len(seqs) > 0 {
+		n := min(len(seqs), 500)
+		args := []any{convID}
+		for _, s := range seqs[:n] {
+			args = append(args, s)
+		}
+		seqs = seqs[n:]
+		ms, err := scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq IN (`+placeholders(n)+`)`, args...))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
 	}
-	args := []any{convID}
-	for _, s := range seqs {
-		args = append(args, s)
-	}
-	return scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq IN (`+placeholders(len(seqs))+`)`, args...))
+	return out, nil
 }
 
 func (db *DB) bumpMod(ctx context.Context, tx *sql.Tx, convID tack.ID) (int64, error) {
