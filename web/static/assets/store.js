@@ -607,6 +607,8 @@ function onEvent(ev) {
   switch (ev.type) {
     case 'hello':
       state.synced = false;
+      // Another account signed in from another tab: start over as it.
+      if (ev.user_id && state.me && ev.user_id !== state.me.id) location.reload();
       break;
     case 'conversation':
       if (ev.conversation) upsertConv(ev.conversation);

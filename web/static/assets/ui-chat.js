@@ -462,10 +462,7 @@ function textEl(m) {
   const me = S.state.me.id;
   const names = new Map();
   for (const id of m.mentions || []) names.set('@' + S.userName(id), id);
-  if (m.mention_all) {
-    names.set('@all', '*');
-    names.set('@' + t('mentionAll'), '*');
-  }
+  if (m.mention_all) for (const n of ['all', 'Everyone', '所有人']) names.set('@' + n, '*');
   for (const [token, id] of names) {
     let i = 0;
     while ((i = text.indexOf(token, i)) >= 0) {
