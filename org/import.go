@@ -69,6 +69,19 @@ type importLine struct {
 	has                                                  map[string]bool
 }
 
+// CanImport reports whether the caller may import members into orgID: so
+// that a file is read only for those who may.
+func (s *Service) CanImport(ctx context.Context, orgID tack.ID) error {
+	a, err := s.actor(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if !a.admin() {
+		return errAdminOnly
+	}
+	return nil
+}
+
 // Import checks and (unless dryRun) applies a table of members (admins).
 func (s *Service) Import(ctx context.Context, orgID tack.ID, table [][]string, dryRun bool, progress Progress) (ImportResult, error) {
 	a, err := s.actor(ctx, orgID)

@@ -233,6 +233,10 @@ func memberKeys(m *Member) []Key {
 // reduced to its digits.
 func queryTerms(q string) []string {
 	q = strings.ReplaceAll(normalize(q), "'", "")
+	if whole := strings.ReplaceAll(q, " ", ""); looksLikePhone(whole) {
+		// "+86 138 0013" is one phone number, not three words.
+		return []string{phoneDigits(whole)}
+	}
 	var out []string
 	for _, t := range strings.Fields(q) {
 		if looksLikePhone(t) {
