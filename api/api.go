@@ -41,6 +41,8 @@ type Config struct {
 	// Org serves organisations and the directory; nil leaves their routes
 	// answering unavailable.
 	Org *org.Service
+	// Presence says who is online; nil reports nobody online.
+	Presence interface{ Online(user tack.ID) bool }
 	// Web serves the web client for every path outside the API; nil serves 404.
 	Web http.Handler
 	// Ready reports whether the node can serve (database reachable).

@@ -38,6 +38,7 @@ var schemas = map[string]any{
 	"Receipts":     obj("read", arr(obj("id", str(), "name", str())), "unread", arr(obj("id", str(), "name", str())), "read_count", integer(), "unread_count", integer()),
 	"Read":         obj("seq", integer()),
 	"ReadPosition": obj("read_seq", integer()),
+	"Presence":     obj("online", arr(str())),
 }
 
 func str() map[string]any          { return map[string]any{"type": "string"} }
@@ -79,6 +80,8 @@ func (s *Server) Document() map[string]any {
 					params = append(params, map[string]any{"name": q, "in": "query", "schema": integer()})
 				}
 			}
+		case "/api/v1/presence":
+			params = append(params, map[string]any{"name": "ids", "in": "query", "schema": str()})
 		case "/api/v1/users":
 			params = append(params, map[string]any{"name": "q", "in": "query", "schema": str()},
 				map[string]any{"name": "ids", "in": "query", "schema": str()})

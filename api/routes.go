@@ -24,6 +24,7 @@ func (s *Server) table() []route {
 		{method: "GET", path: "/api/v1/me", summary: "The signed-in user", auth: true, resp: "User", status: 200, h: s.me},
 		{method: "GET", path: "/api/v1/users", summary: "Find people you may see (?q=) or profiles by ID (?ids=a,b)", auth: true, resp: "Users", status: 200, h: s.users},
 		{method: "GET", path: "/api/v1/users/{user_id}", summary: "A user's public profile", auth: true, resp: "User", status: 200, h: s.user},
+		{method: "GET", path: "/api/v1/presence", summary: "Which of ?ids=a,b are online (only people you have direct chats with)", auth: true, resp: "Presence", status: 200, h: s.presence},
 
 		{method: "POST", path: "/api/v1/conversations", summary: "Start a direct chat or a group", auth: true, req: "CreateConversation", resp: "Conversation", status: 201, h: s.createConversation},
 		{method: "GET", path: "/api/v1/conversations", summary: "Your conversations, most recent first", auth: true, resp: "Conversations", status: 200, h: s.conversations},
@@ -576,5 +577,34 @@ func (s *Server) typing(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// presence answers who of ids is online. Presence is shown only to people
+// who have a direct chat with each other: being online is nobody else's
+// business.
+func (s *Server) presence(w http.ResponseWriter, r *http.Request) error {
+	parts := strings.Split(r.URL.Query().Get("ids"), ",")
+	if len(parts) > 500 {
+		return tack.Errorf(tack.ETooLarge, "ids: at most 500")
+	}
+	convs, err := s.cfg.Chat.Conversations(r.Context())
+	if err != nil {
+		return err
+	}
+	peers := map[tack.ID]bool{tack.UserID(r.Context()): true}
+	for _, c := range convs {
+		if c.Kind == chat.Direct {
+			peers[c.Peer] = true
+		}
+	}
+	online := []tack.ID{}
+	for _, p := range parts {
+		id := tack.ID(strings.TrimSpace(p))
+		if peers[id] && s.cfg.Presence != nil && s.cfg.Presence.Online(id) {
+			online = append(online, id)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"online": online})
 	return nil
 }

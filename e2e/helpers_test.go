@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -82,4 +83,11 @@ func apiCode(err error) string {
 		return ""
 	}
 	return "transport: " + err.Error()
+}
+
+func jsonBool(raw []byte, field string) bool {
+	var m map[string]any
+	json.Unmarshal(raw, &m)
+	v, _ := m[field].(bool)
+	return v
 }

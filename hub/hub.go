@@ -55,7 +55,12 @@ type Config struct {
 	QueueLimit int
 	// MaxBatch caps events written in one frame; default 128.
 	MaxBatch int
-	Logger   *slog.Logger
+	// OnPresence, if set, is called when a user's first connection on this
+	// node has caught up (online) and when its last one ends (offline),
+	// with the people it has direct chats with. It is called with the hub's
+	// lock held: it must not block nor call back into the hub.
+	OnPresence func(user tack.ID, online bool, peers []tack.ID)
+	Logger     *slog.Logger
 }
 
 // Hub is a node's registry of live connections. It is safe for concurrent use.
@@ -68,6 +73,8 @@ type Hub struct {
 	users map[tack.ID]map[*Conn]struct{}
 	convs map[tack.ID]map[*Conn]struct{}
 	shut  bool
+	// announced holds the users announced online from this node.
+	announced map[tack.ID]struct{}
 
 	// Counters, read by metrics.
 	Connections atomic.Int64
@@ -87,7 +94,7 @@ func New(src Source, cfg Config) *Hub {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Hub{src: src, cfg: cfg, log: cfg.Logger,
+	return &Hub{src: src, cfg: cfg, log: cfg.Logger, announced: make(map[tack.ID]struct{}),
 		users: make(map[tack.ID]map[*Conn]struct{}), convs: make(map[tack.ID]map[*Conn]struct{})}
 }
 
@@ -105,6 +112,7 @@ type Conn struct {
 	done    chan struct{}
 
 	cursors map[tack.ID]int64 // owned by the writer goroutine
+	peers   []tack.ID         // direct-chat peers, for presence
 }
 
 // UserID is the connection's user.
@@ -223,6 +231,37 @@ func (h *Hub) detach(c *Conn) {
 		h.unsubscribeLocked(c, id)
 	}
 	h.Connections.Add(-1)
+	if _, ok := h.announced[c.caller.UserID]; ok && len(h.users[c.caller.UserID]) == 0 {
+		delete(h.announced, c.caller.UserID)
+		if h.cfg.OnPresence != nil {
+			h.cfg.OnPresence(c.caller.UserID, false, c.peers)
+		}
+	}
+}
+
+// announce reports c's user online once its first connection has caught up.
+func (h *Hub) announce(c *Conn) {
+	if h.cfg.OnPresence == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.announced[c.caller.UserID]; ok || len(h.users[c.caller.UserID]) == 0 {
+		return
+	}
+	h.announced[c.caller.UserID] = struct{}{}
+	h.cfg.OnPresence(c.caller.UserID, true, c.peers)
+}
+
+// OnlineUsers lists the users with a live connection on this node.
+func (h *Hub) OnlineUsers() []tack.ID {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]tack.ID, 0, len(h.users))
+	for u := range h.users {
+		out = append(out, u)
+	}
+	return out
 }
 
 // Online reports whether userID has a live connection on this node.
@@ -257,6 +296,9 @@ func (h *Hub) Deliver(e *bus.Event) {
 		}
 		h.mu.RUnlock()
 		return
+	}
+	if len(e.Payload) == 0 {
+		return // for the nodes only (a presence heartbeat)
 	}
 	h.mu.RLock()
 	if len(e.Users) > 0 {
@@ -367,6 +409,11 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 	h.mu.Unlock()
 	_ = extra
 	for i := range convs {
+		if convs[i].Kind == chat.Direct && convs[i].Peer != "" && convs[i].Peer != c.caller.UserID {
+			c.peers = append(c.peers, convs[i].Peer)
+		}
+	}
+	for i := range convs {
 		conv := &convs[i]
 		out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
 		known, ok := cursors[conv.ID]
@@ -395,7 +442,11 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 		c.cursors[conv.ID] = max(known, conv.LastMod)
 	}
 	out.add([]byte(`{"type":"synced"}`))
-	return h.flush(ctx, c, out)
+	if err := h.flush(ctx, c, out); err != nil {
+		return err
+	}
+	h.announce(c)
+	return nil
 }
 
 type batch struct {

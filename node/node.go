@@ -6,6 +6,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
 	"github.com/tackhq/tack/api"
 	"github.com/tackhq/tack/bus"
@@ -25,6 +27,7 @@ import (
 	"github.com/tackhq/tack/limit"
 	"github.com/tackhq/tack/org"
 	"github.com/tackhq/tack/postgres"
+	"github.com/tackhq/tack/presence"
 	"github.com/tackhq/tack/sqlite"
 	"github.com/tackhq/tack/web"
 )
@@ -63,6 +66,7 @@ type Node struct {
 	Hub      *hub.Hub
 	Store    Store
 	Bus      bus.Bus
+	Presence *presence.Tracker
 	closers  []func()
 }
 
@@ -116,10 +120,28 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	n.Chat = chat.NewService(n.Store, n.Bus, people, nil, chat.Config{MaxGroupMembers: cfg.MaxGroupMembers,
 		SendLimit: &limit.Keyed{Rate: rate, Burst: 5 * rate}, Logger: log})
 	n.closers = append(n.closers, n.Chat.Close)
-	n.Hub = hub.New(n.Chat, hub.Config{Logger: log})
+	n.Presence = &presence.Tracker{}
+	presCh := make(chan *bus.Event, 4096)
+	n.Hub = hub.New(n.Chat, hub.Config{Logger: log, OnPresence: func(user tack.ID, online bool, peers []tack.ID) {
+		action := "offline"
+		if online {
+			action = "online"
+		}
+		b, _ := json.Marshal(map[string]any{"type": "presence", "user_id": user, "online": online})
+		e := &bus.Event{Kind: bus.Presence, Subject: user, Action: action, Users: append(peers[:len(peers):len(peers)], user), Payload: b}
+		select {
+		case presCh <- e:
+		default: // presence is best effort; heartbeats repair it
+		}
+	}})
+	stopPres := make(chan struct{})
+	presDone := make(chan struct{})
+	go n.presenceLoop(presCh, stopPres, presDone)
+	n.closers = append(n.closers, func() { close(stopPres); <-presDone })
 	cancel, err := n.Bus.Subscribe(func(e *bus.Event) {
 		n.Accounts.HandleEvent(e)
 		n.Chat.HandleEvent(e)
+		n.Presence.Handle(e)
 		n.Hub.Deliver(e)
 	})
 	if err != nil {
@@ -127,7 +149,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.closers = append(n.closers, cancel)
-	n.API = api.New(api.Config{Accounts: n.Accounts, Chat: n.Chat, Org: n.Org, Hub: n.Hub, Web: web.Handler(), Ready: n.Store.Ping, Logger: log})
+	n.API = api.New(api.Config{Presence: n.Presence, Accounts: n.Accounts, Chat: n.Chat, Org: n.Org, Hub: n.Hub, Web: web.Handler(), Ready: n.Store.Ping, Logger: log})
 	return n, nil
 }
 
@@ -164,4 +186,26 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener, grace time.Duration) 
 		err = nil
 	}
 	return err
+}
+
+// presenceLoop publishes presence changes in order, and every
+// presence.Heartbeat re-announces the users online here so that other nodes
+// keep them online (and forget them if this node dies).
+func (n *Node) presenceLoop(ch chan *bus.Event, stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(presence.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case e := <-ch:
+			_ = n.Bus.Publish(context.Background(), e)
+		case <-t.C:
+			n.Presence.Sweep()
+			if users := n.Hub.OnlineUsers(); len(users) > 0 {
+				_ = n.Bus.Publish(context.Background(), &bus.Event{Kind: bus.Presence, Action: "heartbeat", Users: users})
+			}
+		case <-stop:
+			return
+		}
+	}
 }

@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tackhq/tack/client"
+	"github.com/tackhq/tack/tacktest"
+)
+
+func onlineIDs(t *testing.T, c *client.Client, id string) []string {
+	t.Helper()
+	var out struct{ Online []string }
+	if err := c.Do(context.Background(), "GET", "/api/v1/presence?ids="+id, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Online
+}
+
+func TestPresence(t *testing.T) {
+	srv := tacktest.NewServer(t)
+	ctx := ctxT(t)
+	a := srv.NewUser(t, "A")
+	b := srv.NewUser(t, "B")
+	stranger := srv.NewUser(t, "Stranger")
+	a.CreateConversation(ctx, "direct", []string{b.ID}, "")
+	as := connect(t, a.Client, nil)
+	if got := onlineIDs(t, a.Client, b.ID); len(got) != 0 {
+		t.Fatalf("b online before connecting: %v", got)
+	}
+	bs := connect(t, b.Client, nil)
+	e := waitEvent(t, as, "presence online", func(e client.Event) bool { return e.Type == "presence" && e.UserID == b.ID })
+	if !jsonBool(e.Raw, "online") {
+		t.Fatalf("presence event %s", e.Raw)
+	}
+	if got := onlineIDs(t, a.Client, b.ID); len(got) != 1 {
+		t.Fatalf("b not online: %v", got)
+	}
+	// Someone with no direct chat with b learns nothing.
+	if got := onlineIDs(t, stranger.Client, b.ID); len(got) != 0 {
+		t.Fatalf("stranger sees b's presence: %v", got)
+	}
+	bs.Close()
+	waitEvent(t, as, "presence offline", func(e client.Event) bool {
+		return e.Type == "presence" && e.UserID == b.ID && !jsonBool(e.Raw, "online")
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(onlineIDs(t, a.Client, b.ID)) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("b still online after leaving")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
