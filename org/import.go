@@ -417,22 +417,10 @@ func (s *Service) Import(ctx context.Context, orgID tack.ID, table [][]string, d
 			cur, steps = mgrOf[cur], steps+1
 		}
 	}
-	// Unique keys against members not in the file.
-	var checkNos, checkEmails []string
-	for _, p := range plans {
-		if p.m.EmployeeNo != "" {
-			checkNos = append(checkNos, p.m.EmployeeNo)
-		}
-		if p.m.WorkEmail != "" {
-			checkEmails = append(checkEmails, p.m.WorkEmail)
-		}
-	}
-	others, err := s.matching(ctx, orgID, checkNos, checkEmails)
-	if err != nil {
-		return ImportResult{}, err
-	}
+	// Unique keys against members not in the file: every member holding an
+	// employee number or email of the file is among existing.
 	owner := map[string]tack.ID{}
-	for _, o := range others {
+	for _, o := range existing {
 		if o.EmployeeNo != "" {
 			owner["n:"+strings.ToLower(o.EmployeeNo)] = o.ID
 		}

@@ -50,6 +50,7 @@ type world struct {
 	org, otherOrg                            client.Org
 	sales, salesEast, eng                    client.Department
 	target                                   client.OrgMember // a plain member in Sales
+	tina                                     *tacktest.User   // target's user
 	secret                                   []string         // names that refusals must not reveal
 }
 
@@ -93,7 +94,7 @@ func newWorld(t testing.TB) *world {
 	must(w.owner.SetMemberRole(ctx, oid, string(sm.ID), "subadmin", []string{string(w.eng.ID)}))
 	w.join(t, w.member, string(w.eng.ID))
 	tu := w.srv.NewUser(t, "Tina Target")
-	w.target = w.join(t, tu, string(w.sales.ID))
+	w.target, w.tina = w.join(t, tu, string(w.sales.ID)), tu
 	w.secret = []string{w.org.Name, "Hidden Sales", "Tina", "Target"}
 	return w
 }

@@ -215,12 +215,23 @@ func (db *DB) MembersByID(ctx context.Context, orgID tack.ID, ids []tack.ID) ([]
 
 // MembersMatching returns members with one of the employee numbers or emails.
 func (db *DB) MembersMatching(ctx context.Context, orgID tack.ID, empNos, emails []string) ([]org.Member, error) {
-	if len(empNos)+len(emails) == 0 {
-		return nil, nil
+	var out []org.Member
+	for _, q := range []struct {
+		col  string
+		vals []string
+	}{{"employee_no", empNos}, {"work_email", emails}} {
+		for vals := q.vals; len(vals) > 0; {
+			n := min(len(vals), 500)
+			ms, err := db.members(ctx, `WHERE m.org_id = ? AND m.`+q.col+` IN (`+placeholders(n)+`)`, append([]any{orgID}, anyArgs(vals[:n])...)...)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ms...)
+			vals = vals[n:]
+		}
 	}
-	args := append(append([]any{orgID}, anyArgs(empNos)...), anyArgs(emails)...)
-	return db.members(ctx, `WHERE m.org_id = ? AND (m.employee_no IN (`+placeholders(len(empNos))+`) OR m.work_email IN (`+
-		placeholders(len(emails))+`))`, args...)
+	slices.SortFunc(out, func(a, b org.Member) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	return slices.CompactFunc(out, func(a, b org.Member) bool { return a.ID == b.ID }), nil
 }
 
 // deptCond returns a condition that m is in a department within one of the
