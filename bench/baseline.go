@@ -109,6 +109,7 @@ func (s *FanoutServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	defer ws.CloseNow()
 	ws.SetReadLimit(64 << 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
