@@ -94,9 +94,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		var pe policyError
-		if errors.As(err, &pe) {
+		switch {
+		case errors.As(err, &pe):
 			ww.Close(int(websocket.StatusPolicyViolation), string(pe))
-		} else {
+		case s.ctx.Err() != nil:
+			ww.Close(int(websocket.StatusGoingAway), "server shutting down")
+		default:
 			ww.Close(int(websocket.StatusPolicyViolation), "no hello")
 		}
 		return nil
