@@ -711,14 +711,14 @@ func TestBrowserGroupInfo(t *testing.T) {
 
 	// Remove Carol, then add her back.
 	alice.click("remove Carol", `dialog[open] button[aria-label="Remove Carol Li"]`)
-	alice.wait("two members", `document.querySelectorAll('dialog[open] .members li').length === 2`)
+	alice.wait("two members", `document.querySelectorAll('dialog[open] .members li').length === 2 && `+hasText("dialog[open] h3", "2 members"))
 	bob.wait("removal seen", hasText(".chat-sub", "2 members")+` && `+hasText(".notice span", "Alice Chen removed Carol Li"))
 	alice.click("add members", "dialog[open] .add-members summary")
 	alice.typeInto("dialog[open] .add-members tack-picker input", carolU.Login+"\n")
 	alice.wait("Carol in the results", hasText("dialog[open] .add-members .person span", "Carol Li"))
 	evalAs[chromedp.Void](alice, `document.querySelector('dialog[open] .add-members .person input').click()`)
 	alice.click("add", "#add-members-btn")
-	alice.wait("three members", `document.querySelectorAll('dialog[open] .members li').length === 3`)
+	alice.wait("three members", `document.querySelectorAll('dialog[open] .members li').length === 3 && `+hasText("dialog[open] h3", "3 members"))
 	bob.wait("addition seen", hasText(".chat-sub", "3 members")+` && `+hasText(".notice span", "Alice Chen added Carol Li"))
 	alice.screenshot("desktop-group-info")
 	alice.do("close", chromedp.KeyEvent("\x1b"))

@@ -74,9 +74,10 @@ export function initial(name) {
   return first.toUpperCase();
 }
 
+// hue: FNV-1a of the ID, so IDs that share a time prefix still differ.
 function hue(s) {
-  let x = 0;
-  for (let i = 0; i < s.length; i++) x = (x * 31 + s.charCodeAt(i)) >>> 0;
+  let x = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), 16777619) >>> 0;
   return x % 360;
 }
 

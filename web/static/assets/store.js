@@ -221,7 +221,11 @@ export async function createConversation(type, memberIDs, title) {
 export async function members(convID, force) {
   if (!force && state.members.has(convID)) return state.members.get(convID);
   const r = await get(`/conversations/${enc(convID)}/members`);
-  const list = r.members || [];
+  return setMembers(convID, r.members || []);
+}
+
+// setMembers stores a member list; the member count follows it.
+function setMembers(convID, list) {
   state.members.set(convID, list);
   rememberUsers(list);
   const c = state.convs.get(convID);
@@ -255,17 +259,13 @@ export async function setMuteAll(id, on) {
 }
 export async function addMembers(id, userIDs) {
   const r = await post(`/conversations/${enc(id)}/members`, { user_ids: userIDs });
-  if (r && r.members) {
-    state.members.set(id, r.members);
-    rememberUsers(r.members);
-  } else state.members.delete(id);
-  emit('members', id);
+  if (r && r.members) setMembers(id, r.members);
+  else await members(id, true);
 }
 export async function removeMember(id, userID) {
   await del(`/conversations/${enc(id)}/members/${enc(userID)}`);
   const l = state.members.get(id);
-  if (l) state.members.set(id, l.filter((m) => m.user_id !== userID));
-  emit('members', id);
+  if (l) setMembers(id, l.filter((m) => m.user_id !== userID));
 }
 export async function leaveConv(id) {
   await post(`/conversations/${enc(id)}/leave`);
