@@ -41,7 +41,7 @@ type conn struct {
 
 	synced chan struct{}
 	closed chan struct{}
-	window chan struct{} // send tokens, released on echo or error
+	window atomic.Pointer[chan struct{}] // send tokens, released on echo or error
 
 	mu sync.Mutex
 	st connStats
@@ -327,9 +327,17 @@ func (c *conn) handle(line []byte, now int64) bool {
 	return false
 }
 
+// win is the current phase's send window.
+func (c *conn) win() chan struct{} {
+	if p := c.window.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 func (c *conn) release() {
 	select {
-	case <-c.window:
+	case <-c.win():
 	default:
 	}
 }

@@ -121,7 +121,10 @@ func (p *part) do(ctx context.Context, op Op) Result {
 		p.server, p.sources, p.runID = op.Server, op.Sources, op.RunID
 		p.nonce = strconv.FormatInt(time.Now().UnixNano()^int64(os.Getpid())<<40, 36)
 		for i, s := range op.Conns {
-			p.conns = append(p.conns, &conn{spec: s, part: p, idx: i, window: make(chan struct{}, max(op.Window, 1))})
+			c := &conn{spec: s, part: p, idx: i}
+			ch := make(chan struct{}, max(op.Window, 1))
+			c.window.Store(&ch)
+			p.conns = append(p.conns, c)
 		}
 		r = p.connectAll(ctx, p.conns, op)
 	case "reconnect":
@@ -285,7 +288,8 @@ func (p *part) phase(ctx context.Context, op Op) Result {
 		c.mu.Unlock()
 		// fresh window
 		w := max(op.Window, 1)
-		c.window = make(chan struct{}, w)
+		ch := make(chan struct{}, w)
+		c.window.Store(&ch)
 	}
 	start := time.Now()
 	end := start.Add(op.Duration)
@@ -328,7 +332,7 @@ func (p *part) phase(ctx context.Context, op Op) Result {
 					return
 				}
 				select {
-				case c.window <- struct{}{}:
+				case c.win() <- struct{}{}:
 				case <-time.After(time.Until(end)):
 					return
 				}
