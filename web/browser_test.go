@@ -430,6 +430,7 @@ func TestBrowserChat(t *testing.T) {
 	evalAs[chromedp.Void](alice, `document.querySelector('#composer-text').value = ''`)
 	alice.typeInto("#composer-text", "Hello Bob, welcome!\n")
 	bob.wait("the edit", msgExpr("Hello Bob, welcome!")+`?.querySelector('.edited')`)
+	alice.wait("the quote follows the edit", msgExpr("收到")+`?.querySelector('.quote .q-text').textContent === "Hello Bob, welcome!"`)
 
 	// Recall: it vanishes on the other side.
 	alice.typeInto("#composer-text", "oops, wrong chat\n")

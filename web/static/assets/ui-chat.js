@@ -239,7 +239,10 @@ export class ChatView {
       return ['p' + m.client_id, sig, () => this.pendingEl(m, pending, grouped)];
     }
     const names = [S.userName(m.sender_id)];
-    if (m.quote) names.push(S.userName(m.quote.sender_id));
+    if (m.quote) {
+      const q = S.timeline(this.id).bySeq.get(m.quote.seq);
+      names.push(S.userName(m.quote.sender_id), q ? q.mod : 0);
+    }
     if (m.system) names.push(S.userName(m.system.actor_id), ...(m.system.users || []).map(S.userName));
     if (m.recalled_by) names.push(S.userName(m.recalled_by));
     for (const id of m.mentions || []) names.push(S.userName(id));
@@ -266,7 +269,7 @@ export class ChatView {
       body.append(h('div', { class: 'meta' }, mine ? null : h('span', { class: 'sender' }, name), h('time', { datetime: m.created_at, title: formatFull(d) }, formatTime(d))));
     }
     const bubble = h('div', { class: 'bubble', title: grouped ? formatFull(d) : null });
-    if (m.quote) bubble.append(quoteEl(m.quote));
+    if (m.quote) bubble.append(quoteEl(this.currentQuote(m.quote)));
     bubble.append(textEl(m));
     body.append(bubble);
     const foot = h('div', { class: 'foot' });
@@ -278,6 +281,12 @@ export class ChatView {
     btn.addEventListener('click', () => this.openMenu(btn, m.seq));
     li.append(btn);
     return li;
+  }
+
+  // currentQuote: a quote as the quoted message is now, when it is loaded.
+  currentQuote(q) {
+    const cur = S.timeline(this.id).bySeq.get(q.seq);
+    return cur ? { seq: q.seq, sender_id: cur.sender_id, text: cur.text, recalled: cur.recalled } : q;
   }
 
   receiptEl(m) {
