@@ -34,6 +34,35 @@ export function clear(el) {
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
+// reconcile makes parent's children the elements of items, in order. Each
+// item is [key, signature, make]; elements are kept in cache by key and
+// rebuilt (by make) only when their signature changes, so an update touches
+// only what changed and focus and scroll positions survive.
+export function reconcile(parent, cache, items) {
+  const keep = new Set();
+  let cur = parent.firstChild;
+  for (const [key, sig, make] of items) {
+    keep.add(key);
+    let e = cache.get(key);
+    if (!e || e.sig !== sig) {
+      const el = make();
+      el.dataset.key = key;
+      if (e && e.el.parentNode) e.el.replaceWith(el);
+      if (e && cur === e.el) cur = el;
+      e = { sig, el };
+      cache.set(key, e);
+    }
+    if (e.el !== cur) parent.insertBefore(e.el, cur);
+    else cur = cur.nextSibling;
+  }
+  while (cur) {
+    const next = cur.nextSibling;
+    cur.remove();
+    cur = next;
+  }
+  for (const k of cache.keys()) if (!keep.has(k)) cache.delete(k);
+}
+
 // Icons: fixed paths, drawn with createElementNS.
 const ICONS = {
   plus: 'M12 5v14M5 12h14',

@@ -276,7 +276,6 @@ function dropConv(id) {
   state.convs.delete(id);
   state.timelines.delete(id);
   state.members.delete(id);
-  cursorsDirty = true;
   emit('convs');
   emit('removed', id);
 }
@@ -318,7 +317,6 @@ class Timeline {
   }
 }
 
-let cursorsDirty = false;
 
 export function timeline(id) {
   let tl = state.timelines.get(id);
@@ -365,7 +363,6 @@ export function loadLatest(id, refresh) {
       for (const m of msgs) put(tl, m, true);
       tl.loaded = true;
       tl.stale = false;
-      cursorsDirty = true;
       const buf = tl.buffer || [];
       tl.buffer = null;
       for (const m of buf) put(tl, m, false);
@@ -599,7 +596,6 @@ function cursors() {
   for (const [id, tl] of state.timelines) {
     if (tl.loaded && tl.mod > 0 && state.convs.has(id)) out[id] = tl.mod;
   }
-  cursorsDirty = false;
   return out;
 }
 

@@ -1,7 +1,7 @@
 // ui-chat.js: the open conversation: header, message log with lazy history,
 // day separators, receipts, the message menu, and the composer.
 
-import { h, clear, icon, avatar } from './dom.js';
+import { h, clear, icon, avatar, reconcile } from './dom.js';
 import { t, memberCount, formatTime, formatDay, formatFull, dayKey, errorText, lang } from './i18n.js';
 import * as S from './store.js';
 import { openReceipts, openInfo, confirmDialog, toast } from './ui-dialogs.js';
@@ -196,28 +196,7 @@ export class ChatView {
     const wasBottom = this.atBottom;
     const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
     const firstBefore = this.list.querySelector('.msg');
-    const keep = new Set();
-    let cur = this.list.firstChild;
-    for (const [key, sig, make] of items) {
-      keep.add(key);
-      let e = this.cache.get(key);
-      if (!e || e.sig !== sig) {
-        const el = make();
-        el.dataset.key = key;
-        if (e && e.el.parentNode) e.el.replaceWith(el);
-        if (e && cur === e.el) cur = el;
-        e = { sig, el };
-        this.cache.set(key, e);
-      }
-      if (e.el !== cur) this.list.insertBefore(e.el, cur);
-      else cur = cur.nextSibling;
-    }
-    while (cur) {
-      const n = cur.nextSibling;
-      cur.remove();
-      cur = n;
-    }
-    for (const k of this.cache.keys()) if (!keep.has(k)) this.cache.delete(k);
+    reconcile(this.list, this.cache, items);
 
     const older = this.list.querySelector('.older');
     this.io.disconnect();

@@ -1,7 +1,7 @@
 // ui-list.js: the sidebar: who I am, connection status, the conversation
 // list with unread badges, previews and times.
 
-import { h, clear, icon, avatar } from './dom.js';
+import { h, clear, icon, avatar, reconcile } from './dom.js';
 import { t, formatShort, languages, lang, setLang } from './i18n.js';
 import * as S from './store.js';
 import { previewText } from './ui-chat.js';
@@ -105,33 +105,16 @@ export class ListView {
   render() {
     const convs = S.sortedConvs();
     this.emptyEl.hidden = convs.length > 0 || !S.state.synced;
-    let cur = this.list.firstChild;
-    const keep = new Set();
-    for (const c of convs) {
+    const items = convs.map((c) => {
       const title = S.convTitle(c);
       const m = c.last_message;
       const muted = S.isMuted(c.id);
       const preview = previewText(m, c);
       const when = m ? m.created_at : c.created_at;
       const sig = [title, preview, when, c.unread, muted, c.id === this.current, lang].join('|');
-      keep.add(c.id);
-      let e = this.cache.get(c.id);
-      if (!e || e.sig !== sig) {
-        const el = this.item(c, title, preview, when, muted);
-        if (e && e.el.parentNode) e.el.replaceWith(el);
-        if (e && cur === e.el) cur = el;
-        e = { sig, el };
-        this.cache.set(c.id, e);
-      }
-      if (e.el !== cur) this.list.insertBefore(e.el, cur);
-      else cur = cur.nextSibling;
-    }
-    while (cur) {
-      const n = cur.nextSibling;
-      cur.remove();
-      cur = n;
-    }
-    for (const k of this.cache.keys()) if (!keep.has(k)) this.cache.delete(k);
+      return [c.id, sig, () => this.item(c, title, preview, when, muted)];
+    });
+    reconcile(this.list, this.cache, items);
   }
 
   item(c, title, preview, when, muted) {
