@@ -249,6 +249,18 @@ func deptCond(paths []string, args *[]any) string {
 		WHERE md.member_id = m.id AND (` + strings.Join(ors, " OR ") + `))`
 }
 
+// broadHits is the number of key hits past which a search walks the
+// directory in order rather than sorting its hits.
+var broadHits = 2000
+
+// broad reports whether prefix term hits more than broadHits keys.
+func (db *DB) broad(ctx context.Context, orgID tack.ID, term string) bool {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM org_member_keys WHERE org_id = ? AND key >= ? AND key < ? LIMIT ?)`,
+		orgID, term, prefixEnd(term), broadHits+1).Scan(&n)
+	return err == nil && n > broadHits
+}
+
 // SearchMembers finds members by q, ordered by (sort key, ID).
 func (db *DB) SearchMembers(ctx context.Context, q org.MemberQuery) ([]org.Member, error) {
 	var args []any
@@ -265,12 +277,18 @@ func (db *DB) SearchMembers(ctx context.Context, q org.MemberQuery) ([]org.Membe
 		targs := []any{q.OrgID, t, prefixEnd(t)}
 		targs = append(targs, anyArgs(q.Fields)...)
 		targs = append(targs, q.OrgID, t, prefixEnd(t))
-		if i == 0 {
-			// The first term drives the query: its hits are few next to
-			// the organisation, then sorted.
+		if i == 0 && !db.broad(ctx, q.OrgID, t) {
+			// A narrow first term drives the query: its hits are few next
+			// to the organisation, then sorted.
 			from = `(` + hits + `) h CROSS JOIN org_members m ON m.id = h.member_id`
 			args = append(targs, args...)
 		} else {
+			if i == 0 {
+				// A broad one: walk the members in directory order and
+				// stop at the page's end; a tenth of them match, so a page
+				// is a few hundred rows away.
+				from = `org_members m INDEXED BY org_members_sort`
+			}
 			where = append(where, `m.id IN (`+hits+`)`)
 			args = append(args, targs...)
 		}
@@ -307,7 +325,11 @@ func (db *DB) SearchMembers(ctx context.Context, q org.MemberQuery) ([]org.Membe
 		limit = -1
 	}
 	args = append(args, limit)
-	return db.membersFrom(ctx, `FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY m.sort_key, m.id LIMIT ?`, args...)
+	// Pick the page by the narrow (sort key, ID) first, then read those rows
+	// in full: a broad prefix may hit thousands of members, and sorting full
+	// rows (departments included) would cost far more.
+	return db.membersFrom(ctx, `FROM org_members m WHERE m.id IN (SELECT m.id FROM `+from+` WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY m.sort_key, m.id LIMIT ?) ORDER BY m.sort_key, m.id`, args...)
 }
 
 // ActiveUsersUnder returns user IDs of active members in the subtree at path.
