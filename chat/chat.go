@@ -154,6 +154,19 @@ type Position struct {
 	JoinedSeq int64
 }
 
+// ReadMove asks to move UserID's read position in ConversationID up to Seq.
+type ReadMove struct {
+	ConversationID tack.ID
+	UserID         tack.ID
+	Seq            int64
+}
+
+// ReadMoved is the outcome of a ReadMove.
+type ReadMoved struct {
+	Found     bool
+	Prev, Now int64
+}
+
 // Change alters a conversation and records it in the timeline, atomically.
 type Change struct {
 	ConversationID tack.ID
@@ -222,6 +235,10 @@ type ReceiptStore interface {
 	// SetReadSeq moves userID's read position in convID up to seq (never
 	// down, never past the last seq) and returns the old and new positions.
 	SetReadSeq(ctx context.Context, convID, userID tack.ID, seq int64) (prev, now int64, err error)
+	// SetReadSeqs applies several moves in one transaction, each as
+	// SetReadSeq does, and reports each outcome in order; a move whose
+	// membership does not exist has Found false and changes nothing.
+	SetReadSeqs(ctx context.Context, moves []ReadMove) ([]ReadMoved, error)
 	// Behind returns the positions of members whose ReadSeq < seq.
 	Behind(ctx context.Context, convID tack.ID, seq int64) ([]Position, error)
 	// SendersBetween returns the distinct senders of text messages (not

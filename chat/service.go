@@ -51,6 +51,9 @@ type Service struct {
 	sends   chan *sendReq
 	publish chan []*bus.Event
 	done    chan struct{}
+
+	reads     chan *readReq
+	readsDone chan struct{}
 }
 
 // NewService starts a Service. pub receives every event after its commit.
@@ -73,14 +76,18 @@ func NewService(store Store, pub bus.Publisher, people People, clock tack.Clock,
 	s := &Service{store: store, bus: pub, people: people, clock: clock, cfg: cfg, log: cfg.Logger,
 		typing: &limit.Keyed{Rate: 0.5, Burst: 2},
 		sends:  make(chan *sendReq, 4096), publish: make(chan []*bus.Event, 1024), done: make(chan struct{})}
+	s.reads, s.readsDone = make(chan *readReq, 4096), make(chan struct{})
 	go s.commitLoop()
 	go s.publishLoop()
+	go s.readLoop()
 	return s
 }
 
 // Close stops accepting sends, waits for the ones in flight to commit and
 // their events to be published.
 func (s *Service) Close() {
+	close(s.reads)
+	<-s.readsDone
 	close(s.sends)
 	<-s.done
 }
@@ -1098,38 +1105,6 @@ func (s *Service) annotate(ctx context.Context, viewer tack.ID, ms []Message) er
 		}
 	}
 	return nil
-}
-
-// MarkRead moves the caller's read position up to seq and tells who needs
-// to know: the caller's devices and the senders of the messages now read.
-func (s *Service) MarkRead(ctx context.Context, convID tack.ID, seq int64) (int64, error) {
-	if seq < 0 {
-		return 0, tack.Invalid("seq", "seq must not be negative")
-	}
-	me, err := s.member(ctx, convID)
-	if err != nil {
-		return 0, err
-	}
-	if seq <= me.ReadSeq {
-		return me.ReadSeq, nil
-	}
-	prev, now, err := s.store.SetReadSeq(ctx, convID, me.UserID, seq)
-	if err != nil {
-		return 0, fmt.Errorf("mark read: %w", err)
-	}
-	if now <= prev {
-		return now, nil
-	}
-	users, err := s.store.SendersBetween(ctx, convID, prev, now)
-	if err != nil {
-		s.log.Warn("senders between", "err", err)
-	}
-	if !slices.Contains(users, me.UserID) {
-		users = append(users, me.UserID)
-	}
-	b := readFrame(convID, me.UserID, prev, now)
-	s.publishNow(ctx, []*bus.Event{{Kind: bus.Read, ConversationID: convID, Users: users, Subject: me.UserID, Payload: b}})
-	return now, nil
 }
 
 // Receipts says who has read message seq and who has not, among the members

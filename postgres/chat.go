@@ -633,6 +633,34 @@ func (db *DB) SetReadSeq(ctx context.Context, convID, userID tack.ID, seq int64)
 	return prev, prev, nil
 }
 
+// SetReadSeqs applies several read moves in one transaction, in order.
+func (db *DB) SetReadSeqs(ctx context.Context, moves []chat.ReadMove) ([]chat.ReadMoved, error) {
+	out := make([]chat.ReadMoved, len(moves))
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		for i, mv := range moves {
+			var prev, last int64
+			err := tx.QueryRow(ctx, `SELECT m.read_seq, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+				WHERE m.conversation_id = $1 AND m.user_id = $2 FOR UPDATE OF m`, mv.ConversationID, mv.UserID).Scan(&prev, &last)
+			if errors.Is(err, pgx.ErrNoRows) {
+				out[i] = chat.ReadMoved{}
+				continue
+			} else if err != nil {
+				return err
+			}
+			now := max(prev, min(mv.Seq, last))
+			out[i] = chat.ReadMoved{Found: true, Prev: prev, Now: now}
+			if now > prev {
+				if _, err := tx.Exec(ctx, `UPDATE members SET read_seq = $3 WHERE conversation_id = $1 AND user_id = $2`,
+					mv.ConversationID, mv.UserID, now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // Behind returns the positions of members who have not read up to seq.
 func (db *DB) Behind(ctx context.Context, convID tack.ID, seq int64) ([]chat.Position, error) {
 	rows, err := db.pool.Query(ctx, `SELECT user_id, read_seq, joined_seq FROM members WHERE conversation_id = $1 AND read_seq < $2`,

@@ -18,6 +18,7 @@ var _ chat.Store = (*DB)(nil)
 // stmts are the prepared statements of the hot paths.
 type stmts struct {
 	findClient, bumpSeq, insertMsg, advanceRead, readPos *sql.Stmt
+	readPosLast, setRead                                 *sql.Stmt
 	membership                                           *sql.Stmt
 }
 
@@ -35,6 +36,9 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.bumpSeq = p(db.w, `UPDATE conversations SET last_seq = last_seq + 1, last_mod = last_mod + 1, last_at = ? WHERE id = ? RETURNING last_seq, last_mod`)
 	db.insertMsg = p(db.w, `INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	db.readPosLast = p(db.w, `SELECT m.read_seq, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.conversation_id = ? AND m.user_id = ?`)
+	db.setRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ?`)
 	db.readPos = p(db.w, `SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?`)
 	db.advanceRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`)
 	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at FROM members WHERE conversation_id = ? AND user_id = ?`)
@@ -45,7 +49,7 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 func (s *stmts) close() {
-	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.membership} {
+	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.readPosLast, s.setRead, s.membership} {
 		if st != nil {
 			st.Close()
 		}
@@ -526,6 +530,33 @@ func (db *DB) SetReadSeq(ctx context.Context, convID, userID tack.ID, seq int64)
 		return err
 	})
 	return prev, now, err
+}
+
+// SetReadSeqs applies several read moves in one transaction.
+func (db *DB) SetReadSeqs(ctx context.Context, moves []chat.ReadMove) ([]chat.ReadMoved, error) {
+	out := make([]chat.ReadMoved, len(moves))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		get := tx.StmtContext(ctx, db.readPosLast)
+		set := tx.StmtContext(ctx, db.setRead)
+		for i, mv := range moves {
+			var prev, last int64
+			err := get.QueryRowContext(ctx, mv.ConversationID, mv.UserID).Scan(&prev, &last)
+			if err == sql.ErrNoRows {
+				continue
+			} else if err != nil {
+				return err
+			}
+			now := max(prev, min(mv.Seq, last))
+			out[i] = chat.ReadMoved{Found: true, Prev: prev, Now: now}
+			if now > prev {
+				if _, err := set.ExecContext(ctx, now, mv.ConversationID, mv.UserID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Behind returns the positions of members who have not read up to seq.

@@ -42,6 +42,7 @@ func TestChatStore(t *testing.T, open func(t *testing.T) (account.Store, chat.St
 		{"Edit", testEdit},
 		{"Recall", testRecall},
 		{"SetReadSeq", testSetReadSeq},
+		{"SetReadSeqs", testSetReadSeqs},
 		{"Behind", testBehind},
 		{"SendersBetween", testSendersBetween},
 		{"ApplyChange", testApplyChange},
@@ -924,6 +925,34 @@ func testSetReadSeq(t *testing.T, f *fixture) {
 	}
 	if r := f.membership(c.ID, a).ReadSeq; r != 6 {
 		t.Errorf("a's ReadSeq = %d, want 6", r)
+	}
+}
+
+func testSetReadSeqs(t *testing.T, f *fixture) {
+	a, b, x := f.user("a"), f.user("b"), f.user("x")
+	c, _ := f.group(a, b)
+	for i := 0; i < 5; i++ { // last seq 6
+		f.send(c.ID, a, fmt.Sprint(i))
+	}
+	res, err := f.cs.SetReadSeqs(f.ctx, []chat.ReadMove{
+		{ConversationID: c.ID, UserID: b, Seq: 3},
+		{ConversationID: c.ID, UserID: x, Seq: 3},   // not a member
+		{ConversationID: c.ID, UserID: b, Seq: 2},   // never down, sees the first move
+		{ConversationID: c.ID, UserID: a, Seq: 100}, // already at the end
+		{ConversationID: c.ID, UserID: b, Seq: 100}, // never past the last seq
+	})
+	must(t, "SetReadSeqs", err)
+	want := []chat.ReadMoved{{true, 1, 3}, {false, 0, 0}, {true, 3, 3}, {true, 6, 6}, {true, 3, 6}}
+	if len(res) != len(want) {
+		t.Fatalf("SetReadSeqs returned %d results, want %d", len(res), len(want))
+	}
+	for i := range want {
+		if res[i] != want[i] {
+			t.Errorf("move %d: got %+v, want %+v", i, res[i], want[i])
+		}
+	}
+	if r := f.membership(c.ID, b).ReadSeq; r != 6 {
+		t.Errorf("b's ReadSeq = %d, want 6", r)
 	}
 }
 

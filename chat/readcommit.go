@@ -1,0 +1,167 @@
+package chat
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/bus"
+)
+
+// Read positions are group-committed like sends: when many members read at
+// once (everyone in a 10,000-member group opening the same announcement),
+// their moves share transactions instead of queueing for the one writer
+// one by one, and the lookups of whom to tell are shared per conversation.
+
+type readReq struct {
+	move ReadMove
+	done chan readResult
+}
+
+type readResult struct {
+	moved ReadMoved
+	err   error
+}
+
+// maxReadBatch caps the moves one transaction applies.
+const maxReadBatch = 1024
+
+// MarkRead moves the caller's read position up to seq (never down, never
+// past the last message) and tells who needs to know: the caller's devices
+// and the senders of the messages now read. It returns the new position.
+func (s *Service) MarkRead(ctx context.Context, convID tack.ID, seq int64) (int64, error) {
+	if seq < 0 {
+		return 0, tack.Invalid("seq", "seq must not be negative")
+	}
+	uid, err := caller(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !convID.Valid() {
+		return 0, errNoConversation
+	}
+	// No membership read first: the move finds the membership or reports
+	// that there is none.
+	req := &readReq{move: ReadMove{ConversationID: convID, UserID: uid, Seq: seq}, done: make(chan readResult, 1)}
+	select {
+	case s.reads <- req:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	r := <-req.done
+	if r.err != nil {
+		return 0, fmt.Errorf("mark read: %w", r.err)
+	}
+	if !r.moved.Found {
+		return 0, errNoConversation
+	}
+	return r.moved.Now, nil
+}
+
+func (s *Service) readLoop() {
+	defer close(s.readsDone)
+	batch := make([]*readReq, 0, maxReadBatch)
+	for first := range s.reads {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxReadBatch {
+			select {
+			case r, ok := <-s.reads:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		// Lock rows in one order on every node (no deadlocks on PostgreSQL).
+		order := slices.Clone(batch)
+		slices.SortStableFunc(order, func(a, b *readReq) int {
+			return cmp.Or(cmp.Compare(a.move.ConversationID, b.move.ConversationID), cmp.Compare(a.move.UserID, b.move.UserID))
+		})
+		moves := make([]ReadMove, len(order))
+		for i, r := range order {
+			moves[i] = r.move
+		}
+		res, err := s.store.SetReadSeqs(context.Background(), moves)
+		if err != nil {
+			s.log.Error("read positions", "count", len(order), "err", err)
+			for _, r := range order {
+				r.done <- readResult{err: err}
+			}
+			continue
+		}
+		for i, r := range order {
+			r.done <- readResult{moved: res[i]}
+		}
+		s.publishReads(order, res)
+	}
+}
+
+// publishReads tells, for each move that moved, the reader's devices and
+// the senders of what was read. Senders are looked up once per conversation
+// over the whole range the batch covers.
+func (s *Service) publishReads(order []*readReq, res []ReadMoved) {
+	type span struct{ lo, hi int64 }
+	spans := map[tack.ID]*span{}
+	for i, r := range order {
+		m := res[i]
+		if !m.Found || m.Now <= m.Prev {
+			continue
+		}
+		sp := spans[r.move.ConversationID]
+		if sp == nil {
+			spans[r.move.ConversationID] = &span{m.Prev, m.Now}
+		} else {
+			sp.lo, sp.hi = min(sp.lo, m.Prev), max(sp.hi, m.Now)
+		}
+	}
+	ctx := context.Background()
+	// seq -> sender of the text messages in each conversation's span.
+	senders := map[tack.ID]map[int64]tack.ID{}
+	for conv, sp := range spans {
+		if sp.hi-sp.lo > 500 {
+			continue // far behind: look up per reader below
+		}
+		ms, err := s.store.Messages(ctx, conv, sp.lo, 0, int(sp.hi-sp.lo))
+		if err != nil {
+			s.log.Warn("senders of read messages", "err", err)
+			continue
+		}
+		bySeq := make(map[int64]tack.ID, len(ms))
+		for _, m := range ms {
+			if m.Kind == TextMessage {
+				bySeq[m.Seq] = m.SenderID
+			}
+		}
+		senders[conv] = bySeq
+	}
+	evs := make([]*bus.Event, 0, len(order))
+	for i, r := range order {
+		m := res[i]
+		if !m.Found || m.Now <= m.Prev {
+			continue
+		}
+		conv, uid := r.move.ConversationID, r.move.UserID
+		users := []tack.ID{uid}
+		if bySeq, ok := senders[conv]; ok {
+			for seq := m.Prev + 1; seq <= m.Now; seq++ {
+				if u, ok := bySeq[seq]; ok && !slices.Contains(users, u) {
+					users = append(users, u)
+				}
+			}
+		} else if us, err := s.store.SendersBetween(ctx, conv, m.Prev, m.Now); err == nil {
+			for _, u := range us {
+				if !slices.Contains(users, u) {
+					users = append(users, u)
+				}
+			}
+		}
+		evs = append(evs, &bus.Event{Kind: bus.Read, ConversationID: conv, Users: users, Subject: uid,
+			Payload: readFrame(conv, uid, m.Prev, m.Now)})
+	}
+	s.publishNow(ctx, evs)
+}
