@@ -207,11 +207,6 @@ export async function loadConversation(id) {
   return state.convs.get(id);
 }
 
-export async function loadConversations() {
-  const r = await get('/conversations');
-  for (const c of r.conversations || []) upsertConv(c);
-}
-
 export async function createConversation(type, memberIDs, title) {
   const c = await post('/conversations', { type, members: memberIDs, title: title || '' });
   upsertConv(c);
