@@ -176,12 +176,24 @@ func nameKeys(name string) []Key {
 	return keys
 }
 
-// sortKey orders the directory: the commonest full pinyin, syllables
-// separated by spaces, then the name.
+// surnameReadings are readings of characters as surnames that differ
+// from their commonest reading, for directory order.
+var surnameReadings = map[rune]string{'曾': "zeng", '單': "shan", '单': "shan", '解': "xie", '仇': "qiu", '朴': "piao", '区': "ou",
+	'區': "ou", '查': "zha", '盖': "ge", '蓋': "ge", '乐': "yue", '樂': "yue", '召': "shao", '尉': "yu", '繁': "po", '员': "yun", '員': "yun",
+	'覃': "qin", '冼': "xian", '褚': "chu", '缪': "miao", '繆': "miao", '种': "chong", '種': "chong", '纪': "ji", '紀': "ji", '葛': "ge"}
+
+// sortKey orders the directory: the full pinyin (surnames as surnames are
+// read), syllables separated by spaces, then the name.
 func sortKey(name string) string {
 	var parts []string
-	for _, s := range syllables(normalize(name)) {
-		parts = append(parts, s.readings[0])
+	for i, s := range syllables(normalize(name)) {
+		r := s.readings[0]
+		if first, _ := utf8.DecodeRuneInString(normalize(name)); i == 0 && s.han {
+			if sr, ok := surnameReadings[first]; ok {
+				r = sr
+			}
+		}
+		parts = append(parts, r)
 	}
 	k := strings.Join(parts, " ") + "\x00" + normalize(name)
 	return truncate(k, 200)

@@ -115,6 +115,9 @@ func newBrowser(t *testing.T, name string, width, height int64, lang string) *br
 			if m.IsException() {
 				b.problems = append(b.problems, "exception: "+m.Text)
 			}
+			if strings.Contains(m.Text, "Content Security Policy") {
+				b.problems = append(b.problems, "CSP violation: "+m.Text)
+			}
 			b.mu.Unlock()
 		}
 	}()

@@ -38,7 +38,7 @@ export class ChatView {
   build() {
     this.back = h('button', { class: 'icon-btn back', type: 'button', 'aria-label': t('back'), onclick: () => this.nav('/') }, icon('back'));
     this.headAvatar = h('span', { class: 'head-avatar' });
-    this.title = h('h2', { class: 'chat-title', id: 'chat-title' });
+    this.title = h('h2', { class: 'chat-title', id: 'chat-title', tabindex: '-1' });
     this.sub = h('p', { class: 'chat-sub', 'aria-live': 'polite' });
     this.infoBtn = h('button', { class: 'icon-btn', id: 'conv-info', type: 'button', 'aria-label': t('info'), onclick: () => openInfo(this.id, this.nav) }, icon('info'));
     this.head = h('header', { class: 'chat-head' }, this.back, this.headAvatar, h('div', { class: 'chat-names' }, this.title, this.sub), this.infoBtn);
@@ -96,6 +96,8 @@ export class ChatView {
     this.composer.setConversation(id);
     this.renderHeader();
     this.render();
+    // On a phone the chat replaces the list: move focus into it.
+    if (matchMedia('(max-width: 720px)').matches) this.title.focus();
     try {
       if (!c) {
         c = await S.loadConversation(id);

@@ -7,6 +7,8 @@ import * as S from './store.js';
 import { previewText } from './ui-chat.js';
 import { openNewChat } from './ui-dialogs.js';
 
+const narrow = () => matchMedia('(max-width: 720px)').matches;
+
 export class ListView {
   constructor(root, nav, signOut) {
     this.root = root;
@@ -98,8 +100,15 @@ export class ListView {
   }
 
   setCurrent(id) {
+    const prev = this.current;
     this.current = id;
     this.render();
+    // On a phone the list comes back in place of the chat: put focus on
+    // the conversation just left.
+    if (!id && prev && narrow()) {
+      const e = this.cache.get(prev);
+      if (e) e.el.querySelector('a').focus();
+    }
   }
 
   render() {
@@ -124,7 +133,7 @@ export class ListView {
       avatar(c.type === 'direct' ? c.peer_id : c.id, title),
       h('span', { class: 'conv-main' },
         h('span', { class: 'conv-top' }, h('span', { class: 'conv-title' }, title), d ? h('time', { datetime: when }, formatShort(d)) : null),
-        h('span', { class: 'conv-bottom' }, h('span', { class: 'preview' }, preview), unread ? h('span', { class: 'badge', 'aria-label': t('unreadBadge', { n: unread }) }, unread > 99 ? '99+' : String(unread)) : null),
+        h('span', { class: 'conv-bottom' }, h('span', { class: 'preview' }, preview), unread ? h('span', { class: 'badge' }, h('span', { 'aria-hidden': 'true' }, unread > 99 ? '99+' : String(unread)), h('span', { class: 'sr-only' }, t('unreadBadge', { n: unread }))) : null),
       ),
     );
     a.addEventListener('click', (e) => {
