@@ -653,10 +653,10 @@ func (r *orgRunner) importFile() error {
 
 // progressBar draws one line: phase, bar, count.
 type progressBar struct {
-	w    io.Writer
-	last time.Time
-	line bool
-	tty  bool
+	w     io.Writer
+	last  time.Time
+	line  bool
+	tty   bool
 	shown string // non-terminals: the phases whose end was printed
 }
 
