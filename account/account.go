@@ -92,6 +92,39 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedSession // by token hash
+
+	// Sessions seen in use, written out in the background (see touch).
+	touchMu      sync.Mutex
+	touched      map[tack.ID]time.Time
+	touchRunning bool
+}
+
+// touch records, off the request path, that a session was used: "last
+// seen" is for the devices list, not worth a write on the path of every
+// sign-in or reconnect (10,000 clients reconnecting at once must not queue
+// 10,000 transactions in front of their streams).
+func (s *Service) touch(id tack.ID) {
+	s.touchMu.Lock()
+	defer s.touchMu.Unlock()
+	if s.touched == nil {
+		s.touched = make(map[tack.ID]time.Time)
+	}
+	s.touched[id] = s.clock.Now()
+	if s.touchRunning {
+		return
+	}
+	s.touchRunning = true
+	go func() {
+		time.Sleep(2 * time.Second) // gather a burst
+		s.touchMu.Lock()
+		batch := s.touched
+		s.touched = nil
+		s.touchRunning = false
+		s.touchMu.Unlock()
+		for id, at := range batch {
+			_ = s.store.TouchSession(context.Background(), id, at)
+		}
+	}()
 }
 
 type cachedSession struct {
@@ -306,7 +339,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 		return Session{}, fmt.Errorf("authenticate: %w", err)
 	}
 	if now.Sub(sess.LastSeenAt) > time.Minute {
-		_ = s.store.TouchSession(ctx, sess.ID, s.clock.Now())
+		s.touch(sess.ID)
 	}
 	s.mu.Lock()
 	if len(s.cache) > 100_000 {

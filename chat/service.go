@@ -395,7 +395,7 @@ func (s *Service) apply(ctx context.Context, ch Change, added, removed []tack.ID
 	for _, u := range added {
 		evs = append(evs, memberEvent(ch.ConversationID, u, "added"))
 	}
-	if settings {
+	if settings || len(added)+len(removed) > 0 { // member_count changed too
 		if c, err := s.store.Conversation(ctx, ch.ConversationID); err == nil {
 			evs = append(evs, conversationEvent(c))
 		}

@@ -58,40 +58,54 @@ func (s *stmts) close() {
 
 const msgCols = `conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at, edited_at, recalled_by`
 
-func scanMessage(sc interface{ Scan(...any) error }) (chat.Message, error) {
-	var m chat.Message
-	var clientID, mentions, system, recalledBy sql.NullString
-	var created int64
-	var edited sql.NullInt64
-	var all int
-	err := sc.Scan(&m.ConversationID, &m.Seq, &m.Mod, &clientID, &m.SenderID, &m.Kind, &m.Text, &mentions,
-		&all, &m.ReplyTo, &system, &created, &edited, &recalledBy)
-	if err != nil {
-		return m, notFound(err)
-	}
-	m.ClientID = clientID.String
-	m.MentionAll = all != 0
-	m.CreatedAt = fromMicros(created)
-	if edited.Valid {
-		t := fromMicros(edited.Int64)
+// msgScan holds the scan destinations of one message row.
+type msgScan struct {
+	m                                      chat.Message
+	clientID, mentions, system, recalledBy sql.NullString
+	created                                int64
+	edited                                 sql.NullInt64
+	all                                    int
+}
+
+func (x *msgScan) dest() []any {
+	m := &x.m
+	return []any{&m.ConversationID, &m.Seq, &m.Mod, &x.clientID, &m.SenderID, &m.Kind, &m.Text, &x.mentions,
+		&x.all, &m.ReplyTo, &x.system, &x.created, &x.edited, &x.recalledBy}
+}
+
+func (x *msgScan) message() (chat.Message, error) {
+	m := x.m
+	m.ClientID = x.clientID.String
+	m.MentionAll = x.all != 0
+	m.CreatedAt = fromMicros(x.created)
+	if x.edited.Valid {
+		t := fromMicros(x.edited.Int64)
 		m.EditedAt = &t
 	}
-	if recalledBy.Valid {
+	if x.recalledBy.Valid {
 		m.Recalled = true
-		m.RecalledBy = tack.ID(recalledBy.String)
+		m.RecalledBy = tack.ID(x.recalledBy.String)
 	}
-	if mentions.Valid && mentions.String != "" {
-		if err := json.Unmarshal([]byte(mentions.String), &m.Mentions); err != nil {
+	if x.mentions.Valid && x.mentions.String != "" {
+		if err := json.Unmarshal([]byte(x.mentions.String), &m.Mentions); err != nil {
 			return m, fmt.Errorf("mentions: %w", err)
 		}
 	}
-	if system.Valid && system.String != "" {
+	if x.system.Valid && x.system.String != "" {
 		m.System = new(chat.System)
-		if err := json.Unmarshal([]byte(system.String), m.System); err != nil {
+		if err := json.Unmarshal([]byte(x.system.String), m.System); err != nil {
 			return m, fmt.Errorf("system: %w", err)
 		}
 	}
 	return m, nil
+}
+
+func scanMessage(sc interface{ Scan(...any) error }) (chat.Message, error) {
+	var x msgScan
+	if err := sc.Scan(x.dest()...); err != nil {
+		return chat.Message{}, notFound(err)
+	}
+	return x.message()
 }
 
 func scanMessages(rows *sql.Rows, err error) ([]chat.Message, error) {
@@ -255,18 +269,25 @@ func (db *DB) Conversation(ctx context.Context, id tack.ID) (chat.Conversation, 
 
 // ConversationsOf lists a user's conversations with the caller view.
 func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conversation, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+convCols+`, m.role, m.read_seq FROM members m
-		JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ? ORDER BY c.last_at DESC, c.id`, userID)
+	// One query: each membership with its conversation and last message.
+	rows, err := db.r.QueryContext(ctx, `SELECT `+convCols+`, m.role, m.read_seq,
+		COALESCE(g.conversation_id, ''), COALESCE(g.seq, 0), COALESCE(g.mod, 0), g.client_id, COALESCE(g.sender_id, ''),
+		COALESCE(g.kind, ''), COALESCE(g.text, ''), g.mentions, COALESCE(g.mention_all, 0), COALESCE(g.reply_to, 0),
+		g.system, COALESCE(g.created_at, 0), g.edited_at, g.recalled_by
+		FROM members m JOIN conversations c ON c.id = m.conversation_id
+		LEFT JOIN messages g ON g.conversation_id = c.id AND g.seq = c.last_seq
+		WHERE m.user_id = ? ORDER BY c.last_at DESC, c.id`, userID)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	list := []chat.Conversation{}
 	for rows.Next() {
 		var role string
 		var read int64
-		c, dk, err := scanConv(rows, &role, &read)
+		var x msgScan
+		c, dk, err := scanConv(rows, append([]any{&role, &read}, x.dest()...)...)
 		if err != nil {
-			rows.Close()
 			return nil, err
 		}
 		c.Role, c.ReadSeq = role, read
@@ -278,21 +299,16 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 				c.Peer = tack.ID(b)
 			}
 		}
+		if x.m.Seq > 0 {
+			last, err := x.message()
+			if err != nil {
+				return nil, err
+			}
+			c.LastMessage = &last
+		}
 		list = append(list, c)
 	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	for i := range list {
-		if list[i].LastSeq == 0 {
-			continue
-		}
-		m, err := db.Message(ctx, list[i].ID, list[i].LastSeq)
-		if err == nil {
-			list[i].LastMessage = &m
-		}
-	}
-	return list, nil
+	return list, rows.Err()
 }
 
 // ConversationMods maps a user's conversations to their LastMod.
