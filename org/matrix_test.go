@@ -145,6 +145,14 @@ func TestPermissionMatrix(t *testing.T) {
 			_, err := u.CreateDepartment(ctx, oid, "", fmt.Sprintf("Top %d", next()))
 			return err
 		}},
+		{"POST department under Engineering (the sub-admin's scope)", expect{"owner": "ok", "admin": "ok", "subadmin": "ok", "member": "forbidden"}, func(t *testing.T, u *tacktest.User) error {
+			_, err := u.CreateDepartment(ctx, oid, string(w.eng.ID), fmt.Sprintf("Team %d", next()))
+			return err
+		}},
+		{"PATCH member of Engineering (the sub-admin's scope)", expect{"owner": "ok", "admin": "ok", "subadmin": "ok", "member": "forbidden"}, func(t *testing.T, u *tacktest.User) error {
+			_, err := u.UpdateOrgMember(ctx, oid, w.member.ID, map[string]any{"title": fmt.Sprintf("Dev %d", next())})
+			return err
+		}},
 		{"GET department", all, func(t *testing.T, u *tacktest.User) error {
 			return u.Do(ctx, "GET", "/api/v1/orgs/"+oid+"/departments/"+sales, nil, nil)
 		}},

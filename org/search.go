@@ -195,7 +195,9 @@ func sortKey(name string) string {
 		}
 		parts = append(parts, r)
 	}
-	k := strings.Join(parts, " ") + "\x00" + normalize(name)
+	// \x01 sorts before every printable character (and PostgreSQL text
+	// cannot hold \x00).
+	k := strings.Join(parts, " ") + "\x01" + normalize(name)
 	return truncate(k, 200)
 }
 

@@ -1146,7 +1146,7 @@ type Page struct {
 }
 
 func encodeCursor(key string, id tack.ID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(key + "\x01" + string(id)))
+	return base64.RawURLEncoding.EncodeToString([]byte(key + "\x00" + string(id)))
 }
 
 func decodeCursor(c string) (string, tack.ID, error) {
@@ -1154,7 +1154,7 @@ func decodeCursor(c string) (string, tack.ID, error) {
 	if err != nil || len(c) > 600 {
 		return "", "", tack.Invalid("cursor", "cursor is not one this server gave")
 	}
-	k, id, ok := strings.Cut(string(b), "\x01")
+	k, id, ok := strings.Cut(string(b), "\x00")
 	if !ok || !tack.ID(id).Valid() {
 		return "", "", tack.Invalid("cursor", "cursor is not one this server gave")
 	}
