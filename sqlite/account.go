@@ -39,13 +39,13 @@ func scanUser(sc interface{ Scan(...any) error }, extra ...any) (account.User, e
 // UserByLogin returns the user with login and its password hash.
 func (db *DB) UserByLogin(ctx context.Context, login string) (account.User, string, error) {
 	var hash string
-	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE login = ?`, login), &hash)
+	u, err := scanUser(db.rqueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE login = ?`, login), &hash)
 	return u, hash, err
 }
 
 // User returns one user.
 func (db *DB) User(ctx context.Context, id tack.ID) (account.User, error) {
-	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return scanUser(db.rqueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 }
 
 // Users returns the users among ids.
@@ -58,7 +58,7 @@ func (db *DB) Users(ctx context.Context, ids []tack.ID) ([]account.User, error) 
 			args[i] = ids[i]
 		}
 		ids = ids[n:]
-		rows, err := db.r.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE id IN (`+placeholders(n)+`)`, args...)
+		rows, err := db.rquery(ctx, `SELECT `+userCols+` FROM users WHERE id IN (`+placeholders(n)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +89,7 @@ func (db *DB) SearchUsers(ctx context.Context, q account.UserQuery) ([]account.U
 		limit = 50
 	}
 	prefix := likePrefix(strings.ToLower(q.Text))
-	rows, err := db.r.QueryContext(ctx, `
+	rows, err := db.rquery(ctx, `
 		SELECT `+userCols+` FROM users WHERE login = ?
 		UNION
 		SELECT `+userCols+` FROM users WHERE id IN (
@@ -134,12 +134,12 @@ func scanSession(sc interface{ Scan(...any) error }) (account.Session, error) {
 
 // SessionByTokenHash finds a session by its token's hash.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (account.Session, error) {
-	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = ?`, hash))
+	return scanSession(db.rqueryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = ?`, hash))
 }
 
 // Sessions lists a user's sessions, newest first.
 func (db *DB) Sessions(ctx context.Context, userID tack.ID) ([]account.Session, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC`, userID)
+	rows, err := db.rquery(ctx, `SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC`, userID)
 	if err != nil {
 		return nil, err
 	}

@@ -244,7 +244,7 @@ func (db *DB) DirectBetween(ctx context.Context, a, b tack.ID) (tack.ID, error) 
 		a, b = b, a
 	}
 	var id tack.ID
-	err := db.r.QueryRowContext(ctx, `SELECT id FROM conversations WHERE direct_key = ?`, string(a)+":"+string(b)).Scan(&id)
+	err := db.rqueryRow(ctx, `SELECT id FROM conversations WHERE direct_key = ?`, string(a)+":"+string(b)).Scan(&id)
 	return id, notFound(err)
 }
 
@@ -263,14 +263,14 @@ func scanConv(sc interface{ Scan(...any) error }, extra ...any) (chat.Conversati
 
 // Conversation returns one conversation (shared fields only).
 func (db *DB) Conversation(ctx context.Context, id tack.ID) (chat.Conversation, error) {
-	c, _, err := scanConv(db.r.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations c WHERE c.id = ?`, id))
+	c, _, err := scanConv(db.rqueryRow(ctx, `SELECT `+convCols+` FROM conversations c WHERE c.id = ?`, id))
 	return c, err
 }
 
 // ConversationsOf lists a user's conversations with the caller view.
 func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conversation, error) {
 	// One query: each membership with its conversation and last message.
-	rows, err := db.r.QueryContext(ctx, `SELECT `+convCols+`, m.role, m.read_seq,
+	rows, err := db.rquery(ctx, `SELECT `+convCols+`, m.role, m.read_seq,
 		COALESCE(g.conversation_id, ''), COALESCE(g.seq, 0), COALESCE(g.mod, 0), g.client_id, COALESCE(g.sender_id, ''),
 		COALESCE(g.kind, ''), COALESCE(g.text, ''), g.mentions, COALESCE(g.mention_all, 0), COALESCE(g.reply_to, 0),
 		g.system, COALESCE(g.created_at, 0), g.edited_at, g.recalled_by
@@ -313,7 +313,7 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 
 // ConversationMods maps a user's conversations to their LastMod.
 func (db *DB) ConversationMods(ctx context.Context, userID tack.ID) (map[tack.ID]int64, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT c.id, c.last_mod FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?`, userID)
+	rows, err := db.rquery(ctx, `SELECT c.id, c.last_mod FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?`, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +345,7 @@ func (db *DB) Membership(ctx context.Context, convID, userID tack.ID) (chat.Memb
 
 // Memberships lists a conversation's members by join order.
 func (db *DB) Memberships(ctx context.Context, convID tack.ID) ([]chat.Membership, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at
+	rows, err := db.rquery(ctx, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at
 		FROM members WHERE conversation_id = ? ORDER BY joined_seq, user_id`, convID)
 	if err != nil {
 		return nil, err
@@ -372,7 +372,7 @@ func (db *DB) MembersAmong(ctx context.Context, convID tack.ID, ids []tack.ID) (
 			args = append(args, id)
 		}
 		ids = ids[n:]
-		rows, err := db.r.QueryContext(ctx, `SELECT user_id FROM members WHERE conversation_id = ? AND user_id IN (`+placeholders(n)+`)`, args...)
+		rows, err := db.rquery(ctx, `SELECT user_id FROM members WHERE conversation_id = ? AND user_id IN (`+placeholders(n)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -449,24 +449,24 @@ func (db *DB) ApplyChange(ctx context.Context, ch chat.Change) (chat.Message, er
 
 // Message returns one message.
 func (db *DB) Message(ctx context.Context, convID tack.ID, seq int64) (chat.Message, error) {
-	return scanMessage(db.r.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq = ?`, convID, seq))
+	return scanMessage(db.rqueryRow(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq = ?`, convID, seq))
 }
 
 // Messages returns a page of messages in ascending seq.
 func (db *DB) Messages(ctx context.Context, convID tack.ID, after, before int64, limit int) ([]chat.Message, error) {
 	if before > 0 {
-		ms, err := scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq < ?
+		ms, err := scanMessages(db.rquery(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq < ?
 			ORDER BY seq DESC LIMIT ?`, convID, before, limit))
 		slices.Reverse(ms)
 		return ms, err
 	}
-	return scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq > ?
+	return scanMessages(db.rquery(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq > ?
 		ORDER BY seq LIMIT ?`, convID, after, limit))
 }
 
 // MessagesSince returns messages changed after mod, by mod.
 func (db *DB) MessagesSince(ctx context.Context, convID tack.ID, mod int64, limit int) ([]chat.Message, error) {
-	return scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND mod > ?
+	return scanMessages(db.rquery(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND mod > ?
 		ORDER BY mod LIMIT ?`, convID, mod, limit))
 }
 
@@ -483,7 +483,7 @@ func (db *DB) MessagesBySeq(ctx context.Context, convID tack.ID, seqs []int64) (
 			args = append(args, s)
 		}
 		seqs = seqs[n:]
-		ms, err := scanMessages(db.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq IN (`+placeholders(n)+`)`, args...))
+		ms, err := scanMessages(db.rquery(ctx, `SELECT `+msgCols+` FROM messages WHERE conversation_id = ? AND seq IN (`+placeholders(n)+`)`, args...))
 		if err != nil {
 			return nil, err
 		}
@@ -577,7 +577,7 @@ func (db *DB) SetReadSeqs(ctx context.Context, moves []chat.ReadMove) ([]chat.Re
 
 // Behind returns the positions of members who have not read up to seq.
 func (db *DB) Behind(ctx context.Context, convID tack.ID, seq int64) ([]chat.Position, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT user_id, read_seq, joined_seq FROM members WHERE conversation_id = ? AND read_seq < ?`, convID, seq)
+	rows, err := db.rquery(ctx, `SELECT user_id, read_seq, joined_seq FROM members WHERE conversation_id = ? AND read_seq < ?`, convID, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -595,7 +595,7 @@ func (db *DB) Behind(ctx context.Context, convID tack.ID, seq int64) ([]chat.Pos
 
 // SendersBetween returns who sent messages in (from, to].
 func (db *DB) SendersBetween(ctx context.Context, convID tack.ID, from, to int64) ([]tack.ID, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT sender_id FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND kind = 'text'`, convID, from, to)
+	rows, err := db.rquery(ctx, `SELECT DISTINCT sender_id FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND kind = 'text'`, convID, from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,8 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -44,6 +46,8 @@ type DB struct {
 	w *sql.DB // one connection: every write
 	r *sql.DB // read-only pool
 	stmts
+	rcache  sync.Map // query text -> *sql.Stmt on r
+	rcached atomic.Int64
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -113,6 +117,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // Close closes the database, checkpointing the WAL.
 func (db *DB) Close() error {
 	db.stmts.close()
+	db.closeCached()
 	err1 := db.r.Close()
 	err2 := db.w.Close()
 	return errors.Join(err1, err2)
@@ -167,4 +172,65 @@ func placeholders(n int) string {
 		return ""
 	}
 	return strings.Repeat("?,", n-1) + "?"
+}
+
+// Read statements are prepared once per query text and reused: parsing SQL
+// was a fifth of the CPU of 10,000 clients resuming at once. The cache is
+// bounded (queries with IN lists vary in length); past the bound, queries
+// are prepared each time as before.
+const maxCachedStatements = 512
+
+func (db *DB) rstmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := db.rcache.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if db.rcached.Load() >= maxCachedStatements {
+		return nil, nil
+	}
+	st, err := db.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.rcache.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	db.rcached.Add(1)
+	return st, nil
+}
+
+func (db *DB) rquery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := db.rstmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return db.r.QueryContext(ctx, q, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// errRow is a *sql.Row stand-in carrying a prepare error.
+type rowScanner interface{ Scan(...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func (db *DB) rqueryRow(ctx context.Context, q string, args ...any) rowScanner {
+	st, err := db.rstmt(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	if st == nil {
+		return db.r.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (db *DB) closeCached() {
+	db.rcache.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 }
