@@ -75,7 +75,7 @@ var worldSeq atomic.Int64
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	n := worldSeq.Add(1)
-	w := &world{srv: tacktest.NewServer(t)}
+	w := &world{srv: newServer(t)}
 	w.owner = w.srv.NewUser(t, "Olga Owner")
 	w.admin = w.srv.NewUser(t, "Adam Admin")
 	w.sub = w.srv.NewUser(t, "Sam Subadmin")

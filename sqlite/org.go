@@ -810,6 +810,20 @@ func (db *DB) putMembers(ctx context.Context, tx *sql.Tx, ms []org.Member) error
 		defer st.Close()
 		stmts[name] = st
 	}
+	// Unique indexes are checked row by row: a member who gives up an
+	// employee number or email to another in the same batch must not be in
+	// the way, so free the keys of every member of the batch first.
+	for rest := ms; len(rest) > 0; {
+		n := min(len(rest), 500)
+		ids := make([]any, n)
+		for i := range n {
+			ids[i] = rest[i].ID
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE org_members SET employee_no = '', work_email = '' WHERE id IN (`+placeholders(n)+`)`, ids...); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
 	for _, m := range ms {
 		scope := m.Scope
 		if scope == nil {
