@@ -870,5 +870,3 @@ func applyChangeTx(ctx context.Context, tx pgx.Tx, ch chat.Change) (chat.Message
 	}
 	return out[0].Message, nil
 }
-
-
