@@ -47,10 +47,11 @@ type Service struct {
 	log    *slog.Logger
 	typing *limit.Keyed
 
-	cache   sendCache
-	sends   chan *sendReq
-	publish chan []*bus.Event
-	done    chan struct{}
+	cache     sendCache
+	snapshots snapshotCache
+	sends     chan *sendReq
+	publish   chan []*bus.Event
+	done      chan struct{}
 
 	reads     chan *readReq
 	readsDone chan struct{}

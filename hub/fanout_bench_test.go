@@ -119,3 +119,14 @@ func (w *lazyWriter) Write(ctx context.Context, frame []byte) error {
 func (w *lazyWriter) Close(code int, reason string) {}
 
 var _ = countingWriter{}
+
+func (s source) ChangesUpTo(ctx context.Context, id tack.ID, after, upTo int64, limit int) ([]chat.Message, error) {
+	ms, err := s.Changes(ctx, id, after, limit)
+	var out []chat.Message
+	for _, m := range ms {
+		if m.Mod <= upTo {
+			out = append(out, m)
+		}
+	}
+	return out, err
+}

@@ -31,6 +31,8 @@ type Source interface {
 	Conversations(ctx context.Context) ([]chat.Conversation, error)
 	Conversation(ctx context.Context, id tack.ID) (chat.Conversation, error)
 	Changes(ctx context.Context, convID tack.ID, mod int64, limit int) ([]chat.Message, error)
+	// ChangesUpTo is Changes limited to mods up to upTo.
+	ChangesUpTo(ctx context.Context, convID tack.ID, after, upTo int64, limit int) ([]chat.Message, error)
 }
 
 // Writer is one client's transport. Write sends one frame (one or more JSON
@@ -422,7 +424,7 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 			continue
 		}
 		for known < conv.LastMod {
-			ms, err := h.src.Changes(ctx, conv.ID, known, 200)
+			ms, err := h.src.ChangesUpTo(ctx, conv.ID, known, conv.LastMod, 200)
 			if err != nil {
 				return err
 			}

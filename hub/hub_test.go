@@ -186,3 +186,14 @@ func TestShutdownGoesAway(t *testing.T) {
 		t.Fatalf("attach after shutdown: %v", err)
 	}
 }
+
+func (s *store) ChangesUpTo(ctx context.Context, id tack.ID, after, upTo int64, limit int) ([]chat.Message, error) {
+	ms, err := s.Changes(ctx, id, after, limit)
+	var out []chat.Message
+	for _, m := range ms {
+		if m.Mod <= upTo {
+			out = append(out, m)
+		}
+	}
+	return out, err
+}
