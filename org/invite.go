@@ -349,24 +349,27 @@ func (s *Service) Accept(ctx context.Context, code string) (Org, Member, error) 
 	if o.Privacy.JoinApproval && inv.MemberID == "" {
 		m.Status, m.JoinedAt = Pending, nil
 	}
+	a := &actor{org: o, me: m}
+	t, err := s.tree(ctx, a)
+	if err != nil {
+		return Org{}, Member{}, err
+	}
+	// Departments deleted since the invitation was made are dropped.
+	m.Departments = slices.DeleteFunc(slices.Clone(m.Departments), func(id tack.ID) bool { return t.byID[id] == nil })
 	index(&m)
+	a.me = m
 	b := Batch{Claims: []Claim{{Code: inv.Code}}}
 	if have && existing.ID != m.ID {
 		index(&existing)
 		b.Members = append(b.Members, existing)
 	}
 	b.Members = append(b.Members, m)
-	a := &actor{org: o, me: m}
 	action := "member.join"
 	if m.Status == Pending {
 		action = "member.request"
 	}
 	b.Audit = []Audit{s.audit(a, action, m.ID, nil, map[string]any{"status": m.Status, "invitation": inv.Code[:4] + "…"})}
 	if m.Status == Active {
-		t, err := s.tree(ctx, a)
-		if err != nil {
-			return Org{}, Member{}, err
-		}
 		if err := s.syncMembers(ctx, a, t, &b, []Member{m}); err != nil {
 			return Org{}, Member{}, err
 		}
@@ -475,5 +478,3 @@ func (s *Service) Requests(ctx context.Context, orgID tack.ID) ([]Member, error)
 	return p.Members, nil
 }
 
-// containsID is slices.Contains for IDs, readable at call sites.
-func containsID(ids []tack.ID, id tack.ID) bool { return slices.Contains(ids, id) }
