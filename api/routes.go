@@ -30,6 +30,7 @@ func (s *Server) table() []route {
 		{method: "GET", path: "/api/v1/conversations", summary: "Your conversations, most recent first", auth: true, resp: "Conversations", status: 200, h: s.conversations},
 		{method: "GET", path: "/api/v1/conversations/{id}", summary: "One conversation", auth: true, resp: "Conversation", status: 200, h: s.conversation},
 		{method: "PATCH", path: "/api/v1/conversations/{id}", summary: "Rename a group or mute all but admins", auth: true, req: "UpdateConversation", resp: "Conversation", status: 200, h: s.updateConversation},
+		{method: "PUT", path: "/api/v1/conversations/{id}/settings", summary: "Your own settings of a conversation: mute notifications", auth: true, req: "ConversationSettings", resp: "Conversation", status: 200, h: s.conversationSettings},
 		{method: "GET", path: "/api/v1/conversations/{id}/members", summary: "Members of a conversation", auth: true, resp: "Members", status: 200, h: s.members},
 		{method: "POST", path: "/api/v1/conversations/{id}/members", summary: "Add people to a group", auth: true, req: "AddMembers", resp: "Members", status: 200, h: s.addMembers},
 		{method: "DELETE", path: "/api/v1/conversations/{id}/members/{user_id}", summary: "Remove someone from a group (yourself: leave)", auth: true, status: 204, h: s.removeMember},
@@ -606,5 +607,27 @@ func (s *Server) presence(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"online": online})
+	return nil
+}
+
+func (s *Server) conversationSettings(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Muted *bool `json:"muted"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Muted == nil {
+		return tack.Invalid("muted", "muted is required")
+	}
+	c, err := s.cfg.Chat.SetMuted(r.Context(), id, *in.Muted)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
 	return nil
 }

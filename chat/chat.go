@@ -63,6 +63,7 @@ type Conversation struct {
 
 	// The caller's view.
 	Role        string   `json:"role,omitempty"`
+	Muted       bool     `json:"muted"`
 	ReadSeq     int64    `json:"read_seq"`
 	Unread      int64    `json:"unread"`
 	LastMessage *Message `json:"last_message,omitempty"`
@@ -78,6 +79,8 @@ type Membership struct {
 	ReadSeq        int64     `json:"read_seq"`
 	JoinedSeq      int64     `json:"joined_seq"`
 	JoinedAt       time.Time `json:"joined_at"`
+	// Muted is the member's own notification mute of the conversation.
+	Muted bool `json:"muted"`
 }
 
 // Quote is the message a reply refers to, as it is now.
@@ -200,6 +203,9 @@ type ConversationStore interface {
 	Memberships(ctx context.Context, convID tack.ID) ([]Membership, error)
 	// MembersAmong returns which of ids are members of convID.
 	MembersAmong(ctx context.Context, convID tack.ID, ids []tack.ID) ([]tack.ID, error)
+	// SetMuted sets userID's own notification mute of convID;
+	// tack.ErrNotFound if userID is not a member.
+	SetMuted(ctx context.Context, convID, userID tack.ID, muted bool) error
 	// ApplyChange applies ch and appends its system message in one
 	// transaction, and returns that message.
 	ApplyChange(ctx context.Context, ch Change) (Message, error)

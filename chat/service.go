@@ -273,7 +273,7 @@ func (s *Service) Conversation(ctx context.Context, id tack.ID) (Conversation, e
 	if err != nil {
 		return Conversation{}, fmt.Errorf("conversation: %w", err)
 	}
-	c.Role, c.ReadSeq, c.Unread = m.Role, m.ReadSeq, max(c.LastSeq-m.ReadSeq, 0)
+	c.Role, c.ReadSeq, c.Unread, c.Muted = m.Role, m.ReadSeq, max(c.LastSeq-m.ReadSeq, 0), m.Muted
 	if c.LastSeq > 0 {
 		if last, err := s.store.Message(ctx, id, c.LastSeq); err == nil {
 			c.LastMessage = &last
@@ -314,6 +314,22 @@ func (s *Service) ConversationMods(ctx context.Context) (map[tack.ID]int64, erro
 		return nil, err
 	}
 	return s.store.ConversationMods(ctx, uid)
+}
+
+// SetMuted switches the caller's own notification mute of a conversation
+// (免打扰): a muted conversation still counts unread messages but does not
+// notify. The caller's other devices hear of it at once.
+func (s *Service) SetMuted(ctx context.Context, id tack.ID, muted bool) (Conversation, error) {
+	me, err := s.member(ctx, id)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if err := s.store.SetMuted(ctx, id, me.UserID, muted); err != nil {
+		return Conversation{}, fmt.Errorf("set muted: %w", err)
+	}
+	b, _ := json.Marshal(map[string]any{"type": "conversation", "conversation": map[string]any{"id": id, "muted": muted}})
+	s.publishNow(ctx, []*bus.Event{{Kind: bus.Conversation, ConversationID: id, Users: []tack.ID{me.UserID}, Action: "muted", Payload: b}})
+	return s.Conversation(ctx, id)
 }
 
 // Members lists the members of a conversation the caller belongs to.

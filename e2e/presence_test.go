@@ -53,3 +53,33 @@ func TestPresence(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestMuteFollowsTheUser(t *testing.T) {
+	srv := tacktest.NewServer(t)
+	ctx := ctxT(t)
+	a := srv.NewUser(t, "A")
+	b := srv.NewUser(t, "B")
+	conv, _ := a.CreateConversation(ctx, "group", []string{b.ID}, "g")
+	other := client.New(srv.URL)
+	if _, err := other.SignIn(ctx, a.Login, a.Password); err != nil {
+		t.Fatal(err)
+	}
+	os := connect(t, other, nil)
+	var c client.Conversation
+	if err := a.Do(ctx, "PUT", "/api/v1/conversations/"+string(conv.ID)+"/settings", map[string]bool{"muted": true}, &c); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Muted {
+		t.Fatalf("answer not muted: %+v", c)
+	}
+	waitEvent(t, os, "mute on the other device", func(e client.Event) bool {
+		return e.Type == "conversation" && e.Conversation != nil && e.Conversation.ID == conv.ID && e.Conversation.Muted
+	})
+	list, _ := b.Conversations(ctx)
+	if list[0].Muted {
+		t.Fatal("b sees a's mute")
+	}
+	if err := b.Do(ctx, "PUT", "/api/v1/conversations/"+string(conv.ID)+"/settings", map[string]any{}, nil); apiCode(err) != "invalid" {
+		t.Fatalf("settings without muted: %v", err)
+	}
+}

@@ -372,7 +372,7 @@ func (db *DB) Conversation(ctx context.Context, id tack.ID) (chat.Conversation, 
 // ConversationsOf lists a user's conversations with the caller view,
 // latest activity first.
 func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conversation, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+convCols+`, m.role, m.read_seq FROM members m
+	rows, err := db.pool.Query(ctx, `SELECT `+convCols+`, m.role, m.read_seq, m.muted FROM members m
 		JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = $1 ORDER BY c.last_at DESC, c.id`, userID)
 	if err != nil {
 		return nil, err
@@ -380,11 +380,12 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.Conversation, error) {
 		var role string
 		var read int64
-		c, dk, err := scanConv(r, &role, &read)
+		var muted bool
+		c, dk, err := scanConv(r, &role, &read, &muted)
 		if err != nil {
 			return c, err
 		}
-		c.Role, c.ReadSeq = role, read
+		c.Role, c.ReadSeq, c.Muted = role, read, muted
 		c.Unread = max(c.LastSeq-read, 0)
 		if dk != nil {
 			a, b, _ := strings.Cut(*dk, ":")
@@ -446,11 +447,23 @@ func (db *DB) ConversationMods(ctx context.Context, userID tack.ID) (map[tack.ID
 	return out, rows.Err()
 }
 
-const memberCols = `conversation_id, user_id, role, read_seq, joined_seq, joined_at`
+const memberCols = `conversation_id, user_id, role, read_seq, joined_seq, joined_at, muted`
+
+// SetMuted sets a member's own notification mute.
+func (db *DB) SetMuted(ctx context.Context, convID, userID tack.ID, muted bool) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE members SET muted = $3 WHERE conversation_id = $1 AND user_id = $2`, convID, userID, muted)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return tack.ErrNotFound
+	}
+	return nil
+}
 
 func scanMembership(row pgx.Row) (chat.Membership, error) {
 	var m chat.Membership
-	err := row.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedSeq, &m.JoinedAt)
+	err := row.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedSeq, &m.JoinedAt, &m.Muted)
 	m.JoinedAt = utc(m.JoinedAt)
 	return m, notFound(err)
 }

@@ -41,7 +41,7 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.setRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ?`)
 	db.readPos = p(db.w, `SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?`)
 	db.advanceRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`)
-	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at FROM members WHERE conversation_id = ? AND user_id = ?`)
+	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at, muted FROM members WHERE conversation_id = ? AND user_id = ?`)
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
@@ -270,7 +270,7 @@ func (db *DB) Conversation(ctx context.Context, id tack.ID) (chat.Conversation, 
 // ConversationsOf lists a user's conversations with the caller view.
 func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conversation, error) {
 	// One query: each membership with its conversation and last message.
-	rows, err := db.rquery(ctx, `SELECT `+convCols+`, m.role, m.read_seq,
+	rows, err := db.rquery(ctx, `SELECT `+convCols+`, m.role, m.read_seq, m.muted,
 		COALESCE(g.conversation_id, ''), COALESCE(g.seq, 0), COALESCE(g.mod, 0), g.client_id, COALESCE(g.sender_id, ''),
 		COALESCE(g.kind, ''), COALESCE(g.text, ''), g.mentions, COALESCE(g.mention_all, 0), COALESCE(g.reply_to, 0),
 		g.system, COALESCE(g.created_at, 0), g.edited_at, g.recalled_by
@@ -285,12 +285,13 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 	for rows.Next() {
 		var role string
 		var read int64
+		var muted int
 		var x msgScan
-		c, dk, err := scanConv(rows, append([]any{&role, &read}, x.dest()...)...)
+		c, dk, err := scanConv(rows, append([]any{&role, &read, &muted}, x.dest()...)...)
 		if err != nil {
 			return nil, err
 		}
-		c.Role, c.ReadSeq = role, read
+		c.Role, c.ReadSeq, c.Muted = role, read, muted != 0
 		c.Unread = max(c.LastSeq-read, 0)
 		if dk.Valid {
 			a, b, _ := strings.Cut(dk.String, ":")
@@ -333,9 +334,23 @@ func (db *DB) ConversationMods(ctx context.Context, userID tack.ID) (map[tack.ID
 func scanMembership(sc interface{ Scan(...any) error }) (chat.Membership, error) {
 	var m chat.Membership
 	var at int64
-	err := sc.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedSeq, &at)
+	var muted int
+	err := sc.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedSeq, &at, &muted)
 	m.JoinedAt = fromMicros(at)
+	m.Muted = muted != 0
 	return m, notFound(err)
+}
+
+// SetMuted sets a member's own notification mute.
+func (db *DB) SetMuted(ctx context.Context, convID, userID tack.ID, muted bool) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE members SET muted = ? WHERE conversation_id = ? AND user_id = ?`, b2i(muted), convID, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return tack.ErrNotFound
+	}
+	return nil
 }
 
 // Membership returns one membership.
@@ -345,7 +360,7 @@ func (db *DB) Membership(ctx context.Context, convID, userID tack.ID) (chat.Memb
 
 // Memberships lists a conversation's members by join order.
 func (db *DB) Memberships(ctx context.Context, convID tack.ID) ([]chat.Membership, error) {
-	rows, err := db.rquery(ctx, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at
+	rows, err := db.rquery(ctx, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at, muted
 		FROM members WHERE conversation_id = ? ORDER BY joined_seq, user_id`, convID)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,7 @@ func TestChatStore(t *testing.T, open func(t *testing.T) (account.Store, chat.St
 		{"Recall", testRecall},
 		{"SetReadSeq", testSetReadSeq},
 		{"SetReadSeqs", testSetReadSeqs},
+		{"SetMuted", testSetMuted},
 		{"Behind", testBehind},
 		{"SendersBetween", testSendersBetween},
 		{"ApplyChange", testApplyChange},
@@ -942,7 +943,8 @@ func testSetReadSeqs(t *testing.T, f *fixture) {
 		{ConversationID: c.ID, UserID: b, Seq: 100}, // never past the last seq
 	})
 	must(t, "SetReadSeqs", err)
-	want := []chat.ReadMoved{{true, 1, 3}, {false, 0, 0}, {true, 3, 3}, {true, 6, 6}, {true, 3, 6}}
+	want := []chat.ReadMoved{{Found: true, Prev: 1, Now: 3}, {}, {Found: true, Prev: 3, Now: 3},
+		{Found: true, Prev: 6, Now: 6}, {Found: true, Prev: 3, Now: 6}}
 	if len(res) != len(want) {
 		t.Fatalf("SetReadSeqs returned %d results, want %d", len(res), len(want))
 	}
@@ -954,6 +956,28 @@ func testSetReadSeqs(t *testing.T, f *fixture) {
 	if r := f.membership(c.ID, b).ReadSeq; r != 6 {
 		t.Errorf("b's ReadSeq = %d, want 6", r)
 	}
+}
+
+func testSetMuted(t *testing.T, f *fixture) {
+	a, b, x := f.user("a"), f.user("b"), f.user("x")
+	c, _ := f.group(a, b)
+	if f.membership(c.ID, b).Muted {
+		t.Fatal("a new member starts muted")
+	}
+	must(t, "SetMuted", f.cs.SetMuted(f.ctx, c.ID, b, true))
+	if !f.membership(c.ID, b).Muted || f.membership(c.ID, a).Muted {
+		t.Fatal("mute did not stick to b alone")
+	}
+	list, err := f.cs.ConversationsOf(f.ctx, b)
+	must(t, "ConversationsOf", err)
+	if len(list) != 1 || !list[0].Muted {
+		t.Fatalf("ConversationsOf does not show the mute: %+v", list)
+	}
+	must(t, "SetMuted off", f.cs.SetMuted(f.ctx, c.ID, b, false))
+	if f.membership(c.ID, b).Muted {
+		t.Fatal("unmute did not stick")
+	}
+	wantNotFound(t, "SetMuted of a non-member", f.cs.SetMuted(f.ctx, c.ID, x, true))
 }
 
 func testBehind(t *testing.T, f *fixture) {

@@ -714,7 +714,7 @@ func TestBrowserGroupInfo(t *testing.T) {
 	alice.click("unmute all", "#muteall-check")
 	bob.wait("composer back", `!document.querySelector('tack-composer').hidden`)
 
-	// Mute notifications (a local preference).
+	// Mute notifications (kept by the server, so every device of Alice has it).
 	alice.click("mute notifications", "#mute-check")
 	alice.wait("muted in the list", `document.querySelector('.conv.muted')`)
 

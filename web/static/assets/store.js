@@ -7,7 +7,7 @@
 // conversation whose messages are loaded, the highest mod seen is kept as
 // its resume cursor.
 
-import { ApiError, get, post, patch, del, enc, rememberCSRF } from './api.js';
+import { ApiError, get, post, patch, put as httpPut, del, enc, rememberCSRF } from './api.js';
 import { Stream } from './stream.js';
 import { randomID } from './dom.js';
 
@@ -132,25 +132,14 @@ export function reset() {
   state.synced = false;
 }
 
-// ---- mute (a local UI preference) ----
+// ---- mute: the member's own notification setting, kept by the server so
+// that it follows the user to every device ----
 
-function mutedSet() {
-  try {
-    return new Set(JSON.parse(localStorage.getItem('tack.muted') || '[]'));
-  } catch {
-    return new Set();
-  }
-}
 export function isMuted(id) {
-  return mutedSet().has(id);
+  return !!state.convs.get(id)?.muted;
 }
-export function setMuted(id, on) {
-  const s = mutedSet();
-  on ? s.add(id) : s.delete(id);
-  try {
-    localStorage.setItem('tack.muted', JSON.stringify([...s]));
-  } catch {}
-  emit('convs');
+export async function setMuted(id, on) {
+  upsertConv(await httpPut('/conversations/' + enc(id) + '/settings', { muted: !!on }));
 }
 
 // ---- conversations ----
@@ -191,7 +180,7 @@ function upsertConv(c) {
     state.convs.set(c.id, merged);
   } else {
     // A broadcast with shared fields only.
-    for (const k of ['title', 'mute_all', 'owner_id', 'member_count', 'type', 'created_at']) {
+    for (const k of ['title', 'mute_all', 'owner_id', 'member_count', 'type', 'created_at', 'muted']) {
       if (k in c) old[k] = c[k];
     }
   }

@@ -171,7 +171,7 @@ export function openInfo(convID, nav) {
     body.append(rename);
   }
   const mute = h('input', { type: 'checkbox', id: 'mute-check', checked: S.isMuted(convID) });
-  mute.addEventListener('change', () => S.setMuted(convID, mute.checked));
+  mute.addEventListener('change', () => run(() => S.setMuted(convID, mute.checked)));
   body.append(h('label', { class: 'check', for: 'mute-check' }, mute, h('span', null, t('muteNotifications'))));
   if (group) {
     allBox = h('input', { type: 'checkbox', id: 'muteall-check', checked: !!c0.mute_all });

@@ -1,0 +1,6 @@
+-- +goose Up
+-- A member's own notification mute of a conversation (免打扰).
+ALTER TABLE members ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+
+-- +goose Down
+ALTER TABLE members DROP COLUMN muted;
