@@ -4,20 +4,24 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
 	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/postgres"
 	"github.com/tackhq/tack/sqlite"
 )
 
 // BenchmarkDirectorySearch searches a directory of 100,000 members in
-// SQLite through the Service (membership check, privacy, store query),
+// SQLite (or PostgreSQL, with TACK_TEST_POSTGRES) through the Service (membership check, privacy, store query),
 // as an ordinary member would, one page of 50.
 //
 //	go test ./org -run '^$' -bench DirectorySearch -benchtime 2s
@@ -36,6 +40,35 @@ func BenchmarkDirectorySearch(b *testing.B) {
 			b.ReportMetric(float64(n), "results")
 		})
 	}
+}
+
+// benchStore is what the benchmark needs of a store.
+type benchStore interface {
+	org.Store
+	org.Users
+	CreateUser(ctx context.Context, u account.User, passwordHash string) error
+}
+
+// openPostgres opens a fresh schema of dsn (left behind for inspection;
+// drop tack_bench_* schemas by hand).
+func openPostgres(ctx context.Context, dsn string) (benchStore, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	schema := "tack_bench_" + string(tack.NewID())
+	if _, err := pool.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return postgres.Open(ctx, u.String())
 }
 
 type directory struct {
@@ -63,7 +96,13 @@ func bigDirectory(b *testing.B) *directory {
 			return
 		}
 		ctx := context.Background()
-		db, err := sqlite.Open(ctx, filepath.Join(bigDir, "tack.db"), sqlite.Options{})
+		var db benchStore
+		var err error
+		if dsn := os.Getenv("TACK_TEST_POSTGRES"); dsn != "" {
+			db, err = openPostgres(ctx, dsn)
+		} else {
+			db, err = sqlite.Open(ctx, filepath.Join(bigDir, "tack.db"), sqlite.Options{})
+		}
 		if err != nil {
 			bigErr = err
 			return
