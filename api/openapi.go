@@ -22,7 +22,7 @@ var schemas = map[string]any{
 	"ConversationSettings": obj("muted", boolean()),
 	"Conversation": obj("id", str(), "type", enum("direct", "group"), "title", str(), "owner_id", str(), "mute_all", boolean(),
 		"created_at", timeT(), "last_seq", integer(), "last_mod", integer(), "member_count", integer(), "role", str(), "muted", boolean(),
-		"read_seq", integer(), "unread", integer(), "last_message", ref("Message"), "peer_id", str()),
+		"read_seq", integer(), "unread", integer(), "last_message", ref("Message"), "peer_id", str(), "external", boolean()),
 	"Conversations": obj("conversations", arr(ref("Conversation"))),
 	"Members":       obj("members", arr(obj("user_id", str(), "name", str(), "role", str(), "read_seq", integer(), "joined_at", timeT()))),
 	"AddMembers":    obj("user_ids", arr(str())),

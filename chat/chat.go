@@ -69,6 +69,9 @@ type Conversation struct {
 	LastMessage *Message `json:"last_message,omitempty"`
 	// Peer is the other person of a direct chat.
 	Peer tack.ID `json:"peer_id,omitempty"`
+	// External is true when someone in the conversation shares none of the
+	// caller's organisations (only for callers who belong to one).
+	External bool `json:"external"`
 }
 
 // Membership is a user's place in a conversation.

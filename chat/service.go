@@ -33,7 +33,13 @@ type Config struct {
 	SendLimit *limit.Keyed
 	// MaxBatch caps how many sends one transaction commits; default 256.
 	MaxBatch int
-	Logger   *slog.Logger
+	// Externals, if set, says which of the caller's conversations include
+	// someone from outside the caller's organisations; they are marked
+	// External. (org.Service implements it.)
+	Externals interface {
+		ExternalConversations(ctx context.Context) ([]tack.ID, error)
+	}
+	Logger *slog.Logger
 }
 
 // Service holds every chat rule: who may do what, limits and windows. It is
@@ -279,6 +285,11 @@ func (s *Service) Conversation(ctx context.Context, id tack.ID) (Conversation, e
 			c.LastMessage = &last
 		}
 	}
+	one := []Conversation{c}
+	if err := s.markExternal(ctx, one); err != nil {
+		return Conversation{}, err
+	}
+	c = one[0]
 	if c.Kind == Direct {
 		ms, err := s.store.Memberships(ctx, id)
 		if err != nil {
@@ -303,7 +314,33 @@ func (s *Service) Conversations(ctx context.Context) ([]Conversation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conversations: %w", err)
 	}
+	if err := s.markExternal(ctx, list); err != nil {
+		return nil, err
+	}
 	return list, nil
+}
+
+// markExternal sets External on the conversations with someone from
+// outside the caller's organisations.
+func (s *Service) markExternal(ctx context.Context, list []Conversation) error {
+	if s.cfg.Externals == nil || len(list) == 0 {
+		return nil
+	}
+	ids, err := s.cfg.Externals.ExternalConversations(ctx)
+	if err != nil {
+		return fmt.Errorf("external conversations: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ext := make(map[tack.ID]bool, len(ids))
+	for _, id := range ids {
+		ext[id] = true
+	}
+	for i := range list {
+		list[i].External = ext[list[i].ID]
+	}
+	return nil
 }
 
 // ConversationMods returns the caller's conversations with their last Mod,

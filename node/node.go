@@ -113,12 +113,13 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.Accounts = account.NewService(n.Store, n.Bus, nil, acfg)
 	var people chat.People = n.Accounts
+	ccfg := chat.Config{MaxGroupMembers: cfg.MaxGroupMembers, SendLimit: &limit.Keyed{Rate: rate, Burst: 5 * rate}, Logger: log}
 	if os, ok := n.Store.(org.Store); ok {
 		n.Org = org.NewService(os, n.Store, n.Accounts, n.Bus, nil, org.Config{Logger: log})
 		people = n.Org // blocks and organisations' rules on whom one may chat with
+		ccfg.Externals = n.Org
 	}
-	n.Chat = chat.NewService(n.Store, n.Bus, people, nil, chat.Config{MaxGroupMembers: cfg.MaxGroupMembers,
-		SendLimit: &limit.Keyed{Rate: rate, Burst: 5 * rate}, Logger: log})
+	n.Chat = chat.NewService(n.Store, n.Bus, people, nil, ccfg)
 	n.closers = append(n.closers, n.Chat.Close)
 	n.Presence = &presence.Tracker{}
 	presCh := make(chan *bus.Event, 4096)

@@ -34,6 +34,18 @@ func TestFriendsBlocksExternal(t *testing.T) {
 	if ext := must(b.ExternalConversations(ctx)); len(ext) != 0 {
 		t.Errorf("b belongs to no organisation, yet has external conversations: %v", ext)
 	}
+	// The conversation itself says so, in the list and alone.
+	for _, c := range must(a.Conversations(ctx)) {
+		if c.External != (c.ID == dm.ID) {
+			t.Errorf("a's list: %s external=%v", c.ID, c.External)
+		}
+	}
+	if c := must(a.Conversation(ctx, string(dm.ID))); !c.External {
+		t.Errorf("a's view of the chat with an outsider is not external")
+	}
+	if c := must(b.Conversation(ctx, string(dm.ID))); c.External {
+		t.Errorf("b, in no organisation, sees the chat as external")
+	}
 
 	// The organisation forbids chats with outsiders: new ones are refused
 	// both ways; coworkers still fine.
