@@ -37,8 +37,9 @@ export function onUnauthorized(fn) {
 export async function api(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrfToken();
-  let payload;
-  if (body !== undefined) {
+  let payload = body instanceof Blob ? body : undefined;
+  if (opts.lines) headers.Accept = 'application/x-ndjson';
+  if (body !== undefined && !payload) {
     headers['Content-Type'] = 'application/json';
     payload = JSON.stringify(body);
   }
@@ -57,6 +58,22 @@ export async function api(method, path, body, opts = {}) {
     throw new ApiError(0, 'network', e.message);
   }
   if (res.status === 204) return null;
+  // opts.lines: read an NDJSON answer, a line at a time.
+  if (res.ok && opts.lines) {
+    const rd = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await rd.read();
+      buf += value || '';
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (line) opts.lines(JSON.parse(line));
+      }
+      if (done) return null;
+    }
+  }
   let data = null;
   const text = await res.text();
   if (text) {

@@ -1,4 +1,5 @@
-// app.js: start-up, routing (/ and /c/<conversation id>), the tab title,
+// app.js: start-up, routing (/, /c/<conversation id>, /contacts, /admin,
+// /join/<code>), the tab title,
 // desktop notifications, and the two-pane / phone layout switch.
 
 import { h, clear, $ } from './dom.js';
@@ -8,15 +9,28 @@ import * as S from './store.js';
 import { renderAuth } from './ui-auth.js';
 import { ListView } from './ui-list.js';
 import { ChatView, previewText } from './ui-chat.js';
+import { orgBar, directory, joinPage } from './ui-org.js';
+import { adminPage } from './ui-admin.js';
+import { orgs } from './org.js';
 
 const root = $('#app');
 let list = null;
 let chat = null;
 let shell = null;
+let main = null;
+let pageEl = null;
+let bar = null;
+let shownPage = '';
+const PAGES = { contacts: directory, admin: adminPage, join: (el, nav, code) => joinPage(el, code, nav) };
 
 function route() {
   const m = location.pathname.match(/^\/c\/([^/]+)$/);
   return m ? decodeURIComponent(m[1]) : null;
+}
+
+function pageRoute() {
+  const m = location.pathname.match(/^\/(contacts|admin|join)(?:\/([^/]+))?$/);
+  return m && (m[1] !== 'join' || m[2]) ? { name: m[1], arg: m[2] && decodeURIComponent(m[2]) } : null;
 }
 
 let goingBack = false;
@@ -25,22 +39,33 @@ function nav(path, replace) {
   if (goingBack) return;
   // Going back to the list from a chat opened from the list is a history
   // step back, so the browser's back button and ours agree.
-  if (path === '/' && route() && history.state && history.state.fromList) {
+  if (path === '/' && location.pathname !== '/' && history.state && history.state.fromList) {
     goingBack = true;
     history.back();
     return;
   }
-  if (location.pathname !== path) history[replace ? 'replaceState' : 'pushState']({ fromList: !route() && path !== '/' }, '', path);
+  if (location.pathname !== path) history[replace ? 'replaceState' : 'pushState']({ fromList: location.pathname === '/' && path !== '/' }, '', path);
   apply();
 }
 
 function apply() {
   if (!shell) return;
   const id = route();
-  shell.classList.toggle('in-chat', !!id);
+  const pg = pageRoute();
+  shell.classList.toggle('in-chat', !!(id || pg));
   list.setCurrent(id);
   S.state.current = id;
   chat.open(id);
+  main.hidden = !!pg;
+  pageEl.hidden = !pg;
+  // A page is built again when its path or the chosen organisation changes.
+  const key = !pg ? '' : pg.name === 'join' ? location.pathname : orgs.loaded ? location.pathname + '|' + (orgs.cur && orgs.cur.id) : 'wait';
+  if (key !== shownPage) {
+    shownPage = key;
+    clear(pageEl);
+    if (key !== 'wait' && pg) PAGES[pg.name](pageEl, nav, pg.arg);
+  }
+  for (const a of bar.querySelectorAll('.side-link')) a.toggleAttribute('aria-current', location.pathname === a.getAttribute('href'));
   updateTitle();
 }
 
@@ -54,10 +79,13 @@ function updateTitle() {
 function showMain() {
   clear(root);
   const side = h('aside', { class: 'sidebar' });
-  const main = h('div', { class: 'chat' });
-  shell = h('div', { class: 'shell' }, side, main);
+  main = h('div', { class: 'chat' });
+  pageEl = h('main', { class: 'page', hidden: true });
+  shell = h('div', { class: 'shell' }, side, main, pageEl);
   root.append(shell);
   list = new ListView(side, nav, signOut);
+  bar = orgBar(nav);
+  list.navEl.before(bar);
   chat = new ChatView(main, nav);
   S.startStream();
   apply();
@@ -71,7 +99,7 @@ async function signOut() {
 function showAuth() {
   S.reset();
   shell = list = chat = null;
-  if (location.pathname !== '/' && !route()) history.replaceState(null, '', '/');
+  if (location.pathname !== '/' && !route() && !location.pathname.startsWith('/join/')) history.replaceState(null, '', '/');
   renderAuth(root, showMain);
 }
 
@@ -94,6 +122,7 @@ function notify(m) {
 
 async function boot() {
   S.on('convs', updateTitle);
+  S.on('orgs', apply);
   S.on('incoming', notify);
   S.on('signedout', () => showAuth());
   onUnauthorized(() => {
@@ -103,6 +132,12 @@ async function boot() {
     if (list) {
       list.relabel();
       chat.relabel();
+      bar.off();
+      const b = orgBar(nav);
+      bar.replaceWith(b);
+      bar = b;
+      shownPage = '';
+      apply();
       updateTitle();
     } else if (!shell) {
       // The auth screen re-renders itself.

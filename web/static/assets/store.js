@@ -24,6 +24,7 @@ export const state = {
   conn: 'idle',
   connInfo: null,
   synced: false,
+  external: new Set(), // conversation ids, until conversations carry `external`
 };
 
 // ---- events ----
@@ -130,6 +131,7 @@ export function reset() {
   state.typing.clear();
   state.current = null;
   state.synced = false;
+  state.external.clear();
 }
 
 // ---- mute: the member's own notification setting, kept by the server so
@@ -153,6 +155,25 @@ export function convTitle(c) {
   return c.title || '…';
 }
 
+// isExternal: a conversation with someone outside all my organisations. The
+// server's `external` field wins; without it, GET /me/external-conversations.
+export function isExternal(c) {
+  return !!c && ('external' in c ? c.external : state.external.has(c.id));
+}
+
+let extTimer = 0;
+export function refreshExternal() {
+  clearTimeout(extTimer);
+  extTimer = setTimeout(async () => {
+    if ([...state.convs.values()].every((c) => 'external' in c)) return;
+    try {
+      state.external = new Set((await get('/me/external-conversations')).conversation_ids || []);
+      emit('convs');
+      emit('conv', state.current);
+    } catch {}
+  }, 200);
+}
+
 function activity(c) {
   const m = c.last_message;
   return Date.parse((m && m.created_at) || c.created_at || 0) || 0;
@@ -172,6 +193,7 @@ function upsertConv(c) {
   const old = state.convs.get(c.id);
   if (!old) {
     state.convs.set(c.id, { ...c, unread: c.unread || 0, read_seq: c.read_seq || 0 });
+    if (!('external' in c) && state.synced) refreshExternal();
   } else if (c.role) {
     // The caller's full view: take all of it, but never move back.
     const merged = { ...old, ...c };
@@ -180,7 +202,7 @@ function upsertConv(c) {
     state.convs.set(c.id, merged);
   } else {
     // A broadcast with shared fields only.
-    for (const k of ['title', 'mute_all', 'owner_id', 'member_count', 'type', 'created_at', 'muted']) {
+    for (const k of ['title', 'mute_all', 'owner_id', 'member_count', 'type', 'created_at', 'muted', 'external']) {
       if (k in c) old[k] = c[k];
     }
   }
@@ -611,6 +633,7 @@ function onEvent(ev) {
       for (const tl of state.timelines.values()) if (tl.loaded) tl.stale = true;
       if (state.current && state.convs.has(state.current)) loadLatest(state.current, true).catch(() => {});
       kickPending();
+      refreshExternal();
       emit('synced');
       break;
   }

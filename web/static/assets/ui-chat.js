@@ -39,9 +39,10 @@ export class ChatView {
     this.back = h('button', { class: 'icon-btn back', type: 'button', 'aria-label': t('back'), onclick: () => this.nav('/') }, icon('back'));
     this.headAvatar = h('span', { class: 'head-avatar' });
     this.title = h('h2', { class: 'chat-title', id: 'chat-title', tabindex: '-1' });
+    this.ext = h('span', { class: 'ext', hidden: true });
     this.sub = h('p', { class: 'chat-sub', 'aria-live': 'polite' });
     this.infoBtn = h('button', { class: 'icon-btn', id: 'conv-info', type: 'button', 'aria-label': t('info'), onclick: () => openInfo(this.id, this.nav) }, icon('info'));
-    this.head = h('header', { class: 'chat-head' }, this.back, this.headAvatar, h('div', { class: 'chat-names' }, this.title, this.sub), this.infoBtn);
+    this.head = h('header', { class: 'chat-head' }, this.back, this.headAvatar, h('div', { class: 'chat-names' }, h('div', { class: 'chat-line' }, this.title, this.ext), this.sub), this.infoBtn);
 
     this.list = h('ol', { class: 'messages', role: 'log', 'aria-labelledby': 'chat-title' });
     this.scroller = h('div', { class: 'scroller', tabindex: '0' }, this.list);
@@ -135,6 +136,8 @@ export class ChatView {
     if (!c) return;
     const title = S.convTitle(c);
     this.title.textContent = title;
+    this.ext.hidden = !S.isExternal(c);
+    this.ext.textContent = t('external');
     clear(this.headAvatar).append(avatar(c.type === 'direct' ? c.peer_id : c.id, title));
     this.infoBtn.setAttribute('aria-label', c.type === 'group' ? t('groupInfo') : t('chatInfo'));
     this.composer.setPlaceholder(t('messagePlaceholder', { t: title }));

@@ -6,7 +6,7 @@ import { t, errorText, memberCount } from './i18n.js';
 import * as S from './store.js';
 import './picker.js';
 
-function dialog(labelText, ...content) {
+export function dialog(labelText, ...content) {
   const id = 'dlg-' + Math.random().toString(36).slice(2, 8);
   const close = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('close'), onclick: () => d.close() }, icon('close'));
   const d = h('dialog', { class: 'dialog', 'aria-labelledby': id }, h('header', { class: 'dialog-head' }, h('h2', { id }, labelText), close), ...content);
@@ -44,6 +44,31 @@ export function confirmDialog(text, okLabel) {
     d.addEventListener('close', () => resolve(ok));
     okBtn.focus();
   });
+}
+
+// ask shows a one-field form; fn gets the trimmed value and may throw (the
+// error is shown and the dialog stays).
+export function ask(title, label, value, okLabel, fn) {
+  const input = h('input', { id: 'ask-input', type: 'text', value: value || '', maxlength: '64', required: true, autocomplete: 'off' });
+  const err = h('p', { class: 'error', role: 'alert' });
+  const ok = h('button', { type: 'submit', class: 'btn primary' }, okLabel);
+  const form = h('form', { class: 'stack' }, h('label', { for: 'ask-input' }, label), input, err, h('div', { class: 'dialog-actions' }, ok));
+  const d = dialog(title, form);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = input.value.trim();
+    if (!v) return input.focus();
+    ok.disabled = true;
+    try {
+      await fn(v);
+      d.close();
+    } catch (x) {
+      err.textContent = errorText(x);
+    } finally {
+      ok.disabled = false;
+    }
+  });
+  input.focus();
 }
 
 // ---- new chat ----

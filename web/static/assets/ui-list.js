@@ -120,19 +120,20 @@ export class ListView {
       const muted = S.isMuted(c.id);
       const preview = previewText(m, c);
       const when = m ? m.created_at : c.created_at;
-      const sig = [title, preview, when, c.unread, muted, c.id === this.current, lang].join('|');
-      return [c.id, sig, () => this.item(c, title, preview, when, muted)];
+      const ext = S.isExternal(c);
+      const sig = [title, preview, when, c.unread, muted, c.id === this.current, lang, ext].join('|');
+      return [c.id, sig, () => this.item(c, title, preview, when, muted, ext)];
     });
     reconcile(this.list, this.cache, items);
   }
 
-  item(c, title, preview, when, muted) {
+  item(c, title, preview, when, muted, ext) {
     const d = when ? new Date(when) : null;
     const unread = c.unread || 0;
     const a = h('a', { class: ['conv', c.id === this.current && 'active', unread && 'has-unread', muted && 'muted'], href: '/c/' + encodeURIComponent(c.id), 'aria-current': c.id === this.current ? 'page' : null, dataset: { id: c.id } },
       avatar(c.type === 'direct' ? c.peer_id : c.id, title),
       h('span', { class: 'conv-main' },
-        h('span', { class: 'conv-top' }, h('span', { class: 'conv-title' }, title), d ? h('time', { datetime: when }, formatShort(d)) : null),
+        h('span', { class: 'conv-top' }, h('span', { class: 'conv-title' }, title), ext ? h('span', { class: 'ext' }, t('external')) : null, d ? h('time', { datetime: when }, formatShort(d)) : null),
         h('span', { class: 'conv-bottom' }, h('span', { class: 'preview' }, preview), unread ? h('span', { class: 'badge' }, h('span', { 'aria-hidden': 'true' }, unread > 99 ? '99+' : String(unread)), h('span', { class: 'sr-only' }, t('unreadBadge', { n: unread }))) : null),
       ),
     );

@@ -1,0 +1,66 @@
+// org.js: my organisations and the chosen one (it scopes the directory and
+// admin views, never chats).
+
+import { api, get, post, enc } from './api.js';
+import { emit, refreshExternal } from './store.js';
+
+export const orgs = { list: [], cur: null, depts: null, loaded: false };
+const KEY = 'tack.org';
+const active = (o) => o.me && o.me.status === 'active';
+
+export async function loadOrgs() {
+  orgs.list = (await get('/orgs')).orgs || [];
+  let id = orgs.cur && orgs.cur.id;
+  try {
+    id = id || localStorage.getItem(KEY);
+  } catch {}
+  choose(id);
+}
+
+export function choose(id) {
+  const o = orgs.list.find((x) => x.id === id && active(x)) || orgs.list.find(active) || null;
+  if (o !== orgs.cur) orgs.depts = null;
+  orgs.cur = o;
+  orgs.loaded = true;
+  try {
+    if (o) localStorage.setItem(KEY, o.id);
+  } catch {}
+  emit('orgs');
+}
+
+export const role = () => (orgs.cur ? orgs.cur.me.role : '');
+export const isAdmin = () => ['owner', 'admin', 'subadmin'].includes(role());
+
+export async function createOrg(name) {
+  const o = await post('/orgs', { name });
+  orgs.cur = null;
+  orgs.list.push(o);
+  choose(o.id);
+  refreshExternal();
+  return o;
+}
+
+export const call = (method, path, body) => api(method, '/orgs/' + enc(orgs.cur.id) + path, body);
+
+// depts: the visible tree, depth first, each with its depth.
+export async function depts(force) {
+  if (orgs.depts && !force) return orgs.depts;
+  const all = (await call('GET', '/departments')).departments || [];
+  const by = new Map(all.map((d) => [d.id, d]));
+  const kids = new Map();
+  for (const d of all) {
+    const p = by.has(d.parent_id) ? d.parent_id : '';
+    kids.set(p, [...(kids.get(p) || []), d]);
+  }
+  const list = [];
+  const walk = (p, depth) => (kids.get(p) || []).forEach((d) => {
+    d.depth = depth;
+    list.push(d);
+    walk(d.id, depth + 1);
+  });
+  walk('', 0);
+  orgs.depts = { list, by };
+  return orgs.depts;
+}
+
+export const deptNames = (m) => (m.department_ids || []).map((id) => orgs.depts && orgs.depts.by.get(id)).filter(Boolean).map((d) => d.name).join(', ');
