@@ -743,3 +743,119 @@ func TestBrowserGroupInfo(t *testing.T) {
 	bob.click("sign out", "#sign-out")
 	bob.wait("the sign-in form", `document.querySelector('#auth-login')`)
 }
+
+// TestBrowserOrganisation: an owner creates an organisation, a department
+// and an invitation; a second user opens the /join/<code> link signed out,
+// signs in and joins; the owner finds them in the directory by pinyin
+// initials, opens the profile card and starts a direct chat; the import
+// checks a file first and imports only a clean one.
+func TestBrowserOrganisation(t *testing.T) {
+	chromium(t)
+	srv := tacktest.NewServer(t)
+	ctx := context.Background()
+	ownerU, zsU := srv.NewUser(t, "王伟"), srv.NewUser(t, "张三")
+
+	var owner, zs *browser
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); owner = newBrowser(t, "owner", 1280, 800, "zh-CN") }()
+	go func() { defer wg.Done(); zs = newBrowser(t, "zhangsan", 375, 740, "zh-CN") }()
+	wg.Wait()
+	if owner == nil || zs == nil {
+		t.FailNow()
+	}
+	defer owner.check()
+	defer zs.check()
+	owner.signIn(srv.URL, ownerU.Login, ownerU.Password)
+
+	// Create the organisation: it becomes the chosen one.
+	owner.click("create organisation", "#org-create")
+	owner.typeInto("#ask-input", "星辰科技\n")
+	owner.wait("the directory", `location.pathname === '/contacts' && `+hasText("#org-select option", "星辰科技")+` && `+hasText(".dir-list .p-name", "王伟"))
+
+	// A department, then an invitation into it.
+	owner.click("admin", "#nav-admin")
+	owner.click("departments tab", "#tab-departments")
+	owner.typeInto("#dept-name", "销售部")
+	owner.click("create", "#dept-create")
+	owner.wait("the department", hasText(".depts-admin .grow", "销售部"))
+	owner.click("invitations tab", "#tab-adm_invitations")
+	owner.wait("department choice", hasText("#inv-dept option", "销售部"))
+	evalAs[chromedp.Void](owner, `(() => { const s = document.querySelector('#inv-dept'); s.value = [...s.options].find(o => o.text === '销售部').value; })()`)
+	owner.click("new invitation", "#admin-panel .btn.primary")
+	owner.wait("the link", `document.querySelector('.inv-url')`)
+	link := evalAs[string](owner, `document.querySelector('.inv-url').value`)
+	if !strings.HasPrefix(link, srv.URL+"/join/") {
+		t.Fatalf("invitation link %q", link)
+	}
+
+	// 张三 opens the link signed out, signs in and joins.
+	zs.open(link)
+	zs.typeInto("#auth-login", zsU.Login)
+	zs.typeInto("#auth-password", zsU.Password)
+	zs.click("submit", "#auth-submit")
+	zs.wait("the join page", hasText("#join-org", "星辰科技")+` && location.pathname.startsWith('/join/')`)
+	zs.click("join", "#join-btn")
+	zs.wait("joined", hasText(".join [role=status]", "你已加入 星辰科技。"))
+
+	// More colleagues (over the API) for a fuller directory.
+	var inv struct{ Code string }
+	var depts struct{ Departments []struct{ ID string } }
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var org struct{ Orgs []struct{ ID string } }
+	must(ownerU.Do(ctx, "GET", "/api/v1/orgs", nil, &org))
+	base := "/api/v1/orgs/" + org.Orgs[0].ID
+	var rd struct{ ID string }
+	must(ownerU.Do(ctx, "POST", base+"/departments", map[string]any{"name": "研发部"}, &rd))
+	must(ownerU.Do(ctx, "GET", base+"/departments", nil, &depts))
+	must(ownerU.Do(ctx, "POST", base+"/invitations", map[string]any{"department_ids": []string{rd.ID}}, &inv))
+	for i, n := range []string{"李娜", "张思远", "陈静"} {
+		u := srv.NewUser(t, n)
+		var j struct{ Member struct{ ID string } }
+		must(u.Do(ctx, "POST", "/api/v1/invitations/"+inv.Code+"/accept", nil, &j))
+		must(ownerU.Do(ctx, "PATCH", base+"/members/"+j.Member.ID, map[string]any{"title": []string{"前端工程师", "产品经理", "测试工程师"}[i]}, nil))
+	}
+
+	// The owner searches by pinyin initials, opens the card, starts a chat.
+	owner.click("contacts", "#nav-contacts")
+	owner.wait("the tree", hasText(".tree-item", "销售部")+` && `+hasText(".tree-item", "研发部"))
+	evalAs[chromedp.Void](owner, `[...document.querySelectorAll('.tree-item')].find(b => b.textContent === '研发部').click()`)
+	owner.wait("研发部 members", `document.querySelectorAll('.dir-list li').length === 3`)
+	owner.typeInto("#dir-search", "zs")
+	owner.wait("张三 found", hasText(".dir-list .p-name", "张三")+` && `+hasText(".dir-list .p-name", "张思远")+` && !`+hasText(".dir-list .p-name", "李娜"))
+	owner.screenshot("directory-desktop")
+	evalAs[chromedp.Void](owner, `[...document.querySelectorAll('.dir-list .person')].find(b => b.querySelector('.p-name').textContent === '张三').click()`)
+	owner.wait("the card", `document.querySelector('dialog[open] #profile-message') && `+hasText("dialog[open] dd", "销售部"))
+	owner.click("message", "#profile-message")
+	owner.wait("the chat", `location.pathname.startsWith('/c/') && `+hasText(".chat-title", "张三"))
+
+	// 张三's directory on a phone: a screen of its own with a back button.
+	zs.click("contacts", ".join a")
+	zs.wait("the directory", hasText(".dir-list .p-name", "王伟")+` && `+hasText(".dir-list .p-name", "陈静"))
+	zs.screenshot("directory-mobile")
+	zs.click("back", ".page .back")
+	zs.wait("the list", `location.pathname === '/' && `+hasText(".conv-title", "王伟"))
+	zs.wait("no admin link for members", `document.querySelector('#nav-admin').hidden`)
+
+	// Import: a file with a bad row is checked and refused; a clean one imports.
+	dir := t.TempDir()
+	bad, good := filepath.Join(dir, "bad.csv"), filepath.Join(dir, "good.csv")
+	os.WriteFile(bad, []byte("姓名,工号,部门\n赵六,E1,销售部/华东\n,E2,销售部\n"), 0o644)
+	os.WriteFile(good, []byte("姓名,工号,邮箱,部门\n赵六,E1,zhaoliu@example.com,销售部/华东\n"), 0o644)
+	owner.click("admin", "#nav-admin")
+	owner.click("import tab", "#tab-adm_import")
+	owner.do("choose the bad file", chromedp.SetUploadFiles(chromedp.CSS("#imp-file"), []string{bad}))
+	owner.wait("the bad row", `document.querySelector('#imp-summary') && `+hasText("#admin-panel td", "3")+` && document.querySelector('#imp-go').disabled`)
+	owner.do("choose the good file", chromedp.SetUploadFiles(chromedp.CSS("#imp-file"), []string{good}))
+	owner.wait("checked", `document.querySelector('#imp-summary') && !document.querySelector('#imp-go').disabled`)
+	owner.click("import", "#imp-go")
+	owner.wait("imported", `document.querySelector('#imp-summary')?.textContent.startsWith('导入完成。')`)
+	owner.click("members tab", "#tab-adm_members")
+	owner.wait("the members table", hasText("#admin-panel td button", "赵六")+` && `+hasText("#admin-panel td", "已邀请"))
+	owner.screenshot("admin-desktop")
+}

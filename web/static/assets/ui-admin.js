@@ -68,7 +68,7 @@ async function members(p, x) {
     return [
       h('button', { type: 'button', class: 'link', onclick: () => profile(m.id, x.nav) }, m.name),
       O.deptNames(m),
-      fixed || m.status === 'pending' ? t('st_' + m.status) : select(t('status') + ' ' + m.name, m.status, ['active', 'suspended', 'left'].concat(m.status === 'invited' ? ['invited'] : []).map((s) => [s, t('st_' + s)]), (v) => x.run(() => O.call('PUT', base + '/status', { status: v }))),
+      fixed || /pending|invited/.test(m.status) ? t('st_' + m.status) : select(t('status') + ' ' + m.name, m.status, ['active', 'suspended', 'left'].map((s) => [s, t('st_' + s)]), (v) => x.run(() => O.call('PUT', base + '/status', { status: v }))),
       fixed || !roleEdit ? t('r_' + m.role) : select(t('role') + ' ' + m.name, m.role, ['member', 'subadmin', 'admin'].map((s) => [s, t('r_' + s)]), (v) => x.run(() => O.call('PUT', base + '/role', { role: v, department_ids: m.department_ids || [] }))),
     ];
   })));
