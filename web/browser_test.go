@@ -798,6 +798,13 @@ func TestBrowserOrganisation(t *testing.T) {
 	zs.click("join", "#join-btn")
 	zs.wait("joined", hasText(".join [role=status]", "你已加入 星辰科技。"))
 
+	// A chat with someone outside the organisation is marked external.
+	outsider := srv.NewUser(t, "Outside Li")
+	if _, err := outsider.CreateConversation(ctx, "direct", []string{zsU.ID}, ""); err != nil {
+		t.Fatal(err)
+	}
+	zs.wait("the external badge", hasText(".conv .ext", "外部"))
+
 	// More colleagues (over the API) for a fuller directory.
 	var inv struct{ Code string }
 	var depts struct{ Departments []struct{ ID string } }

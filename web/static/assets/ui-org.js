@@ -93,6 +93,7 @@ export async function directory(root, nav) {
     }
   };
   q.addEventListener('input', () => {
+    tree.querySelector('[aria-current]')?.removeAttribute('aria-current');
     clearTimeout(timer);
     timer = setTimeout(load, 250);
   });
