@@ -43,8 +43,11 @@ type Options struct {
 // DB is a Tack database in one SQLite file. It implements account.Store and
 // chat.Store. It is safe for concurrent use.
 type DB struct {
-	w *sql.DB // one connection: every write
-	r *sql.DB // read-only pool
+	w  *sql.DB // one connection: every write
+	r  *sql.DB // read-only pool
+	ck *sql.DB // one connection: background checkpoints
+
+	stopCk, ckDone chan struct{}
 	stmts
 	rcache  sync.Map // query text -> *sql.Stmt on r
 	rcached atomic.Int64
@@ -62,6 +65,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "cache_size(-32000)")
+	// Checkpoints run on a connection of their own (see checkpointLoop),
+	// never inside a commit of the writer.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Add("_txlock", "immediate")
 	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -91,12 +97,44 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
-	db := &DB{w: w, r: r}
+	cq := url.Values{}
+	cq.Add("_pragma", "busy_timeout(10000)")
+	ck, err := sql.Open("sqlite", "file:"+path+"?"+cq.Encode())
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	db := &DB{w: w, r: r, ck: ck, stopCk: make(chan struct{}), ckDone: make(chan struct{})}
 	if err := db.prepare(ctx); err != nil {
+		close(db.stopCk)
 		db.Close()
 		return nil, err
 	}
+	go db.checkpointLoop()
 	return db, nil
+}
+
+// checkpointLoop copies the WAL into the database file in the background,
+// from its own connection, in PASSIVE mode: it never blocks the writer, so
+// a commit never waits for the database file's fsync (with the default
+// auto-checkpoint, every thousandth page written made one commit pay for a
+// whole checkpoint). Durability is unchanged: a commit is durable once in
+// the WAL.
+func (db *DB) checkpointLoop() {
+	defer close(db.ckDone)
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCk:
+			return
+		case <-t.C:
+			var busy, log, done int
+			_ = db.ck.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done)
+		}
+	}
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -116,11 +154,19 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // Close closes the database, checkpointing the WAL.
 func (db *DB) Close() error {
+	select {
+	case <-db.stopCk:
+	default:
+		close(db.stopCk)
+		<-db.ckDone
+	}
 	db.stmts.close()
 	db.closeCached()
+	err0 := db.ck.Close()
+	_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	err1 := db.r.Close()
 	err2 := db.w.Close()
-	return errors.Join(err1, err2)
+	return errors.Join(err0, err1, err2)
 }
 
 // Checkpoint folds the WAL into the main database file.
