@@ -83,9 +83,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	ww := &wsWriter{c: c}
 
-	hctx, hcancel := context.WithTimeout(ctx, helloTimeout)
+	// The hello is read under its own deadline, not the server's context:
+	// cancelling a read makes the library drop the TCP connection (a reset,
+	// since the client's bytes are unread), whereas a shutdown must close
+	// with 1001 so that the client reconnects elsewhere.
+	hctx, hcancel := context.WithTimeout(context.Background(), helloTimeout)
+	stopWatch := context.AfterFunc(s.ctx, func() { ww.Close(int(websocket.StatusGoingAway), "server shutting down") })
 	b, err := readFrame(hctx, c)
 	hcancel()
+	if !stopWatch() {
+		return nil // shutting down: closed with 1001 above
+	}
 	var hello clientFrame
 	if err == nil {
 		if jerr := json.Unmarshal(b, &hello); jerr != nil || hello.Type != "hello" {
