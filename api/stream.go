@@ -122,10 +122,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	go func() {
-		_ = s.cfg.Hub.Serve(ctx, conn, hello.Cursors)
-		cancel()
-	}()
+	// The hub writes on a goroutine of its own only while there is something
+	// to write; when it ends the connection it closes the socket, which ends
+	// the read loop below.
+	s.cfg.Hub.Start(ctx, conn, hello.Cursors)
 	// Heartbeat without a goroutine per idle connection: a timer fires a ping.
 	var ping func()
 	var timer *time.Timer

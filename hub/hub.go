@@ -105,13 +105,21 @@ type Conn struct {
 	caller tack.Caller
 	w      Writer
 
+	h   *Hub
+	ctx context.Context // the writer's, with the caller; set by Start
+
 	mu      sync.Mutex
 	pending []*bus.Event
 	convs   map[tack.ID]struct{} // indexed under these in the hub (guarded by Hub.mu)
-	notify  chan struct{}
-	kicked  int // close code once dropped, else 0
+	kicked  int                  // close code once dropped, else 0
 	reason  string
-	done    chan struct{}
+	// running is true while a writer goroutine is at work. An idle
+	// connection has none: the goroutine exits when the queue is empty and
+	// the next event starts a new one, so idle connections cost no stack.
+	running  bool
+	finished bool
+	err      error
+	done     chan struct{}
 
 	cursors map[tack.ID]int64 // owned by the writer goroutine
 	peers   []tack.ID         // direct-chat peers, for presence
@@ -132,11 +140,20 @@ func (c *Conn) push(e *bus.Event, limit int) bool {
 		return false
 	}
 	c.pending = append(c.pending, e)
+	wake := c.wakeLocked()
 	c.mu.Unlock()
-	select {
-	case c.notify <- struct{}{}:
-	default:
+	if wake {
+		go c.h.run(c)
 	}
+	return true
+}
+
+// wakeLocked reports whether a writer goroutine must be started (c.mu held).
+func (c *Conn) wakeLocked() bool {
+	if c.running || c.finished || c.ctx == nil {
+		return false
+	}
+	c.running = true
 	return true
 }
 
@@ -152,10 +169,10 @@ func (c *Conn) kick(code int, reason string) {
 	if c.kicked == 0 {
 		c.kicked, c.reason = code, reason
 	}
+	wake := c.wakeLocked()
 	c.mu.Unlock()
-	select {
-	case c.notify <- struct{}{}:
-	default:
+	if wake {
+		go c.h.run(c)
 	}
 }
 
@@ -166,7 +183,7 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // conversations it belongs to, and returns it. Events start queueing at
 // once; call Serve to catch the client up and then deliver them.
 func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, error) {
-	c := &Conn{caller: caller, w: w, notify: make(chan struct{}, 1), done: make(chan struct{}),
+	c := &Conn{h: h, caller: caller, w: w, done: make(chan struct{}),
 		convs: make(map[tack.ID]struct{}), cursors: make(map[tack.ID]int64)}
 	h.mu.RLock()
 	shut := h.shut
@@ -362,28 +379,56 @@ func frame(v any) []byte {
 	return b
 }
 
-// Serve catches the client up from cursors (the highest Mod it has seen per
-// conversation) and then writes live events until ctx ends, the client is
-// dropped, or a write fails. It closes the Writer and detaches the Conn on
-// return.
+// Serve is Start, then waits until the connection has ended, and returns
+// why it ended.
 func (h *Hub) Serve(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
-	defer close(c.done)
-	defer h.detach(c)
+	h.Start(ctx, c, cursors)
+	<-c.done
+	return c.err
+}
+
+// Start catches the client up from cursors (the highest Mod it has seen per
+// conversation) and then writes live events as they come, until ctx ends,
+// the client is dropped, or a write fails; then it closes the Writer,
+// detaches the Conn and closes Done. Writing happens on a goroutine that
+// exists only while there is something to write.
+func (h *Hub) Start(ctx context.Context, c *Conn, cursors map[tack.ID]int64) {
 	ctx = tack.WithCaller(ctx, c.caller)
-	err := h.catchUp(ctx, c, cursors)
-	if err == nil {
-		err = h.live(ctx, c)
+	c.mu.Lock()
+	c.ctx = ctx
+	c.running = true // the catch-up goroutine below
+	c.mu.Unlock()
+	context.AfterFunc(ctx, func() { c.kick(CloseGoingAway, "closing") })
+	go func() {
+		if err := h.catchUp(ctx, c, cursors); err != nil {
+			h.finish(c, err)
+			return
+		}
+		h.run(c)
+	}()
+}
+
+// finish ends a connection once.
+func (h *Hub) finish(c *Conn, err error) {
+	c.mu.Lock()
+	if c.finished {
+		c.mu.Unlock()
+		return
 	}
+	c.finished, c.running, c.err = true, false, err
+	c.pending = nil
+	c.mu.Unlock()
 	var ke *kickError
 	switch {
 	case errors.As(err, &ke):
 		c.w.Close(ke.code, ke.reason)
-	case ctx.Err() != nil:
+	case c.ctx.Err() != nil:
 		c.w.Close(CloseGoingAway, "closing")
 	default:
 		c.w.Close(1011, "internal error")
 	}
-	return err
+	h.detach(c)
+	close(c.done)
 }
 
 type kickError struct {
@@ -483,28 +528,42 @@ func (h *Hub) flush(ctx context.Context, c *Conn, b *batch) error {
 	return nil
 }
 
-func (h *Hub) live(ctx context.Context, c *Conn) error {
+// run writes what is queued for c and returns when the queue is empty (the
+// connection is then idle and has no goroutine) or the connection ends.
+func (h *Hub) run(c *Conn) {
+	ctx := c.ctx
 	out := newBatch()
 	var take []*bus.Event
 	for {
 		c.mu.Lock()
+		if c.finished {
+			c.mu.Unlock()
+			return
+		}
 		if c.kicked != 0 {
 			code, reason := c.kicked, c.reason
 			pend := c.pending
 			c.pending = nil
 			c.mu.Unlock()
 			// Deliver what was queued before a revocation or shutdown notice.
-			if code != CloseResync {
+			if code != CloseResync && ctx.Err() == nil {
 				for _, e := range pend {
 					if err := h.add(ctx, c, out, e); err != nil {
-						return err
+						break
 					}
 				}
 				_ = h.flush(ctx, c, out)
 			}
-			return &kickError{code: code, reason: reason}
+			h.finish(c, &kickError{code: code, reason: reason})
+			return
 		}
 		n := min(len(c.pending), h.cfg.MaxBatch)
+		if n == 0 {
+			c.running = false // idle: the next push starts a new writer
+			c.pending = nil
+			c.mu.Unlock()
+			return
+		}
 		take = append(take[:0], c.pending[:n]...)
 		if n == len(c.pending) {
 			c.pending = c.pending[:0]
@@ -515,22 +574,16 @@ func (h *Hub) live(ctx context.Context, c *Conn) error {
 			c.pending = c.pending[n:]
 		}
 		c.mu.Unlock()
-		if n == 0 {
-			select {
-			case <-c.notify:
-				continue
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
 		for i, e := range take {
 			if err := h.add(ctx, c, out, e); err != nil {
-				return err
+				h.finish(c, err)
+				return
 			}
 			take[i] = nil
 		}
 		if err := h.flush(ctx, c, out); err != nil {
-			return err
+			h.finish(c, err)
+			return
 		}
 	}
 }
