@@ -40,8 +40,10 @@ type clientFrame struct {
 }
 
 const (
-	helloTimeout = 10 * time.Second
-	pingEvery    = 30 * time.Second
+	// helloWait is how long a new stream waits for the client's hello
+	// before starting it fresh.
+	helloWait = 2 * time.Second
+	pingEvery = 30 * time.Second
 )
 
 // readFrame reads one client message of at most MaxFrame bytes.
@@ -82,50 +84,44 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	ww := &wsWriter{c: c}
-
-	// The hello is read under its own deadline, not the server's context:
-	// cancelling a read makes the library drop the TCP connection (a reset,
-	// since the client's bytes are unread), whereas a shutdown must close
-	// with 1001 so that the client reconnects elsewhere.
-	hctx, hcancel := context.WithTimeout(context.Background(), helloTimeout)
+	// Reads use a context of their own: cancelling a read makes the library
+	// drop the TCP connection (a reset), whereas a shutdown must close with
+	// 1001 so that the client reconnects elsewhere.
+	rctx, rcancel := context.WithCancel(context.Background())
+	defer rcancel()
 	stopWatch := context.AfterFunc(s.ctx, func() { ww.Close(int(websocket.StatusGoingAway), "server shutting down") })
-	b, err := readFrame(hctx, c)
-	hcancel()
-	if !stopWatch() {
-		return nil // shutting down: closed with 1001 above
+	defer stopWatch()
+
+	// The client's first message should be a hello with its resume cursors.
+	// A client that sends something else first, or nothing for helloWait,
+	// starts fresh: it gets the hello answer and live events all the same.
+	var (
+		once sync.Once
+		conn *hub.Conn
+	)
+	start := func(cursors map[tack.ID]int64) {
+		once.Do(func() {
+			cn, err := s.cfg.Hub.Attach(ctx, caller, ww)
+			if err != nil {
+				if s.ctx.Err() != nil || tack.ErrorCode(err) == tack.EUnavailable {
+					ww.Close(int(websocket.StatusGoingAway), "server shutting down")
+				} else {
+					s.log.Error("attach stream", "err", err)
+					ww.Close(int(websocket.StatusTryAgainLater), "try again")
+				}
+				rcancel()
+				return
+			}
+			// The hub writes on a goroutine of its own only while there is
+			// something to write; when it ends the connection it closes the
+			// socket, which ends the read loop below.
+			s.cfg.Hub.Start(ctx, cn, cursors)
+			conn = cn
+		})
 	}
-	var hello clientFrame
-	if err == nil {
-		if jerr := json.Unmarshal(b, &hello); jerr != nil || hello.Type != "hello" {
-			err = errPolicy(`the first message must be {"type":"hello","cursors":{...}}`)
-		}
-	}
-	if err != nil {
-		var pe policyError
-		switch {
-		case errors.As(err, &pe):
-			ww.Close(int(websocket.StatusPolicyViolation), string(pe))
-		case s.ctx.Err() != nil:
-			ww.Close(int(websocket.StatusGoingAway), "server shutting down")
-		default:
-			ww.Close(int(websocket.StatusPolicyViolation), "no hello")
-		}
-		return nil
-	}
-	conn, err := s.cfg.Hub.Attach(ctx, caller, ww)
-	if err != nil {
-		if s.ctx.Err() != nil || tack.ErrorCode(err) == tack.EUnavailable {
-			ww.Close(int(websocket.StatusGoingAway), "server shutting down")
-		} else {
-			s.log.Error("attach stream", "err", err)
-			ww.Close(int(websocket.StatusTryAgainLater), "try again")
-		}
-		return nil
-	}
-	// The hub writes on a goroutine of its own only while there is something
-	// to write; when it ends the connection it closes the socket, which ends
-	// the read loop below.
-	s.cfg.Hub.Start(ctx, conn, hello.Cursors)
+	helloTimer := time.AfterFunc(helloWait, func() { start(nil) })
+	defer helloTimer.Stop()
+
 	// Heartbeat without a goroutine per idle connection: a timer fires a ping.
 	var ping func()
 	var timer *time.Timer
@@ -135,7 +131,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		err := c.Ping(pctx)
 		pcancel()
 		if err != nil {
-			cancel()
+			rcancel()
 			return
 		}
 		tmu.Lock()
@@ -152,19 +148,39 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	}()
 
 	cctx := tack.WithCaller(ctx, caller)
-	acks := &acker{conn: conn}
+	acks := &acker{}
 	defer acks.close()
+	first := true
 	for {
-		b, err := readFrame(ctx, c)
+		b, err := readFrame(rctx, c)
 		if err != nil {
 			var pe policyError
 			if errors.As(err, &pe) {
 				ww.Close(int(websocket.StatusPolicyViolation), string(pe))
 			}
+			helloTimer.Stop()
+			once.Do(func() {}) // no start after this
 			cancel()
-			<-conn.Done()
+			if conn != nil {
+				<-conn.Done()
+			}
 			return nil
 		}
+		if first {
+			first = false
+			helloTimer.Stop()
+			var hello clientFrame
+			if json.Unmarshal(b, &hello) == nil && hello.Type == "hello" {
+				start(hello.Cursors)
+				continue
+			}
+			start(nil)
+		}
+		once.Do(func() {}) // wait for a start in progress on the timer
+		if conn == nil {
+			return nil // could not attach; the socket is closed
+		}
+		acks.conn = conn
 		s.handleFrame(cctx, conn, acks, b)
 	}
 }
