@@ -287,11 +287,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// decode reads a JSON body into v strictly: unknown fields, trailing data
-// and wrong types are invalid input.
+// decode reads a JSON body into v: malformed JSON, wrong types and trailing
+// data are invalid input. Unknown fields are ignored, so that clients newer
+// than the server (or sending extra context) keep working.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
