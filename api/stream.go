@@ -79,8 +79,16 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		return nil // Accept has answered the client
 	}
 	c.SetReadLimit(-1) // readFrame enforces MaxFrame and closes with 1008
-	// The connection lives until the client leaves or the server shuts down,
-	// not as long as the request's context (which ends when the handler returns).
+	// The connection is hijacked: serve it on a fresh goroutine and let the
+	// HTTP handler return, so that an idle connection keeps neither the
+	// request nor the deep stack its setup grew (a third of its memory).
+	go s.serveStream(c, caller)
+	return nil
+}
+
+// serveStream runs one stream: the hub writes, this goroutine reads.
+func (s *Server) serveStream(c *websocket.Conn, caller tack.Caller) {
+	// The connection lives until the client leaves or the server shuts down.
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	ww := &wsWriter{c: c}
@@ -164,7 +172,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 			if conn != nil {
 				<-conn.Done()
 			}
-			return nil
+			return
 		}
 		if first {
 			first = false
@@ -178,9 +186,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		}
 		once.Do(func() {}) // wait for a start in progress on the timer
 		if conn == nil {
-			return nil // could not attach; the socket is closed
+			return // could not attach; the socket is closed
 		}
-		acks.conn = conn
+		if acks.conn == nil {
+			acks.conn = conn // before the acker goroutine can start
+		}
 		s.handleFrame(cctx, conn, acks, b)
 	}
 }
