@@ -250,6 +250,36 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 		for _, r := range rs {
 			rc, ru, rseq = append(rc, string(r.conv)), append(ru, string(r.user)), append(rseq, reads[r])
 		}
+		// Where each sender's read position was, locked in a fixed order, so
+		// that every message reports PrevReadSeq as if stored one by one.
+		pos := map[reader]int64{}
+		prow, err := tx.Query(ctx, `SELECT m.conversation_id, m.user_id, m.read_seq FROM members m
+			JOIN unnest($1::text[], $2::text[]) AS v(c, u) ON m.conversation_id = v.c AND m.user_id = v.u
+			ORDER BY m.conversation_id, m.user_id FOR UPDATE OF m`, rc, ru)
+		if err != nil {
+			return fmt.Errorf("read positions: %w", err)
+		}
+		for prow.Next() {
+			var r reader
+			var p int64
+			if err := prow.Scan(&r.conv, &r.user, &p); err != nil {
+				prow.Close()
+				return fmt.Errorf("read positions: %w", err)
+			}
+			pos[r] = p
+		}
+		prow.Close()
+		if err := prow.Err(); err != nil {
+			return fmt.Errorf("read positions: %w", err)
+		}
+		for _, i := range fresh {
+			m := out[i].Message
+			r := reader{m.ConversationID, m.SenderID}
+			if p, ok := pos[r]; ok {
+				out[i].PrevReadSeq = p
+				pos[r] = max(p, m.Seq)
+			}
+		}
 		b := &pgx.Batch{}
 		b.Queue(`INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions,
 			mention_all, reply_to, system, created_at)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -183,21 +184,212 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, nm chat.NewMessage) (cha
 	return chat.Appended{Message: m, PrevReadSeq: prev}, nil
 }
 
-// Append stores msgs in one transaction.
+// Append stores msgs in one transaction. It does per batch what appendTx
+// does per message, with a few statements for the whole batch: one lookup of
+// earlier sends, one counter update per conversation, one read of the
+// senders' positions and one update per sender and conversation; only the
+// inserts are one per message.
 func (db *DB) Append(ctx context.Context, msgs []chat.NewMessage) ([]chat.Appended, error) {
-	out := make([]chat.Appended, len(msgs))
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		for i, nm := range msgs {
-			a, err := db.appendTx(ctx, tx, nm)
-			if err != nil {
-				return err
-			}
-			out[i] = a
+	if len(msgs) == 1 {
+		var out []chat.Appended
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			a, err := db.appendTx(ctx, tx, msgs[0])
+			out = []chat.Appended{a}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		return nil
+		return out, nil
+	}
+	var out []chat.Appended
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = db.appendBatch(ctx, tx, msgs)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+type senderKey struct{ sender, clientID string }
+
+// prefixed qualifies each column of a comma-separated list.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+type posKey struct{ conv, user tack.ID }
+
+// chunked calls fn with consecutive slices of at most n of items.
+func chunked[T any](items []T, n int, fn func([]T) error) error {
+	for len(items) > 0 {
+		k := min(len(items), n)
+		if err := fn(items[:k]); err != nil {
+			return err
+		}
+		items = items[k:]
+	}
+	return nil
+}
+
+func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessage) ([]chat.Appended, error) {
+	out := make([]chat.Appended, len(msgs))
+	// 1. Earlier sends with the same (sender, client ID), in one lookup.
+	var keys []senderKey
+	seen := map[senderKey]int{} // first index in this batch
+	for i, nm := range msgs {
+		if nm.ClientID == "" {
+			continue
+		}
+		k := senderKey{string(nm.SenderID), nm.ClientID}
+		if _, ok := seen[k]; !ok {
+			seen[k] = i
+			keys = append(keys, k)
+		}
+	}
+	stored := map[senderKey]chat.Message{}
+	err := chunked(keys, 200, func(ks []senderKey) error {
+		args := make([]any, 0, 2*len(ks))
+		for _, k := range ks {
+			args = append(args, k.sender, k.clientID)
+		}
+		// A join from the keys, so that each key is one probe of the
+		// (sender_id, client_id) index.
+		rows, err := tx.QueryContext(ctx, `WITH k(s, c) AS (VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(ks)), ",")+`)
+			SELECT `+prefixed("m.", msgCols)+` FROM k CROSS JOIN messages m ON m.sender_id = k.s AND m.client_id = k.c`, args...)
+		ms, err := scanMessages(rows, err)
+		for _, m := range ms {
+			stored[senderKey{string(m.SenderID), m.ClientID}] = m
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find client ids: %w", err)
+	}
+	// 2. The new messages, by conversation in order; duplicates answered.
+	isNew := make([]bool, len(msgs))
+	count := map[tack.ID]int64{}
+	lastAt := map[tack.ID]int64{}
+	var convs []tack.ID
+	for i, nm := range msgs {
+		if nm.ClientID != "" {
+			k := senderKey{string(nm.SenderID), nm.ClientID}
+			if m, ok := stored[k]; ok {
+				out[i] = chat.Appended{Message: m, Duplicate: true}
+				continue
+			}
+			if seen[k] != i {
+				continue // a repeat within the batch: answered below
+			}
+		}
+		isNew[i] = true
+		if count[nm.ConversationID] == 0 {
+			convs = append(convs, nm.ConversationID)
+		}
+		count[nm.ConversationID]++
+		lastAt[nm.ConversationID] = micros(nm.CreatedAt)
+	}
+	slices.Sort(convs)
+	// 3. One counter update per conversation: seqs and mods in blocks.
+	nextSeq := map[tack.ID]int64{}
+	nextMod := map[tack.ID]int64{}
+	for _, c := range convs {
+		var seq, mod int64
+		err := tx.QueryRowContext(ctx, `UPDATE conversations SET last_seq = last_seq + ?, last_mod = last_mod + ?, last_at = ?
+			WHERE id = ? RETURNING last_seq, last_mod`, count[c], count[c], lastAt[c], c).Scan(&seq, &mod)
+		if err != nil {
+			return nil, fmt.Errorf("next seq of %s: %w", c, notFound(err))
+		}
+		nextSeq[c], nextMod[c] = seq-count[c]+1, mod-count[c]+1
+	}
+	// 4. The inserts.
+	ins := tx.StmtContext(ctx, db.insertMsg)
+	for i, nm := range msgs {
+		if !isNew[i] {
+			continue
+		}
+		c := nm.ConversationID
+		m := chat.Message{ConversationID: c, ClientID: nm.ClientID, SenderID: nm.SenderID, Kind: nm.Kind, Text: nm.Text,
+			Mentions: nm.Mentions, MentionAll: nm.MentionAll, ReplyTo: nm.ReplyTo, System: nm.System, CreatedAt: nm.CreatedAt,
+			Seq: nextSeq[c], Mod: nextMod[c]}
+		nextSeq[c]++
+		nextMod[c]++
+		if _, err := ins.ExecContext(ctx, m.ConversationID, m.Seq, m.Mod, nullString(m.ClientID), m.SenderID,
+			m.Kind, m.Text, nullJSON(m.Mentions, len(m.Mentions) == 0), b2i(m.MentionAll), m.ReplyTo,
+			nullJSON(m.System, m.System == nil), micros(m.CreatedAt)); err != nil {
+			return nil, fmt.Errorf("insert message: %w", err)
+		}
+		out[i] = chat.Appended{Message: m}
+	}
+	// Repeats within the batch get the first one's message.
+	for i, nm := range msgs {
+		if nm.ClientID == "" || isNew[i] || out[i].Duplicate {
+			continue
+		}
+		first := out[seen[senderKey{string(nm.SenderID), nm.ClientID}]]
+		out[i] = chat.Appended{Message: first.Message, Duplicate: true}
+	}
+	// 5. The senders' read positions: one read, one update per sender and
+	// conversation, each message's PrevReadSeq as if stored one by one.
+	var pairs []posKey
+	pos := map[posKey]int64{}
+	for i, nm := range msgs {
+		k := posKey{nm.ConversationID, nm.SenderID}
+		if _, ok := pos[k]; isNew[i] && !ok {
+			pos[k] = -1 // not a member unless found
+			pairs = append(pairs, k)
+		}
+	}
+	err = chunked(pairs, 200, func(ps []posKey) error {
+		args := make([]any, 0, 2*len(ps))
+		for _, k := range ps {
+			args = append(args, k.conv, k.user)
+		}
+		rows, err := tx.QueryContext(ctx, `WITH k(c, u) AS (VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(ps)), ",")+`)
+			SELECT m.conversation_id, m.user_id, m.read_seq FROM k CROSS JOIN members m ON m.conversation_id = k.c AND m.user_id = k.u`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k posKey
+			var r int64
+			if err := rows.Scan(&k.conv, &k.user, &r); err != nil {
+				return err
+			}
+			pos[k] = r
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read positions: %w", err)
+	}
+	start := maps.Clone(pos)
+	for i := range msgs {
+		if !isNew[i] {
+			continue
+		}
+		m := &out[i].Message
+		k := posKey{m.ConversationID, m.SenderID}
+		if p := pos[k]; p >= 0 {
+			out[i].PrevReadSeq = p
+			pos[k] = max(p, m.Seq)
+		}
+	}
+	set := tx.StmtContext(ctx, db.advanceRead)
+	for _, k := range pairs {
+		if p := pos[k]; p >= 0 && p > start[k] {
+			if _, err := set.ExecContext(ctx, p, k.conv, k.user, p); err != nil {
+				return nil, fmt.Errorf("advance read: %w", err)
+			}
+		}
 	}
 	return out, nil
 }

@@ -450,6 +450,25 @@ func testSenderReadPosition(t *testing.T, f *fixture) {
 	if r := f.membership(c.ID, a).ReadSeq; r != res[1].Message.Seq {
 		t.Errorf("a's ReadSeq = %d, want %d", r, res[1].Message.Seq)
 	}
+	// PrevReadSeq is where each sender's position was before each message,
+	// as if the batch were stored one message at a time: b was at 1, then
+	// at its own message 3; a was at its message 2.
+	want := []int64{1, m.Seq, res[0].Message.Seq}
+	for i, r := range res {
+		if r.PrevReadSeq != want[i] {
+			t.Errorf("message %d: PrevReadSeq = %d, want %d", i, r.PrevReadSeq, want[i])
+		}
+	}
+	// Several conversations in one batch get their own gapless seqs.
+	d, _ := f.group(a, b)
+	res, err = f.cs.Append(f.ctx, []chat.NewMessage{f.text(c.ID, a, "6"), f.text(d.ID, a, "x"), f.text(c.ID, b, "7"), f.text(d.ID, b, "y")})
+	must(t, "Append to two conversations", err)
+	if res[0].Message.Seq+1 != res[2].Message.Seq || res[1].Message.Seq+1 != res[3].Message.Seq || res[1].Message.Seq != 2 {
+		t.Errorf("seqs across two conversations: %d %d %d %d", res[0].Message.Seq, res[1].Message.Seq, res[2].Message.Seq, res[3].Message.Seq)
+	}
+	if res[0].Message.Mod+1 != res[2].Message.Mod {
+		t.Errorf("mods in one conversation: %d then %d", res[0].Message.Mod, res[2].Message.Mod)
+	}
 }
 
 func testIdempotent(t *testing.T, f *fixture) {
