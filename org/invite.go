@@ -477,4 +477,3 @@ func (s *Service) Requests(ctx context.Context, orgID tack.ID) ([]Member, error)
 	}
 	return p.Members, nil
 }
-
