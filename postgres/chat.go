@@ -345,31 +345,42 @@ func insertMembers(ctx context.Context, tx pgx.Tx, conv tack.ID, ms []chat.Membe
 // CreateConversation stores c, its members and its first message. A
 // second direct conversation of the same two users is tack.EConflict.
 func (db *DB) CreateConversation(ctx context.Context, c chat.Conversation, members []chat.Membership, first chat.NewMessage) (chat.Message, error) {
-	out := make([]chat.Appended, 1)
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO conversations (id, kind, title, owner_id, mute_all, direct_key, member_count, last_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, c.ID, c.Kind, c.Title, c.OwnerID, c.MuteAll, directKey(c, members),
-			len(members), c.CreatedAt)
-		if isUnique(err, "conversations_direct_key_key") {
-			return tack.Errorf(tack.EConflict, "that direct chat exists")
-		} else if err != nil {
-			return fmt.Errorf("insert conversation: %w", err)
-		}
-		if first.ConversationID == "" {
-			first.ConversationID = c.ID
-		}
-		if err := appendTx(ctx, tx, []chat.NewMessage{first}, out); err != nil {
-			return err
-		}
-		n, err := insertMembers(ctx, tx, c.ID, members, out[0].Message.Seq)
-		if err != nil || n == int64(len(members)) {
-			return err
-		}
-		// Some user was listed twice.
-		_, err = tx.Exec(ctx, `UPDATE conversations SET member_count = $2 WHERE id = $1`, c.ID, n)
+	var msg chat.Message
+	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
+		msg, err = createConversationTx(ctx, tx, c, members, first)
 		return err
 	})
-	return out[0].Message, err
+	return msg, err
+}
+
+// createConversationTx is CreateConversation inside tx (package org's
+// store uses it too, for groups created with a membership change).
+func createConversationTx(ctx context.Context, tx pgx.Tx, c chat.Conversation, members []chat.Membership, first chat.NewMessage) (chat.Message, error) {
+	out := make([]chat.Appended, 1)
+	_, err := tx.Exec(ctx, `INSERT INTO conversations (id, kind, title, owner_id, mute_all, direct_key, member_count, last_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, c.ID, c.Kind, c.Title, c.OwnerID, c.MuteAll, directKey(c, members),
+		len(members), c.CreatedAt)
+	if isUnique(err, "conversations_direct_key_key") {
+		return chat.Message{}, tack.Errorf(tack.EConflict, "that direct chat exists")
+	} else if err != nil {
+		return chat.Message{}, fmt.Errorf("insert conversation: %w", err)
+	}
+	if first.ConversationID == "" {
+		first.ConversationID = c.ID
+	}
+	if err := appendTx(ctx, tx, []chat.NewMessage{first}, out); err != nil {
+		return chat.Message{}, err
+	}
+	n, err := insertMembers(ctx, tx, c.ID, members, out[0].Message.Seq)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	if n != int64(len(members)) { // some user was listed twice
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET member_count = $2 WHERE id = $1`, c.ID, n); err != nil {
+			return chat.Message{}, err
+		}
+	}
+	return out[0].Message, nil
 }
 
 // DirectBetween finds the direct chat of a and b.
@@ -531,64 +542,69 @@ func (db *DB) MembersAmong(ctx context.Context, convID tack.ID, list []tack.ID) 
 
 // ApplyChange applies ch with its system message in one transaction.
 func (db *DB) ApplyChange(ctx context.Context, ch chat.Change) (chat.Message, error) {
-	out := make([]chat.Appended, 1)
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		sys := ch.System
-		if sys.ConversationID == "" {
-			sys.ConversationID = ch.ConversationID
-		}
-		// The system message first: it locks the conversation.
-		if err := appendTx(ctx, tx, []chat.NewMessage{sys}, out); err != nil {
-			return err
-		}
-		seq := out[0].Message.Seq
-		// The change in member count, from the rows actually added and
-		// removed: no count(*) over a large group.
-		var delta int64
-		if len(ch.Add) > 0 {
-			n, err := insertMembers(ctx, tx, ch.ConversationID, ch.Add, seq)
-			if err != nil {
-				return err
-			}
-			delta += n
-		}
-		if len(ch.Remove) > 0 {
-			tag, err := tx.Exec(ctx, `DELETE FROM members WHERE conversation_id = $1 AND user_id = ANY($2)`,
-				ch.ConversationID, ids(ch.Remove))
-			if err != nil {
-				return fmt.Errorf("remove members: %w", err)
-			}
-			delta -= tag.RowsAffected()
-		}
-		if len(ch.Roles) > 0 {
-			users := make([]string, 0, len(ch.Roles))
-			for u := range ch.Roles {
-				users = append(users, string(u))
-			}
-			slices.Sort(users)
-			roles := make([]string, len(users))
-			for i, u := range users {
-				roles[i] = ch.Roles[tack.ID(u)]
-			}
-			if _, err := tx.Exec(ctx, `UPDATE members SET role = r.role FROM unnest($2::text[], $3::text[]) AS r(user_id, role)
-				WHERE members.conversation_id = $1 AND members.user_id = r.user_id`, ch.ConversationID, users, roles); err != nil {
-				return fmt.Errorf("set roles: %w", err)
-			}
-		}
-		var owner any
-		if ch.OwnerID != "" {
-			owner = string(ch.OwnerID)
-		}
-		if owner != nil || ch.Title != nil || ch.MuteAll != nil || delta != 0 {
-			if _, err := tx.Exec(ctx, `UPDATE conversations SET owner_id = COALESCE($2, owner_id), title = COALESCE($3, title),
-				mute_all = COALESCE($4, mute_all), member_count = member_count + $5
-				WHERE id = $1`, ch.ConversationID, owner, ch.Title, ch.MuteAll, delta); err != nil {
-				return fmt.Errorf("update conversation: %w", err)
-			}
-		}
-		return nil
+	var msg chat.Message
+	err := db.tx(ctx, func(tx pgx.Tx) (err error) {
+		msg, err = applyChangeTx(ctx, tx, ch)
+		return err
 	})
-	return out[0].Message, err
+	return msg, err
+}
+
+// applyChangeTx is ApplyChange inside tx. The system message comes first:
+// it locks the conversation. The member count moves by the rows actually
+// added and removed: no count(*) over a large group.
+func applyChangeTx(ctx context.Context, tx pgx.Tx, ch chat.Change) (chat.Message, error) {
+	out := make([]chat.Appended, 1)
+	sys := ch.System
+	if sys.ConversationID == "" {
+		sys.ConversationID = ch.ConversationID
+	}
+	if err := appendTx(ctx, tx, []chat.NewMessage{sys}, out); err != nil {
+		return chat.Message{}, err
+	}
+	seq := out[0].Message.Seq
+	var delta int64
+	if len(ch.Add) > 0 {
+		n, err := insertMembers(ctx, tx, ch.ConversationID, ch.Add, seq)
+		if err != nil {
+			return chat.Message{}, err
+		}
+		delta += n
+	}
+	if len(ch.Remove) > 0 {
+		tag, err := tx.Exec(ctx, `DELETE FROM members WHERE conversation_id = $1 AND user_id = ANY($2)`, ch.ConversationID, ids(ch.Remove))
+		if err != nil {
+			return chat.Message{}, fmt.Errorf("remove members: %w", err)
+		}
+		delta -= tag.RowsAffected()
+	}
+	if len(ch.Roles) > 0 {
+		users := make([]string, 0, len(ch.Roles))
+		for u := range ch.Roles {
+			users = append(users, string(u))
+		}
+		slices.Sort(users)
+		roles := make([]string, len(users))
+		for i, u := range users {
+			roles[i] = ch.Roles[tack.ID(u)]
+		}
+		if _, err := tx.Exec(ctx, `UPDATE members SET role = r.role FROM unnest($2::text[], $3::text[]) AS r(user_id, role)
+			WHERE members.conversation_id = $1 AND members.user_id = r.user_id`, ch.ConversationID, users, roles); err != nil {
+			return chat.Message{}, fmt.Errorf("set roles: %w", err)
+		}
+	}
+	var owner any
+	if ch.OwnerID != "" {
+		owner = string(ch.OwnerID)
+	}
+	if owner != nil || ch.Title != nil || ch.MuteAll != nil || delta != 0 {
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET owner_id = COALESCE($2, owner_id), title = COALESCE($3, title),
+			mute_all = COALESCE($4, mute_all), member_count = member_count + $5 WHERE id = $1`,
+			ch.ConversationID, owner, ch.Title, ch.MuteAll, delta); err != nil {
+			return chat.Message{}, fmt.Errorf("update conversation: %w", err)
+		}
+	}
+	return out[0].Message, nil
 }
 
 // Message returns one message.

@@ -408,26 +408,32 @@ func directKey(c chat.Conversation, ms []chat.Membership) any {
 // CreateConversation stores c, its members and its first message.
 func (db *DB) CreateConversation(ctx context.Context, c chat.Conversation, members []chat.Membership, first chat.NewMessage) (chat.Message, error) {
 	var msg chat.Message
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, kind, title, owner_id, mute_all, direct_key, member_count, last_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Kind, c.Title, c.OwnerID, b2i(c.MuteAll), directKey(c, members),
-			len(members), micros(c.CreatedAt), micros(c.CreatedAt))
-		if isUnique(err) {
-			return tack.Errorf(tack.EConflict, "that direct chat exists")
-		} else if err != nil {
-			return fmt.Errorf("insert conversation: %w", err)
-		}
-		for _, m := range members {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_seq, joined_at)
-				VALUES (?, ?, ?, 1, 1, ?)`, c.ID, m.UserID, m.Role, micros(m.JoinedAt)); err != nil {
-				return fmt.Errorf("insert member: %w", err)
-			}
-		}
-		a, err := db.appendTx(ctx, tx, first)
-		msg = a.Message
+	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+		msg, err = db.createConversationTx(ctx, tx, c, members, first)
 		return err
 	})
 	return msg, err
+}
+
+// createConversationTx is CreateConversation inside tx (package org's
+// store uses it too, for groups created with a membership change).
+func (db *DB) createConversationTx(ctx context.Context, tx *sql.Tx, c chat.Conversation, members []chat.Membership, first chat.NewMessage) (chat.Message, error) {
+	_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, kind, title, owner_id, mute_all, direct_key, member_count, last_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Kind, c.Title, c.OwnerID, b2i(c.MuteAll), directKey(c, members),
+		len(members), micros(c.CreatedAt), micros(c.CreatedAt))
+	if isUnique(err) {
+		return chat.Message{}, tack.Errorf(tack.EConflict, "that direct chat exists")
+	} else if err != nil {
+		return chat.Message{}, fmt.Errorf("insert conversation: %w", err)
+	}
+	for _, m := range members {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_seq, joined_at)
+			VALUES (?, ?, ?, 1, 1, ?)`, c.ID, m.UserID, m.Role, micros(m.JoinedAt)); err != nil {
+			return chat.Message{}, fmt.Errorf("insert member: %w", err)
+		}
+	}
+	a, err := db.appendTx(ctx, tx, first)
+	return a.Message, err
 }
 
 // DirectBetween finds the direct chat of a and b.
@@ -601,57 +607,63 @@ func (db *DB) MembersAmong(ctx context.Context, convID tack.ID, ids []tack.ID) (
 // ApplyChange applies ch with its system message in one transaction.
 func (db *DB) ApplyChange(ctx context.Context, ch chat.Change) (chat.Message, error) {
 	var msg chat.Message
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		a, err := db.appendTx(ctx, tx, ch.System)
-		if err != nil {
-			return err
-		}
-		msg = a.Message
-		for _, m := range ch.Add {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_seq, joined_at)
-				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, ch.ConversationID, m.UserID, m.Role, msg.Seq, msg.Seq, micros(m.JoinedAt)); err != nil {
-				return fmt.Errorf("add member: %w", err)
-			}
-		}
-		for _, u := range ch.Remove {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE conversation_id = ? AND user_id = ?`, ch.ConversationID, u); err != nil {
-				return fmt.Errorf("remove member: %w", err)
-			}
-		}
-		roles := make([]tack.ID, 0, len(ch.Roles))
-		for u := range ch.Roles {
-			roles = append(roles, u)
-		}
-		slices.Sort(roles)
-		for _, u := range roles {
-			if _, err := tx.ExecContext(ctx, `UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`, ch.Roles[u], ch.ConversationID, u); err != nil {
-				return fmt.Errorf("set role: %w", err)
-			}
-		}
-		if ch.OwnerID != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET owner_id = ? WHERE id = ?`, ch.OwnerID, ch.ConversationID); err != nil {
-				return err
-			}
-		}
-		if ch.Title != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET title = ? WHERE id = ?`, *ch.Title, ch.ConversationID); err != nil {
-				return err
-			}
-		}
-		if ch.MuteAll != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET mute_all = ? WHERE id = ?`, b2i(*ch.MuteAll), ch.ConversationID); err != nil {
-				return err
-			}
-		}
-		if len(ch.Add)+len(ch.Remove) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET member_count = (SELECT count(*) FROM members WHERE conversation_id = ?) WHERE id = ?`,
-				ch.ConversationID, ch.ConversationID); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+		msg, err = db.applyChangeTx(ctx, tx, ch)
+		return err
 	})
 	return msg, err
+}
+
+// applyChangeTx is ApplyChange inside tx.
+func (db *DB) applyChangeTx(ctx context.Context, tx *sql.Tx, ch chat.Change) (chat.Message, error) {
+	a, err := db.appendTx(ctx, tx, ch.System)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	msg := a.Message
+	for _, m := range ch.Add {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_seq, joined_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, ch.ConversationID, m.UserID, m.Role, msg.Seq, msg.Seq, micros(m.JoinedAt)); err != nil {
+			return chat.Message{}, fmt.Errorf("add member: %w", err)
+		}
+	}
+	for _, u := range ch.Remove {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE conversation_id = ? AND user_id = ?`, ch.ConversationID, u); err != nil {
+			return chat.Message{}, fmt.Errorf("remove member: %w", err)
+		}
+	}
+	roles := make([]tack.ID, 0, len(ch.Roles))
+	for u := range ch.Roles {
+		roles = append(roles, u)
+	}
+	slices.Sort(roles)
+	for _, u := range roles {
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`, ch.Roles[u], ch.ConversationID, u); err != nil {
+			return chat.Message{}, fmt.Errorf("set role: %w", err)
+		}
+	}
+	if ch.OwnerID != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET owner_id = ? WHERE id = ?`, ch.OwnerID, ch.ConversationID); err != nil {
+			return chat.Message{}, err
+		}
+	}
+	if ch.Title != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET title = ? WHERE id = ?`, *ch.Title, ch.ConversationID); err != nil {
+			return chat.Message{}, err
+		}
+	}
+	if ch.MuteAll != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET mute_all = ? WHERE id = ?`, b2i(*ch.MuteAll), ch.ConversationID); err != nil {
+			return chat.Message{}, err
+		}
+	}
+	if len(ch.Add)+len(ch.Remove) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET member_count = (SELECT count(*) FROM members WHERE conversation_id = ?) WHERE id = ?`,
+			ch.ConversationID, ch.ConversationID); err != nil {
+			return chat.Message{}, err
+		}
+	}
+	return msg, nil
 }
 
 // Message returns one message.
