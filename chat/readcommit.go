@@ -101,22 +101,41 @@ func (s *Service) readLoop() {
 	}
 }
 
-// publishReads tells, for each move that moved, the reader's devices and
-// the senders of what was read. Senders are looked up once per conversation
-// over the whole range the batch covers.
+// readMove is a read position that moved and is to be announced.
+type readMove struct {
+	conv, user tack.ID
+	prev, now  int64
+	// direct: the conversation is a direct chat, whose only other sender is
+	// the peer, so the event goes to the conversation with no lookup.
+	direct bool
+}
+
+// publishReads announces the moves of one batch of MarkRead calls.
 func (s *Service) publishReads(order []*readReq, res []ReadMoved) {
+	moves := make([]readMove, 0, len(order))
+	for i, r := range order {
+		if m := res[i]; m.Found && m.Now > m.Prev {
+			moves = append(moves, readMove{conv: r.move.ConversationID, user: r.move.UserID, prev: m.Prev, now: m.Now})
+		}
+	}
+	s.publishNow(context.Background(), s.readEvents(moves))
+}
+
+// readEvents addresses each move to the reader's devices and the senders of
+// the messages it read (in (prev, now]). Senders are looked up once per
+// conversation over the whole range the moves cover.
+func (s *Service) readEvents(moves []readMove) []*bus.Event {
 	type span struct{ lo, hi int64 }
 	spans := map[tack.ID]*span{}
-	for i, r := range order {
-		m := res[i]
-		if !m.Found || m.Now <= m.Prev {
+	for _, m := range moves {
+		if m.direct {
 			continue
 		}
-		sp := spans[r.move.ConversationID]
+		sp := spans[m.conv]
 		if sp == nil {
-			spans[r.move.ConversationID] = &span{m.Prev, m.Now}
+			spans[m.conv] = &span{m.prev, m.now}
 		} else {
-			sp.lo, sp.hi = min(sp.lo, m.Prev), max(sp.hi, m.Now)
+			sp.lo, sp.hi = min(sp.lo, m.prev), max(sp.hi, m.now)
 		}
 	}
 	ctx := context.Background()
@@ -139,29 +158,27 @@ func (s *Service) publishReads(order []*readReq, res []ReadMoved) {
 		}
 		senders[conv] = bySeq
 	}
-	evs := make([]*bus.Event, 0, len(order))
-	for i, r := range order {
-		m := res[i]
-		if !m.Found || m.Now <= m.Prev {
-			continue
+	evs := make([]*bus.Event, 0, len(moves))
+	for _, m := range moves {
+		e := &bus.Event{Kind: bus.Read, ConversationID: m.conv, Subject: m.user, Payload: readFrame(m.conv, m.user, m.prev, m.now)}
+		evs = append(evs, e)
+		if m.direct {
+			continue // to both members
 		}
-		conv, uid := r.move.ConversationID, r.move.UserID
-		users := []tack.ID{uid}
-		if bySeq, ok := senders[conv]; ok {
-			for seq := m.Prev + 1; seq <= m.Now; seq++ {
-				if u, ok := bySeq[seq]; ok && !slices.Contains(users, u) {
-					users = append(users, u)
+		e.Users = []tack.ID{m.user}
+		if bySeq, ok := senders[m.conv]; ok {
+			for seq := m.prev + 1; seq <= m.now; seq++ {
+				if u, ok := bySeq[seq]; ok && !slices.Contains(e.Users, u) {
+					e.Users = append(e.Users, u)
 				}
 			}
-		} else if us, err := s.store.SendersBetween(ctx, conv, m.Prev, m.Now); err == nil {
+		} else if us, err := s.store.SendersBetween(ctx, m.conv, m.prev, m.now); err == nil {
 			for _, u := range us {
-				if !slices.Contains(users, u) {
-					users = append(users, u)
+				if !slices.Contains(e.Users, u) {
+					e.Users = append(e.Users, u)
 				}
 			}
 		}
-		evs = append(evs, &bus.Event{Kind: bus.Read, ConversationID: conv, Users: users, Subject: uid,
-			Payload: readFrame(conv, uid, m.Prev, m.Now)})
 	}
-	s.publishNow(ctx, evs)
+	return evs
 }

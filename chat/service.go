@@ -56,7 +56,7 @@ type Service struct {
 	cache     sendCache
 	snapshots snapshotCache
 	sends     chan *sendReq
-	publish   chan []*bus.Event
+	publish   chan committed
 	done      chan struct{}
 
 	reads     chan *readReq
@@ -82,7 +82,7 @@ func NewService(store Store, pub bus.Publisher, people People, clock tack.Clock,
 	}
 	s := &Service{store: store, bus: pub, people: people, clock: clock, cfg: cfg, log: cfg.Logger,
 		typing: &limit.Keyed{Rate: 0.5, Burst: 2},
-		sends:  make(chan *sendReq, 4096), publish: make(chan []*bus.Event, 1024), done: make(chan struct{})}
+		sends:  make(chan *sendReq, 4096), publish: make(chan committed, 1024), done: make(chan struct{})}
 	s.reads, s.readsDone = make(chan *readReq, 4096), make(chan struct{})
 	go s.commitLoop()
 	go s.publishLoop()
@@ -848,6 +848,7 @@ func (s *Service) commitLoop() {
 			continue
 		}
 		evs := make([]*bus.Event, 0, len(batch))
+		var reads []readMove
 		for i, r := range batch {
 			if r == nil {
 				continue // failed alone above
@@ -864,75 +865,34 @@ func (s *Service) commitLoop() {
 				evs = append(evs, s.messageEvent(a.Message))
 				if a.PrevReadSeq < a.Message.Seq-1 {
 					// Sending read everything before it: tell those senders.
-					e := &bus.Event{Kind: bus.Read, ConversationID: a.Message.ConversationID,
-						Subject: a.Message.SenderID, Action: "implicit", Mod: a.PrevReadSeq, Users: []tack.ID{a.Message.SenderID},
-						Payload: readFrame(a.Message.ConversationID, a.Message.SenderID, a.PrevReadSeq, a.Message.Seq-1)}
-					if r.kind == Direct {
-						// The only other sender is the peer: address both
-						// members, with no lookup.
-						e.Action, e.Mod, e.Users = "", 0, nil
-					}
-					evs = append(evs, e)
+					reads = append(reads, readMove{conv: a.Message.ConversationID, user: a.Message.SenderID,
+						prev: a.PrevReadSeq, now: a.Message.Seq - 1, direct: r.kind == Direct})
 				}
 			}
 			r.done <- sendResult{a: a}
 		}
-		if len(evs) > 0 {
-			s.publish <- evs
+		if len(evs)+len(reads) > 0 {
+			s.publish <- committed{evs: evs, reads: reads}
 		}
 	}
 }
 
+// committed is what one group commit has to announce: its messages, then
+// the read positions that sending moved.
+type committed struct {
+	evs   []*bus.Event
+	reads []readMove
+}
+
+// publishLoop publishes each commit's events in commit order; the lookups
+// that address read events happen here, off the commit path.
 func (s *Service) publishLoop() {
 	defer close(s.done)
-	for evs := range s.publish {
-		s.addressImplicitReads(evs)
-		for _, e := range evs {
+	for c := range s.publish {
+		for _, e := range append(c.evs, s.readEvents(c.reads)...) {
 			if err := s.bus.Publish(context.Background(), e); err != nil {
 				s.log.Warn("publish", "kind", e.Kind, "err", err)
 			}
-		}
-	}
-}
-
-// addressImplicitReads addresses the implicit read events of one commit to
-// the senders of what was read (looked up here, off the commit path), with
-// one lookup per conversation for the whole batch: the union of the senders
-// of every range. A superset is harmless: a client takes a read event off
-// the unread count of its own messages in that event's range only.
-func (s *Service) addressImplicitReads(evs []*bus.Event) {
-	type span struct {
-		from, to int64
-		evs      []*bus.Event
-	}
-	var spans map[tack.ID]*span
-	for _, e := range evs {
-		if e.Kind != bus.Read || e.Action != "implicit" {
-			continue
-		}
-		if spans == nil {
-			spans = make(map[tack.ID]*span)
-		}
-		to := readSeqOf(e)
-		sp := spans[e.ConversationID]
-		if sp == nil {
-			sp = &span{from: e.Mod, to: to}
-			spans[e.ConversationID] = sp
-		}
-		sp.from, sp.to = min(sp.from, e.Mod), max(sp.to, to)
-		sp.evs = append(sp.evs, e)
-	}
-	for convID, sp := range spans {
-		us, err := s.store.SendersBetween(context.Background(), convID, sp.from, sp.to)
-		for _, e := range sp.evs {
-			if err == nil {
-				for _, u := range us {
-					if !slices.Contains(e.Users, u) {
-						e.Users = append(e.Users, u)
-					}
-				}
-			}
-			e.Mod, e.Action = 0, ""
 		}
 	}
 }
@@ -1217,10 +1177,4 @@ type readEvent struct {
 func readFrame(convID, user tack.ID, prev, now int64) []byte {
 	b, _ := json.Marshal(readEvent{Type: "read", ConversationID: convID, UserID: user, Seq: now, PrevSeq: prev})
 	return b
-}
-
-func readSeqOf(e *bus.Event) int64 {
-	var r readEvent
-	_ = json.Unmarshal(e.Payload, &r)
-	return r.Seq
 }
