@@ -28,28 +28,6 @@ func (s source) Changes(ctx context.Context, id tack.ID, mod int64, limit int) (
 	return nil, nil
 }
 
-// countingWriter counts events written (frames hold several, '\n'-separated).
-type countingWriter struct {
-	n    *atomic.Int64
-	want int64
-	done chan struct{}
-	once *sync.Once
-}
-
-func (w countingWriter) Write(ctx context.Context, frame []byte) error {
-	k := int64(1)
-	for _, c := range frame {
-		if c == '\n' {
-			k++
-		}
-	}
-	if w.n.Add(k) >= w.want {
-		w.once.Do(func() { close(w.done) })
-	}
-	return nil
-}
-func (w countingWriter) Close(code int, reason string) {}
-
 // BenchmarkFanout500 delivers messages to a 500-member group whose members
 // are all connected to this node: one op is one message reaching all 500.
 func BenchmarkFanout500(b *testing.B) {
@@ -117,8 +95,6 @@ func (w *lazyWriter) Write(ctx context.Context, frame []byte) error {
 	return nil
 }
 func (w *lazyWriter) Close(code int, reason string) {}
-
-var _ = countingWriter{}
 
 func (s source) ChangesUpTo(ctx context.Context, id tack.ID, after, upTo int64, limit int) ([]chat.Message, error) {
 	ms, err := s.Changes(ctx, id, after, limit)

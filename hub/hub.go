@@ -445,16 +445,13 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 	if err != nil {
 		return err
 	}
-	var extra []tack.ID
 	h.mu.Lock()
 	for _, conv := range convs {
 		if _, ok := c.convs[conv.ID]; !ok {
 			h.subscribeLocked(c, conv.ID)
-			extra = append(extra, conv.ID)
 		}
 	}
 	h.mu.Unlock()
-	_ = extra
 	for i := range convs {
 		if convs[i].Kind == chat.Direct && convs[i].Peer != "" && convs[i].Peer != c.caller.UserID {
 			c.peers = append(c.peers, convs[i].Peer)
