@@ -65,6 +65,10 @@ type Config struct {
 	Logger     *slog.Logger
 }
 
+// writerLinger is how long a connection's writer goroutine waits for more
+// events before it exits and leaves the connection idle.
+const writerLinger = 100 * time.Millisecond
+
 // Hub is a node's registry of live connections. It is safe for concurrent use.
 type Hub struct {
 	src Source
@@ -117,6 +121,7 @@ type Conn struct {
 	// connection has none: the goroutine exits when the queue is empty and
 	// the next event starts a new one, so idle connections cost no stack.
 	running  bool
+	notify   chan struct{} // wakes a lingering writer
 	finished bool
 	err      error
 	done     chan struct{}
@@ -148,9 +153,17 @@ func (c *Conn) push(e *bus.Event, limit int) bool {
 	return true
 }
 
-// wakeLocked reports whether a writer goroutine must be started (c.mu held).
+// wakeLocked reports whether a writer goroutine must be started (c.mu
+// held); a writer that is running, perhaps lingering, is nudged instead.
 func (c *Conn) wakeLocked() bool {
-	if c.running || c.finished || c.ctx == nil {
+	if c.running {
+		select {
+		case c.notify <- struct{}{}:
+		default:
+		}
+		return false
+	}
+	if c.finished || c.ctx == nil {
 		return false
 	}
 	c.running = true
@@ -183,7 +196,7 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // conversations it belongs to, and returns it. Events start queueing at
 // once; call Serve to catch the client up and then deliver them.
 func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, error) {
-	c := &Conn{h: h, caller: caller, w: w, done: make(chan struct{}),
+	c := &Conn{h: h, caller: caller, w: w, done: make(chan struct{}), notify: make(chan struct{}, 1),
 		convs: make(map[tack.ID]struct{}), cursors: make(map[tack.ID]int64)}
 	h.mu.RLock()
 	shut := h.shut
@@ -531,6 +544,13 @@ func (h *Hub) run(c *Conn) {
 	ctx := c.ctx
 	out := newBatch()
 	var take []*bus.Event
+	var linger *time.Timer // made once per writer goroutine, reused
+	lingering, expired := false, false
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
 	for {
 		c.mu.Lock()
 		if c.finished {
@@ -556,10 +576,34 @@ func (h *Hub) run(c *Conn) {
 		}
 		n := min(len(c.pending), h.cfg.MaxBatch)
 		if n == 0 {
-			c.running = false // idle: the next push starts a new writer
 			c.pending = nil
+			if expired {
+				c.running = false // idle: the next push starts a new writer
+				c.mu.Unlock()
+				return
+			}
 			c.mu.Unlock()
-			return
+			// Linger a moment: a busy connection keeps its writer instead
+			// of starting one per event. (A wake-up may be stale: then the
+			// queue is empty and the wait goes on.)
+			if !lingering {
+				lingering = true
+				if linger == nil {
+					linger = time.NewTimer(writerLinger)
+				} else {
+					linger.Reset(writerLinger)
+				}
+			}
+			select {
+			case <-c.notify:
+			case <-linger.C:
+				expired = true
+			}
+			continue
+		}
+		if lingering { // events came: linger afresh next time
+			linger.Stop()
+			lingering, expired = false, false
 		}
 		take = append(take[:0], c.pending[:n]...)
 		if n == len(c.pending) {
