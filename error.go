@@ -3,6 +3,7 @@ package tack
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in package api; clients switch on
@@ -16,9 +17,19 @@ const (
 	ETooLarge     = "too_large"    // body, frame, text or group over its limit
 	ERateLimited  = "rate_limited" // too many attempts; try again later
 	EExpired      = "expired"      // a time window closed (edit after 24 h, recall after 2 min, ...)
+	ERefused      = "refused"      // the other person's privacy settings refuse it (being added to a group, ...)
 	EUnavailable  = "unavailable"  // shutting down or overloaded; retry elsewhere
 	EInternal     = "internal"     // a bug or an outage; details are logged, never sent
+	// ETimeout: the request (its body) came too slowly.
+	ETimeout = "timeout"
+	// EInsufficientStorage: the server's disk is (nearly) full; it refuses
+	// writes rather than risk them. Reads still work.
+	EInsufficientStorage = "insufficient_storage"
 )
+
+// EUnsupported: the request body is not of a type the endpoint takes (it
+// wants JSON).
+const EUnsupported = "unsupported_media_type"
 
 // Error is an error meant for the caller: a code from the list above and a
 // message a person can act on. Anything else that reaches the API edge is
@@ -28,6 +39,9 @@ type Error struct {
 	Message string
 	// Field names the input field at fault, when there is one.
 	Field string
+	// RetryAfter is, for ERateLimited, how long until a retry can succeed
+	// (zero: unknown). The API sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -35,6 +49,11 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // Errorf returns an *Error with code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// RateLimited returns an ERateLimited error saying to retry after wait.
+func RateLimited(wait time.Duration, format string, args ...any) *Error {
+	return &Error{Code: ERateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: wait}
 }
 
 // Invalid returns an EInvalid error about field.

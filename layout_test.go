@@ -14,7 +14,7 @@ import (
 // packages hold rules, not transports or drivers, so they never import
 // database/sql, net/http or NATS (stores, the API and the bus packages do).
 func TestCapabilitiesStayPure(t *testing.T) {
-	capabilities := []string{".", "account", "chat", "org", "hub", "presence", "limit", "bus"}
+	capabilities := []string{".", "account", "chat", "media", "org", "hub", "presence", "limit", "bus", "push", "attendance", "approval", "leave", "backup", "search", "platform", "export", "retention", "circle"}
 	forbidden := []string{"database/sql", "net/http", "github.com/nats-io/", "github.com/jackc/", "modernc.org/sqlite"}
 	for _, dir := range capabilities {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))

@@ -1,6 +1,7 @@
 // Package account is people and their sessions: registration, sign-in and
-// sign-out, the devices a user is signed in on, and who may see whom in the
-// user directory.
+// sign-out, the devices a user is signed in on, proof that a person owns
+// their login (verification codes), and who may see whom in the user
+// directory.
 package account
 
 import (
@@ -10,11 +11,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/mail"
+	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/tackhq/tack"
@@ -28,7 +29,13 @@ type User struct {
 	Login     string    `json:"login,omitempty"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// VerifiedAt is when the person proved that they own Login (by a code
+	// sent to it); nil until then. Public profiles leave it out.
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
 }
+
+// Verified reports whether the user has proved that they own their login.
+func (u User) Verified() bool { return u.VerifiedAt != nil }
 
 // Session is one signed-in device. Its token is known only to the device;
 // the store keeps a SHA-256 hash of it.
@@ -54,10 +61,11 @@ type UserQuery struct {
 	Limit       int
 }
 
-// Store keeps users and sessions. Implementations decide nothing: they
-// store, find and delete. Errors: tack.ErrNotFound for a missing row; an
-// *tack.Error with code tack.EConflict from CreateUser when the login is taken.
-// All methods are safe for concurrent use.
+// Store keeps users, sessions, pending verifications and known devices.
+// Implementations decide nothing: they store, find and delete. Errors:
+// tack.ErrNotFound for a missing row; an *tack.Error with code
+// tack.EConflict from CreateUser when the login is taken. All methods are
+// safe for concurrent use.
 type Store interface {
 	CreateUser(ctx context.Context, u User, passwordHash string) error
 	UserByLogin(ctx context.Context, login string) (u User, passwordHash string, err error)
@@ -65,30 +73,88 @@ type Store interface {
 	// Users returns the users that exist among ids, in no particular order.
 	Users(ctx context.Context, ids []tack.ID) ([]User, error)
 	SearchUsers(ctx context.Context, q UserQuery) ([]User, error)
+	// SetPassword replaces userID's password hash; tack.ErrNotFound if
+	// there is no such user.
+	SetPassword(ctx context.Context, userID tack.ID, passwordHash string) error
 
 	CreateSession(ctx context.Context, s Session) error
 	SessionByTokenHash(ctx context.Context, hash []byte) (Session, error)
 	Sessions(ctx context.Context, userID tack.ID) ([]Session, error)
 	// DeleteSession deletes session id of userID; tack.ErrNotFound if there is none.
 	DeleteSession(ctx context.Context, userID, id tack.ID) error
+	// DeleteSessions deletes every session of userID except keep (which
+	// may be empty) and returns the IDs of those it deleted.
+	DeleteSessions(ctx context.Context, userID, keep tack.ID) ([]tack.ID, error)
 	TouchSession(ctx context.Context, id tack.ID, at time.Time) error
+	// DeleteExpiredSessions deletes up to limit sessions created before
+	// createdBefore or last seen before seenBefore, and returns them.
+	DeleteExpiredSessions(ctx context.Context, createdBefore, seenBefore time.Time, limit int) ([]Session, error)
+
+	VerificationStore
+	DeviceStore
+	ResetStore
+	SecondFactorStore
 }
 
 // Config tunes the service. The zero value is production settings.
 type Config struct {
 	Argon2 Argon2Params // zero: OWASPParams
-	// SignInPerLogin and SignInPerAddress bound failed sign-ins: each key may
-	// fail Burst times, then one more attempt per 1/Rate seconds.
-	SignInPerLogin, SignInPerAddress *limit.Keyed
+	// Sign-in limits (see SignIn). Each bucket allows Burst failures, then
+	// one more per 1/Rate seconds; nil takes the default.
+	SignInPerLoginAddress *limit.Keyed // strict: a login from one address; default 5, then 1 per 3 min
+	SignInPerLogin        *limit.Keyed // loose: a login from anywhere; default 30, then 30 an hour
+	SignInPerAddress      *limit.Keyed // every login from one address; default 30, then 1 per 6 s
+	SignInPerDevice       *limit.Keyed // a known device; default 10, then 1 a minute
+	// Registrations per client address (IPv6: per /64) and on the whole
+	// node; defaults 20 an hour and 600 an hour (bursts of 60).
+	RegisterPerAddress, RegisterGlobal *limit.Keyed
+	// Session lifetimes: a session unused for SessionIdle, or older than
+	// SessionMax, is signed out. Defaults 30 and 90 days.
+	SessionIdle, SessionMax time.Duration
+	// Mailer sends verification codes to email logins, Texter to phone
+	// logins; nil: this server cannot verify such logins.
+	Mailer Mailer
+	Texter Texter
+	// VerifySendLimit bounds verification codes sent per user; default 3,
+	// then one per 10 minutes.
+	VerifySendLimit *limit.Keyed
+	// ResetLink makes the link in password reset emails (nil: the email
+	// carries a code instead; see ResetLink).
+	ResetLink ResetLink
+	// Password reset requests per login (default 3, then one per 10
+	// minutes) and per client address (default 10, then 10 an hour).
+	ResetPerLogin, ResetPerAddress *limit.Keyed
+	Logger                         *slog.Logger
 }
+
+// Default session lifetimes.
+const (
+	DefaultSessionIdle = 30 * 24 * time.Hour
+	DefaultSessionMax  = 90 * 24 * time.Hour
+)
 
 // Service holds the rules for accounts. It is safe for concurrent use.
 type Service struct {
-	store             Store
-	bus               bus.Publisher
-	clock             tack.Clock
-	hasher            *hasher
-	perLogin, perAddr *limit.Keyed
+	store  Store
+	bus    bus.Publisher
+	clock  tack.Clock
+	hasher *hasher
+	log    *slog.Logger
+
+	loginAddr, login, addr, device *limit.Keyed
+	regAddr, regAll                *limit.Keyed
+	passwordChange                 *limit.Keyed
+	idle, maxAge                   time.Duration
+
+	mailer    Mailer
+	texter    Texter
+	verifyGen *limit.Keyed
+
+	resetLink             ResetLink
+	resetLogin, resetAddr *limit.Keyed
+	totpTries             *limit.Keyed
+
+	alert atomic.Pointer[SignInAlert]
 
 	mu    sync.Mutex
 	cache map[string]cachedSession // by token hash
@@ -99,204 +165,125 @@ type Service struct {
 	touchRunning bool
 }
 
-// touch records, off the request path, that a session was used: "last
-// seen" is for the devices list, not worth a write on the path of every
-// sign-in or reconnect (10,000 clients reconnecting at once must not queue
-// 10,000 transactions in front of their streams).
-func (s *Service) touch(id tack.ID) {
-	s.touchMu.Lock()
-	defer s.touchMu.Unlock()
-	if s.touched == nil {
-		s.touched = make(map[tack.ID]time.Time)
-	}
-	s.touched[id] = s.clock.Now()
-	if s.touchRunning {
-		return
-	}
-	s.touchRunning = true
-	go func() {
-		time.Sleep(2 * time.Second) // gather a burst
-		s.touchMu.Lock()
-		batch := s.touched
-		s.touched = nil
-		s.touchRunning = false
-		s.touchMu.Unlock()
-		for id, at := range batch {
-			_ = s.store.TouchSession(context.Background(), id, at)
-		}
-	}()
-}
-
-type cachedSession struct {
-	s       Session
-	expires time.Time
-}
-
-// sessionCacheTTL bounds how long a node trusts a cached session. Revocation
-// is normally seen at once through the bus; the TTL bounds the damage of a
-// dropped bus event.
-const sessionCacheTTL = 30 * time.Second
-
 // NewService returns a Service. pub may be nil on a node of its own.
 func NewService(store Store, pub bus.Publisher, clock tack.Clock, cfg Config) *Service {
-	s := &Service{store: store, bus: pub, clock: clock, hasher: newHasher(cfg.Argon2),
-		perLogin: cfg.SignInPerLogin, perAddr: cfg.SignInPerAddress, cache: make(map[string]cachedSession)}
-	if s.perLogin == nil {
-		s.perLogin = &limit.Keyed{Rate: 1.0 / 60, Burst: 5} // 5 failures, then one a minute
+	or := func(k *limit.Keyed, rate, burst float64) *limit.Keyed {
+		if k != nil {
+			return k
+		}
+		return &limit.Keyed{Rate: rate, Burst: burst}
 	}
-	if s.perAddr == nil {
-		s.perAddr = &limit.Keyed{Rate: 1.0 / 6, Burst: 30}
+	s := &Service{store: store, bus: pub, clock: clock, hasher: newHasher(cfg.Argon2), log: cfg.Logger,
+		loginAddr:      or(cfg.SignInPerLoginAddress, 1.0/180, 5),
+		login:          or(cfg.SignInPerLogin, 30.0/3600, 30),
+		addr:           or(cfg.SignInPerAddress, 1.0/6, 30),
+		device:         or(cfg.SignInPerDevice, 1.0/60, 10),
+		regAddr:        or(cfg.RegisterPerAddress, 20.0/3600, 20),
+		regAll:         or(cfg.RegisterGlobal, 600.0/3600, 60),
+		passwordChange: &limit.Keyed{Rate: 5.0 / 900, Burst: 5},
+		verifyGen:      or(cfg.VerifySendLimit, 1.0/600, 3),
+		resetLogin:     or(cfg.ResetPerLogin, 1.0/600, 3),
+		resetAddr:      or(cfg.ResetPerAddress, 10.0/3600, 10),
+		resetLink:      cfg.ResetLink,
+		totpTries:      &limit.Keyed{Rate: 1.0 / 60, Burst: 5},
+		idle:           cfg.SessionIdle, maxAge: cfg.SessionMax,
+		mailer: cfg.Mailer, texter: cfg.Texter,
+		cache: make(map[string]cachedSession)}
+	if s.idle <= 0 {
+		s.idle = DefaultSessionIdle
+	}
+	if s.maxAge <= 0 {
+		s.maxAge = DefaultSessionMax
+	}
+	if s.log == nil {
+		s.log = slog.Default()
 	}
 	return s
-}
-
-// NormalizeLogin validates a login (an email address or a phone number) and
-// returns its canonical form: lower-case email, or phone digits with an
-// optional leading +.
-func NormalizeLogin(login string) (string, error) {
-	login = strings.TrimSpace(login)
-	if login == "" {
-		return "", tack.Invalid("login", "login is required")
-	}
-	if len(login) > 254 {
-		return "", tack.Invalid("login", "login is longer than 254 characters")
-	}
-	if strings.Contains(login, "@") {
-		a, err := mail.ParseAddress(login)
-		if err != nil || a.Address != login || a.Name != "" {
-			return "", tack.Invalid("login", "login is not a valid email address")
-		}
-		return strings.ToLower(login), nil
-	}
-	var b strings.Builder
-	for i, r := range login {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '(' || r == ')':
-		default:
-			return "", tack.Invalid("login", "login must be an email address or a phone number")
-		}
-	}
-	digits := strings.TrimPrefix(b.String(), "+")
-	if len(digits) < 5 || len(digits) > 15 {
-		return "", tack.Invalid("login", "a phone number has 5 to 15 digits")
-	}
-	return b.String(), nil
-}
-
-// ValidateName checks a display name: 1 to 64 characters of any script, no
-// control characters. It returns the trimmed name.
-func ValidateName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return "", tack.Invalid("name", "name is required")
-	}
-	if !utf8.ValidString(name) {
-		return "", tack.Invalid("name", "name is not valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(name); n > 64 {
-		return "", tack.Invalid("name", "name is longer than 64 characters")
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", tack.Invalid("name", "name contains a control character")
-		}
-	}
-	return name, nil
-}
-
-func validatePassword(p string) error {
-	if utf8.RuneCountInString(p) < 8 {
-		return tack.Invalid("password", "password must have at least 8 characters")
-	}
-	if len(p) > 256 {
-		return tack.Invalid("password", "password is longer than 256 bytes")
-	}
-	return nil
 }
 
 // Device describes where a sign-in comes from.
 type Device struct {
 	Name    string // a user agent or a device name
 	Address string // the client's IP address
+	// Token is the known-device token the client presented ("" if none):
+	// see SignIn.
+	Token string
 }
 
-// Register creates an account and signs it in on dev. It returns the new
-// session's token, which is shown once and never stored.
-func (s *Service) Register(ctx context.Context, login, password, name string, dev Device) (token string, u User, err error) {
-	if login, err = NormalizeLogin(login); err != nil {
-		return "", User{}, err
+// Auth is the result of a registration or a sign-in.
+type Auth struct {
+	// Token is the new session's token, shown once and never stored.
+	Token   string
+	Session Session
+	User    User
+	// DeviceToken marks this device as one the user signed in on; the
+	// client presents it at its next sign-ins (see SignIn). Empty when the
+	// device presented a valid one.
+	DeviceToken string
+}
+
+// Register creates an account and signs it in on dev. Registrations are
+// limited per client address and on the whole node.
+func (s *Service) Register(ctx context.Context, login, password, name string, dev Device) (Auth, error) {
+	login, err := NormalizeLogin(login)
+	if err != nil {
+		return Auth{}, err
 	}
 	if name, err = ValidateName(name); err != nil {
-		return "", User{}, err
+		return Auth{}, err
 	}
-	if err := validatePassword(password); err != nil {
-		return "", User{}, err
+	if err := validatePassword("password", password); err != nil {
+		return Auth{}, err
+	}
+	now := time.Now()
+	ak := addressKey(dev.Address)
+	if ok, wait := s.regAddr.Take(ak, now); !ok {
+		return Auth{}, tack.RateLimited(wait, "too many new accounts from your network; try again in %s", humanWait(wait))
+	}
+	if ok, wait := s.regAll.Take("", now); !ok {
+		s.regAddr.Give(ak, now)
+		return Auth{}, tack.RateLimited(wait, "this server takes no more new accounts for now; try again in %s", humanWait(wait))
+	}
+	// An account stored under an older spelling of the same phone number
+	// (see LoginSpellings) is the same login.
+	for _, old := range LoginSpellings(login)[1:] {
+		if _, _, err := s.store.UserByLogin(ctx, old); err == nil {
+			return Auth{}, tack.Errorf(tack.EConflict, "that login is taken")
+		}
 	}
 	hash, err := s.hasher.hash(ctx, password)
 	if err != nil {
-		return "", User{}, fmt.Errorf("register: %w", err)
+		return Auth{}, fmt.Errorf("register: %w", err)
 	}
-	u = User{ID: tack.NewID(), Login: login, Name: name, CreatedAt: s.clock.Now()}
+	u := User{ID: tack.NewID(), Login: login, Name: name, CreatedAt: s.clock.Now()}
 	if err := s.store.CreateUser(ctx, u, hash); err != nil {
-		return "", User{}, fmt.Errorf("register: %w", err)
+		return Auth{}, fmt.Errorf("register: %w", err)
 	}
-	token, _, err = s.newSession(ctx, u.ID, dev)
-	return token, u, err
+	a := Auth{User: u}
+	if a.Token, a.Session, err = s.newSession(ctx, u.ID, dev); err != nil {
+		return Auth{}, err
+	}
+	a.DeviceToken = s.rememberDevice(ctx, u.ID)
+	return a, nil
 }
 
-// SignIn checks a login and password. Failed attempts are limited per login
-// and per address; past the limit every attempt fails with tack.ERateLimited,
-// right password or not, until the bucket refills.
-func (s *Service) SignIn(ctx context.Context, login, password string, dev Device) (token string, u User, err error) {
-	norm, nerr := NormalizeLogin(login)
-	if nerr != nil {
-		norm = strings.ToLower(strings.TrimSpace(login))
+// humanWait says how long to wait, for messages.
+func humanWait(d time.Duration) string {
+	switch {
+	case d <= time.Second:
+		return "a second"
+	case d < time.Minute:
+		return fmt.Sprintf("%d seconds", int(d.Seconds()+0.999))
+	case d < 2*time.Minute:
+		return "a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%d minutes", int(d.Minutes()+0.999))
 	}
-	if !s.perLogin.Peek(norm) || !s.perAddr.Peek(dev.Address) {
-		return "", User{}, tack.Errorf(tack.ERateLimited, "too many failed sign-ins; try again later")
-	}
-	fail := func() (string, User, error) {
-		s.perLogin.Allow(norm)
-		s.perAddr.Allow(dev.Address)
-		return "", User{}, tack.Errorf(tack.EUnauthorized, "wrong login or password")
-	}
-	if nerr != nil {
-		return fail()
-	}
-	u, hash, err := s.store.UserByLogin(ctx, norm)
-	if errors.Is(err, tack.ErrNotFound) {
-		// Spend the same time as a real check so that timing does not
-		// reveal which logins exist.
-		_, _ = s.hasher.verify(ctx, password, dummyHash)
-		return fail()
-	} else if err != nil {
-		return "", User{}, fmt.Errorf("sign in: %w", err)
-	}
-	ok, err := s.hasher.verify(ctx, password, hash)
-	if err != nil {
-		return "", User{}, fmt.Errorf("sign in: %w", err)
-	}
-	if !ok {
-		return fail()
-	}
-	s.perLogin.Reset(norm)
-	token, _, err = s.newSession(ctx, u.ID, dev)
-	return token, u, err
+	return fmt.Sprintf("%d hours", int(d.Hours()+0.999))
 }
-
-// dummyHash is checked against when a login does not exist.
-var dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$WmF4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg"
 
 func (s *Service) newSession(ctx context.Context, userID tack.ID, dev Device) (string, Session, error) {
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", Session{}, err
-	}
-	token := "tk_" + base64.RawURLEncoding.EncodeToString(raw)
+	token := newToken("tk_")
 	name := dev.Name
 	if len(name) > 200 {
 		name = name[:200]
@@ -311,61 +298,18 @@ func (s *Service) newSession(ctx context.Context, userID tack.ID, dev Device) (s
 	return token, sess, nil
 }
 
+// newToken returns prefix and 256 random bits.
+func newToken(prefix string) string {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		panic(err)
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(raw)
+}
+
 func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
-}
-
-// Authenticate returns the session a token belongs to, or an error with
-// code tack.EUnauthorized. Sessions are cached for a short while; a
-// revocation anywhere evicts them through the bus (see HandleEvent).
-func (s *Service) Authenticate(ctx context.Context, token string) (Session, error) {
-	if token == "" || len(token) > 100 {
-		return Session{}, tack.Errorf(tack.EUnauthorized, "sign in first")
-	}
-	h := hashToken(token)
-	key := string(h)
-	now := time.Now()
-	s.mu.Lock()
-	c, ok := s.cache[key]
-	s.mu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.s, nil
-	}
-	sess, err := s.store.SessionByTokenHash(ctx, h)
-	if errors.Is(err, tack.ErrNotFound) {
-		return Session{}, tack.Errorf(tack.EUnauthorized, "session expired or signed out; sign in again")
-	} else if err != nil {
-		return Session{}, fmt.Errorf("authenticate: %w", err)
-	}
-	if now.Sub(sess.LastSeenAt) > time.Minute {
-		s.touch(sess.ID)
-	}
-	s.mu.Lock()
-	if len(s.cache) > 100_000 {
-		clear(s.cache)
-	}
-	s.cache[key] = cachedSession{s: sess, expires: now.Add(sessionCacheTTL)}
-	s.mu.Unlock()
-	return sess, nil
-}
-
-// HandleEvent evicts sessions revoked on any node. Wire it to the bus.
-func (s *Service) HandleEvent(e *bus.Event) {
-	if e.Kind != bus.SessionRevoked {
-		return
-	}
-	s.forget(e.Subject)
-}
-
-func (s *Service) forget(sessionID tack.ID) {
-	s.mu.Lock()
-	for k, c := range s.cache {
-		if c.s.ID == sessionID {
-			delete(s.cache, k)
-		}
-	}
-	s.mu.Unlock()
 }
 
 // Me returns the signed-in user.
@@ -377,50 +321,19 @@ func (s *Service) Me(ctx context.Context) (User, error) {
 	return s.store.User(ctx, uid)
 }
 
-// Sessions lists the caller's sessions, marking the current one.
-func (s *Service) Sessions(ctx context.Context) ([]Session, error) {
-	c, ok := tack.CallerFrom(ctx)
-	if !ok {
-		return nil, tack.Errorf(tack.EUnauthorized, "sign in first")
-	}
-	list, err := s.store.Sessions(ctx, c.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	for i := range list {
-		list[i].Current = list[i].ID == c.SessionID
-	}
-	return list, nil
-}
-
-// Revoke signs out one of the caller's sessions (the current one too). Its
-// token stops working on every node at once.
-func (s *Service) Revoke(ctx context.Context, sessionID tack.ID) error {
-	c, ok := tack.CallerFrom(ctx)
-	if !ok {
-		return tack.Errorf(tack.EUnauthorized, "sign in first")
-	}
-	if err := s.store.DeleteSession(ctx, c.UserID, sessionID); errors.Is(err, tack.ErrNotFound) {
-		return tack.Errorf(tack.ENotFound, "no such session")
-	} else if err != nil {
-		return fmt.Errorf("revoke session: %w", err)
-	}
-	s.forget(sessionID)
-	if s.bus != nil {
-		_ = s.bus.Publish(ctx, &bus.Event{Kind: bus.SessionRevoked, Subject: sessionID, Users: []tack.ID{c.UserID},
-			Payload: []byte(`{"type":"session_revoked","session_id":"` + string(sessionID) + `"}`)})
-	}
-	return nil
-}
-
 // User returns a user by ID. It reveals only the public profile.
 func (s *Service) User(ctx context.Context, id tack.ID) (User, error) {
 	u, err := s.store.User(ctx, id)
 	if errors.Is(err, tack.ErrNotFound) {
 		return User{}, tack.Errorf(tack.ENotFound, "no such user")
 	}
-	u.Login = ""
-	return u, err
+	return public(u), err
+}
+
+// public strips what only the user may see of themselves.
+func public(u User) User {
+	u.Login, u.VerifiedAt = "", nil
+	return u
 }
 
 // Users returns public profiles of the users among ids that exist.
@@ -430,7 +343,7 @@ func (s *Service) Users(ctx context.Context, ids []tack.ID) ([]User, error) {
 	}
 	list, err := s.store.Users(ctx, ids)
 	for i := range list {
-		list[i].Login = ""
+		list[i] = public(list[i])
 	}
 	return list, err
 }
@@ -438,8 +351,8 @@ func (s *Service) Users(ctx context.Context, ids []tack.ID) ([]User, error) {
 // Search finds people the caller may see: those who share a conversation
 // with the caller whose name or login starts with q, and the one person
 // whose login is exactly q (so that you can start a chat with someone whose
-// email or phone you know). Other packages widen this (organisation members,
-// friends) by their own directory endpoints.
+// email or phone you know). The API merges in org.Service.People:
+// colleagues, friends and external contacts by name, pinyin and initials.
 func (s *Service) Search(ctx context.Context, q string, limit int) ([]User, error) {
 	uid := tack.UserID(ctx)
 	if uid == "" {
@@ -461,8 +374,10 @@ func (s *Service) Search(ctx context.Context, q string, limit int) ([]User, erro
 		return nil, fmt.Errorf("search users: %w", err)
 	}
 	for i := range list {
-		if list[i].Login != uq.Login || uq.Login == "" {
-			list[i].Login = ""
+		login := list[i].Login
+		list[i] = public(list[i])
+		if login == uq.Login && uq.Login != "" {
+			list[i].Login = login
 		}
 	}
 	return list, nil

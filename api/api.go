@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +22,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/approval"
+	"github.com/tackhq/tack/attendance"
 	"github.com/tackhq/tack/chat"
+	"github.com/tackhq/tack/circle"
+	"github.com/tackhq/tack/ding"
+	"github.com/tackhq/tack/export"
 	"github.com/tackhq/tack/hub"
+	"github.com/tackhq/tack/leave"
+	"github.com/tackhq/tack/media"
 	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/platform"
+	"github.com/tackhq/tack/push"
+	"github.com/tackhq/tack/retention"
+	"github.com/tackhq/tack/search"
 )
 
 // MaxBody is the largest request body accepted, and MaxFrame the largest
@@ -41,6 +53,9 @@ type Config struct {
 	// Org serves organisations and the directory; nil leaves their routes
 	// answering unavailable.
 	Org *org.Service
+	// Attendance serves clocking in; nil leaves its routes answering
+	// unavailable.
+	Attendance *attendance.Service
 	// Presence says who is online; nil reports nobody online.
 	Presence interface{ Online(user tack.ID) bool }
 	// Web serves the web client for every path outside the API; nil serves 404.
@@ -50,6 +65,46 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry receives the server's metrics; nil makes a new one.
 	Registry *prometheus.Registry
+	// Push serves Web Push subscriptions and settings; nil leaves their
+	// routes answering unavailable.
+	Push *push.Service
+	// Approval and Leave serve approvals and leave; nil leaves their
+	// routes answering unavailable.
+	Approval *approval.Service
+	Leave    *leave.Service
+	// Media serves files; nil leaves their routes answering unavailable.
+	Media *media.Service
+	// Search serves GET /search; nil leaves it answering unavailable.
+	Search *search.Service
+	// Platform serves robots, apps, event deliveries and the module
+	// switchboard; nil leaves their routes answering unavailable.
+	Platform *platform.Service
+	// Ding is urgent messages and the receipt and quiet-hours settings
+	// (nil: unavailable).
+	Ding *ding.Service
+	// Export makes data exports; Retention keeps retention policies and
+	// legal holds (nil: unavailable).
+	Export    *export.Service
+	Retention *retention.Service
+	// Circle is moments (nil: unavailable).
+	Circle *circle.Service
+	// Board is organisations' announcements (nil: unavailable).
+	Board *circle.Board
+	// Journal is work reports (nil: unavailable).
+	Journal *circle.Journal
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, serves /metrics on this handler to requests
+	// that carry it as a bearer token; empty serves no metrics here (see
+	// MetricsHandler).
+	MetricsToken string
+	// MaxAnonConnsPerAddr caps the connections one client address may hold
+	// open before authenticating (see Listener); 0 or less: no cap.
+	MaxAnonConnsPerAddr int
+	// Disk reports the data directory's free space for /healthz and
+	// /metrics; nil reports nothing.
+	Disk func() DiskStatus
 }
 
 // Server is the HTTP handler of a node.
@@ -62,6 +117,9 @@ type Server struct {
 	latency *prometheus.HistogramVec
 	ctx     context.Context // ends at shutdown
 	stop    context.CancelFunc
+
+	metricsHandler http.Handler
+	guard          *connGuard // nil: no per-address cap
 }
 
 type route struct {
@@ -88,6 +146,21 @@ func New(cfg Config) *Server {
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tack_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
 	cfg.Registry.MustRegister(s.reqs, s.latency)
+	if cfg.MaxAnonConnsPerAddr > 0 {
+		s.guard = &connGuard{max: cfg.MaxAnonConnsPerAddr, open: make(map[string]int)}
+		g := s.guard
+		cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_http_conns_refused_total",
+			Help: "Connections refused because their address held too many that had not authenticated."},
+			func() float64 { return float64(g.refused.Load()) }))
+	}
+	if disk := cfg.Disk; disk != nil {
+		cfg.Registry.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tack_data_free_bytes", Help: "Free bytes on the file system of the data directory."},
+				func() float64 { return float64(disk().FreeBytes) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tack_data_min_free_bytes", Help: "Free bytes below which writes are refused."},
+				func() float64 { return float64(disk().MinFreeBytes) }),
+		)
+	}
 	if h := cfg.Hub; h != nil {
 		cfg.Registry.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tack_stream_connections", Help: "Live WebSocket connections on this node."},
@@ -98,14 +171,20 @@ func New(cfg Config) *Server {
 				func() float64 { return float64(h.Dropped.Load()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_healed_total", Help: "Event gaps filled from the store."},
 				func() float64 { return float64(h.Healed.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_policy_closed_total", Help: "Connections closed with 1008 for leaving too many replies unread."},
+				func() float64 { return float64(h.Policy.Load()) }),
 		)
 	}
+	if cfg.Push != nil {
+		pushMetrics(cfg.Registry, cfg.Push)
+	}
+	s.metricsHandler = promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /metrics", s.metrics)
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, tack.Errorf(tack.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
@@ -118,7 +197,8 @@ func New(cfg Config) *Server {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	pace(w, r)
+	s.mux.ServeHTTP(w, s.realClient(r))
 }
 
 // Shutdown closes every stream with a going-away status.
@@ -129,17 +209,29 @@ func (s *Server) Shutdown(ctx context.Context) {
 	s.stop()
 }
 
+// healthz answers {"status": "ok"|"degraded"|"unavailable", "disk": {...}}:
+// unavailable (503) when the database does not answer; degraded (still
+// 200: reads work) when the data directory's disk is low or full.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	out := map[string]any{"status": "ok"}
+	if s.cfg.Disk != nil {
+		d := s.cfg.Disk()
+		out["disk"] = d
+		if d.Low || d.Full {
+			out["status"] = "degraded"
+		}
+	}
 	if s.cfg.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.cfg.Ready(ctx); err != nil {
 			s.log.Error("health check", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			out["status"] = "unavailable"
+			writeJSON(w, http.StatusServiceUnavailable, out)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, out)
 }
 
 type statusWriter struct {
@@ -183,6 +275,7 @@ func (s *Server) wrap(rt route) http.Handler {
 					return err
 				}
 				r = r.WithContext(ctx)
+				authenticated(r)
 			}
 			return rt.h(sw, r)
 		}()
@@ -203,7 +296,8 @@ const (
 )
 
 // authenticate finds the caller from a bearer token or the session cookie.
-// Cookie-authenticated writes must echo the CSRF cookie in a header.
+// Cookie-authenticated writes must carry the session's CSRF token (see
+// csrfFor) in a header.
 func (s *Server) authenticate(r *http.Request) (context.Context, error) {
 	token, viaCookie := "", false
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -218,11 +312,8 @@ func (s *Server) authenticate(r *http.Request) (context.Context, error) {
 	if token == "" {
 		return nil, tack.Errorf(tack.EUnauthorized, "sign in first")
 	}
-	if viaCookie && r.Method != http.MethodGet && r.Method != http.MethodHead {
-		c, err := r.Cookie(csrfCookie)
-		if err != nil || c.Value == "" || r.Header.Get(csrfHeader) != c.Value {
-			return nil, tack.Errorf(tack.EForbidden, "missing or wrong %s header", csrfHeader)
-		}
+	if viaCookie && r.Method != http.MethodGet && r.Method != http.MethodHead && !validCSRF(token, r.Header.Get(csrfHeader)) {
+		return nil, tack.Errorf(tack.EForbidden, "missing or wrong %s header", csrfHeader)
 	}
 	sess, err := s.cfg.Accounts.Authenticate(r.Context(), token)
 	if err != nil {
@@ -239,10 +330,15 @@ var statusOf = map[string]int{
 	tack.ENotFound:     http.StatusNotFound,
 	tack.EConflict:     http.StatusConflict,
 	tack.EExpired:      http.StatusConflict,
+	tack.ERefused:      http.StatusForbidden,
 	tack.ETooLarge:     http.StatusRequestEntityTooLarge,
 	tack.ERateLimited:  http.StatusTooManyRequests,
 	tack.EUnavailable:  http.StatusServiceUnavailable,
 	tack.EInternal:     http.StatusInternalServerError,
+	tack.EUnsupported:  http.StatusUnsupportedMediaType,
+
+	tack.ETimeout:             http.StatusRequestTimeout,
+	tack.EInsufficientStorage: http.StatusInsufficientStorage,
 }
 
 type errorBody struct {
@@ -274,9 +370,18 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	status := statusOf[code]
 	if code == tack.ERateLimited {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", retryAfter(te))
 	}
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: tack.ErrorMessage(err), Field: field}})
+}
+
+// retryAfter is the Retry-After of a rate-limit error: its wait in whole
+// seconds, rounded up; 1 when the error does not say.
+func retryAfter(e *tack.Error) string {
+	if e == nil || e.RetryAfter <= 0 {
+		return "1"
+	}
+	return strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -302,10 +407,16 @@ func decode(r *http.Request, v any) error {
 }
 
 func jsonError(err error) error {
+	if _, ok := err.(*tack.Error); ok {
+		return err // from the body reader: too slow
+	}
 	var mbe *http.MaxBytesError
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
+	var own *tack.Error
 	switch {
+	case errors.As(err, &own):
+		return own // a value's own decoder said what is wrong (leave amounts)
 	case errors.As(err, &mbe):
 		return tack.Errorf(tack.ETooLarge, "request body is larger than %d bytes", MaxBody)
 	case errors.Is(err, io.EOF):

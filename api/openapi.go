@@ -12,7 +12,8 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 var schemas = map[string]any{
 	"Error":                obj("error", obj("code", str(), "message", str(), "field", str())),
 	"User":                 obj("id", str(), "login", str(), "name", str(), "created_at", timeT()),
-	"Users":                obj("users", arr(ref("User"))),
+	"Users":                obj("users", arr(ref("Person"))),
+	"Person":               obj("id", str(), "login", str(), "name", str(), "created_at", timeT(), "title", str(), "org_name", str(), "relation", str()),
 	"Auth":                 obj("token", str(), "user", ref("User"), "csrf_token", str()),
 	"Register":             obj("login", str(), "password", str(), "name", str(), "cookie", boolean()),
 	"SignIn":               obj("login", str(), "password", str(), "cookie", boolean()),
@@ -28,13 +29,15 @@ var schemas = map[string]any{
 	"AddMembers":    obj("user_ids", arr(str())),
 	"SetRole":       obj("role", enum("admin", "member")),
 	"TransferOwner": obj("user_id", str()),
-	"Send":          obj("client_id", str(), "text", str(), "mentions", arr(str()), "mention_all", boolean(), "reply_to", integer()),
+	"Send":          obj("client_id", str(), "text", str(), "mentions", arr(str()), "mention_all", boolean(), "reply_to", integer(), "attachments", arr(str())),
 	"Edit":          obj("text", str(), "mentions", arr(str())),
 	"Message": obj("conversation_id", str(), "seq", integer(), "mod", integer(), "client_id", str(), "sender_id", str(),
-		"kind", enum("text", "system"), "text", str(), "mentions", arr(str()), "mention_all", boolean(), "reply_to", integer(),
+		"kind", enum("text", "system", "image", "file", "voice", "voice_picture"), "text", str(), "mentions", arr(str()), "mention_all", boolean(), "reply_to", integer(),
 		"quote", obj("seq", integer(), "sender_id", str(), "text", str(), "recalled", boolean()),
 		"system", obj("action", str(), "actor_id", str(), "users", arr(str()), "title", str()),
-		"created_at", timeT(), "edited_at", timeT(), "recalled", boolean(), "recalled_by", str(), "unread", integer()),
+		"created_at", timeT(), "edited_at", timeT(), "recalled", boolean(), "recalled_by", str(), "unread", integer(),
+		"attachments", arr(obj("id", str(), "kind", enum("image", "voice", "file"), "name", str(), "size", integer(), "mime", str(),
+			"width", integer(), "height", integer(), "duration_ms", integer(), "waveform", arr(integer())))),
 	"Messages":     obj("messages", arr(ref("Message"))),
 	"Receipts":     obj("read", arr(obj("id", str(), "name", str())), "unread", arr(obj("id", str(), "name", str())), "read_count", integer(), "unread_count", integer()),
 	"Read":         obj("seq", integer()),
@@ -83,6 +86,9 @@ func (s *Server) Document() map[string]any {
 			}
 		case "/api/v1/presence":
 			params = append(params, map[string]any{"name": "ids", "in": "query", "schema": str()})
+		case "/api/v1/stream":
+			params = append(params, map[string]any{"name": "hello", "in": "query", "schema": str(),
+				"description": "1: the server waits for the client's hello and catches up from its cursors first; absent: live at once"})
 		case "/api/v1/users":
 			params = append(params, map[string]any{"name": "q", "in": "query", "schema": str()},
 				map[string]any{"name": "ids", "in": "query", "schema": str()})
@@ -104,7 +110,8 @@ func (s *Server) Document() map[string]any {
 		p[strings.ToLower(rt.method)] = op
 	}
 	paths["/healthz"] = map[string]any{"get": map[string]any{"summary": "Health check", "operationId": "healthz",
-		"responses": map[string]any{"200": map[string]any{"description": "OK"}, "503": map[string]any{"description": "unavailable"}}}}
+		"responses": map[string]any{"200": map[string]any{"description": `{"status": "ok"|"degraded", "disk": {free_bytes, min_free_bytes, low, full}}`},
+			"503": map[string]any{"description": "unavailable"}}}}
 	paths["/metrics"] = map[string]any{"get": map[string]any{"summary": "Prometheus metrics", "operationId": "metrics",
 		"responses": map[string]any{"200": map[string]any{"description": "OK"}}}}
 	paths["/api/v1/openapi.json"] = map[string]any{"get": map[string]any{"summary": "This document", "operationId": "openapi",

@@ -70,6 +70,8 @@ func (s *Server) orgRoutes() []route {
 		{method: "PUT", path: "/api/v1/blocks/{user_id}", summary: "Block someone", auth: true, status: 204, h: o(s.block)},
 		{method: "DELETE", path: "/api/v1/blocks/{user_id}", summary: "Unblock someone", auth: true, status: 204, h: o(s.unblock)},
 		{method: "GET", path: "/api/v1/me/external-conversations", summary: "Your conversations with people outside your organisations", auth: true, resp: "ExternalConversations", status: 200, h: o(s.externalConversations)},
+		{method: "GET", path: "/api/v1/me/privacy", summary: "Your privacy settings: who may add you to groups, who sees you online", auth: true, resp: "UserPrivacy", status: 200, h: o(s.myPrivacy)},
+		{method: "PUT", path: "/api/v1/me/privacy", summary: "Change your privacy settings (fields left out stay)", auth: true, req: "UserPrivacyIn", resp: "UserPrivacy", status: 200, h: o(s.setMyPrivacy)},
 	}
 }
 
@@ -83,17 +85,18 @@ func init() {
 		"own_department_only", boolean(), "join_approval", boolean(), "forbid_external_chats", boolean())
 	invitation := obj("code", str(), "url", str(), "org_id", str(), "created_by", str(), "department_ids", arr(str()),
 		"member_id", str(), "target", str(), "max_uses", integer(), "uses", integer(), "expires_at", timeT(), "revoked", boolean(), "created_at", timeT())
+	problem := obj("code", str(), "params", map[string]any{"type": "object"}, "message", str())
 	contact := obj("id", str(), "org_id", str(), "owner_id", str(), "name", str(), "company", str(), "title", str(), "phone", str(),
 		"email", str(), "tags", arr(str()), "note", str(), "shared", boolean(), "created_at", timeT(), "updated_at", timeT())
 	for k, v := range map[string]any{
 		"CreateOrg": obj("name", str(), "time_zone", str(), "logo", str()),
-		"UpdateOrg": obj("name", str(), "time_zone", str(), "logo", str(), "privacy", privacy),
+		"UpdateOrg": obj("name", str(), "time_zone", str(), "logo", str(), "privacy", privacy, "require_admin_2fa", boolean()),
 		"Org": obj("id", str(), "name", str(), "logo", str(), "time_zone", str(), "owner_id", str(), "privacy", privacy,
 			"created_at", timeT(), "me", ref("OrgMember")),
 		"Orgs":             obj("orgs", arr(ref("Org"))),
 		"MemberRef":        obj("member_id", str()),
 		"UserRef":          obj("user_id", str()),
-		"AuditLog":         obj("entries", arr(obj("id", str(), "org_id", str(), "actor_id", str(), "action", str(), "target", str(), "before", map[string]any{}, "after", map[string]any{}, "at", timeT())), "next_before", str()),
+		"AuditLog":         obj("entries", arr(obj("id", str(), "org_id", str(), "actor_id", str(), "action", str(), "target", str(), "before", map[string]any{}, "after", map[string]any{}, "at", timeT(), "params", map[string]any{})), "next_before", str()),
 		"Department":       obj("id", str(), "org_id", str(), "parent_id", str(), "name", str(), "head_ids", arr(str()), "created_at", timeT()),
 		"Departments":      obj("departments", arr(ref("Department"))),
 		"CreateDepartment": obj("name", str(), "parent_id", str()),
@@ -104,9 +107,9 @@ func init() {
 			"hire_date", str(), "department_ids", arr(str()), "manager_id", str()),
 		"MemberStatus": obj("status", enum(org.Active, org.Suspended, org.Left)),
 		"MemberRole":   obj("role", enum(org.RoleAdmin, org.RoleSubAdmin, org.RoleMember), "department_ids", arr(str())),
-		"ImportResult": obj("dry_run", boolean(), "committed", boolean(), "total", integer(), "created", integer(), "updated", integer(),
-			"unchanged", integer(), "failed", integer(), "new_departments", arr(str()), "errors", arr(str()),
-			"rows", arr(obj("line", integer(), "action", enum("create", "update", "unchanged", "error"), "member_id", str(), "name", str(), "errors", arr(str())))),
+		"ImportResult": obj("dry_run", boolean(), "committed", boolean(), "encoding", enum("utf-8", "gb18030", "utf-16"), "total", integer(), "created", integer(), "updated", integer(),
+			"unchanged", integer(), "failed", integer(), "new_departments", arr(str()), "problems", arr(problem), "errors", arr(str()),
+			"rows", arr(obj("line", integer(), "action", enum("create", "update", "unchanged", "error"), "member_id", str(), "name", str(), "problems", arr(problem), "errors", arr(str())))),
 		"CreateInvitation": obj("email", str(), "phone", str(), "name", str(), "department_ids", arr(str()), "max_uses", integer(), "expires_in_hours", integer()),
 		"Invitation":       invitation,
 		"Invitations":      obj("invitations", arr(invitation)),
@@ -123,6 +126,9 @@ func init() {
 		"Friends":               obj("friends", arr(obj("user_id", str(), "name", str(), "state", enum("friend", "incoming", "outgoing", "blocked")))),
 		"FriendState":           obj("state", enum("friend", "outgoing")),
 		"ExternalConversations": obj("conversation_ids", arr(str())),
+		"UserPrivacy": obj("add_to_groups", enum(org.Everyone, org.ColleaguesAndFriends, org.Nobody), "show_online", enum(org.Everyone, org.Nobody),
+			"updated_at", timeT()),
+		"UserPrivacyIn": obj("add_to_groups", enum(org.Everyone, org.ColleaguesAndFriends, org.Nobody), "show_online", enum(org.Everyone, org.Nobody)),
 	} {
 		schemas[k] = v
 	}
@@ -220,11 +226,12 @@ func (s *Server) updateOrg(og *org.Service, w http.ResponseWriter, r *http.Reque
 		Logo     *string      `json:"logo"`
 		TimeZone *string      `json:"time_zone"`
 		Privacy  *org.Privacy `json:"privacy"`
+		Require  *bool        `json:"require_admin_2fa"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	o, err := og.Update(r.Context(), id, org.OrgSettings{Name: in.Name, Logo: in.Logo, TimeZone: in.TimeZone, Privacy: in.Privacy})
+	o, err := og.Update(r.Context(), id, org.OrgSettings{Name: in.Name, Logo: in.Logo, TimeZone: in.TimeZone, Privacy: in.Privacy, RequireAdmin2FA: in.Require})
 	if err != nil {
 		return err
 	}
@@ -383,7 +390,7 @@ func (s *Server) orgMembers(og *org.Service, w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"members": p.Members, "next_cursor": p.Next})
+	writeJSON(w, http.StatusOK, map[string]any{"members": s.awayMembers(r, p.Members), "next_cursor": p.Next})
 	return nil
 }
 
@@ -396,7 +403,7 @@ func (s *Server) orgMember(og *org.Service, w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, s.awayMember(r, m))
 	return nil
 }
 
@@ -470,17 +477,24 @@ func (s *Server) setMemberRole(og *org.Service, w http.ResponseWriter, r *http.R
 // multipart form) and imports it. With Accept: application/x-ndjson the
 // answer is a stream of lines: {"type":"progress",...} while rows are
 // checked and written, then {"type":"result","result":...} or
-// {"type":"error","error":...}.
+// {"type":"error","error":...}. The import's slot (one per organisation,
+// a few per node) is taken before the file is read, and held until the
+// answer is written.
 func (s *Server) importMembers(og *org.Service, w http.ResponseWriter, r *http.Request) error {
 	id, err := orgID(r)
 	if err != nil {
 		return err
 	}
 	// Outsiders and members who may not import learn that before the file
-	// is read.
-	if err := og.CanImport(r.Context(), id); err != nil {
+	// is read; so does a second import into the same organisation.
+	ctx, release, err := og.ReserveImport(r.Context(), id)
+	if err != nil {
 		return err
 	}
+	defer release()
+	// What the upload and the reader hold is charged to the import's slot
+	// (the node's imports share a memory budget).
+	charge := func(n int64) error { return og.ChargeImport(ctx, n) }
 	q := r.URL.Query()
 	dry := q.Get("dry_run") == "1" || q.Get("dry_run") == "true"
 	format := strings.ToLower(q.Get("format"))
@@ -491,15 +505,15 @@ func (s *Server) importMembers(og *org.Service, w http.ResponseWriter, r *http.R
 			return err
 		}
 		defer f.Close()
-		if data, err = io.ReadAll(f); err != nil {
-			return bodyError(err)
+		if data, err = readUpload(f, r.ContentLength, charge); err != nil {
+			return err
 		}
 		if format == "" && strings.HasSuffix(strings.ToLower(hdr), ".xlsx") {
 			format = sheet.XLSX
 		}
 	} else {
-		if data, err = io.ReadAll(r.Body); err != nil {
-			return bodyError(err)
+		if data, err = readUpload(r.Body, r.ContentLength, charge); err != nil {
+			return err
 		}
 		if format == "" && strings.Contains(ct, "spreadsheetml") {
 			format = sheet.XLSX
@@ -508,12 +522,13 @@ func (s *Server) importMembers(og *org.Service, w http.ResponseWriter, r *http.R
 	if len(data) == 0 {
 		return tack.Invalid("file", "send the CSV or XLSX file as the request body")
 	}
-	rows, err := sheet.Read(data, format, q.Get("encoding"))
+	rows, err := sheet.OpenWith(data, sheet.Options{Format: format, Encoding: q.Get("encoding"), Charge: charge})
 	if err != nil {
 		return err
 	}
+	opt := org.ImportOptions{DryRun: dry, Encoding: rows.Encoding, EncodingUnknown: rows.Undecided}
 	if !strings.Contains(r.Header.Get("Accept"), "application/x-ndjson") {
-		res, err := og.Import(r.Context(), id, rows, dry, nil)
+		res, err := og.Import(ctx, id, rows, opt)
 		if err != nil {
 			return err
 		}
@@ -526,7 +541,7 @@ func (s *Server) importMembers(og *org.Service, w http.ResponseWriter, r *http.R
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	last := time.Time{}
-	progress := func(phase string, done, total int) {
+	opt.Progress = func(phase string, done, total int) {
 		if time.Since(last) < 100*time.Millisecond && done < total {
 			return
 		}
@@ -534,7 +549,7 @@ func (s *Server) importMembers(og *org.Service, w http.ResponseWriter, r *http.R
 		_ = enc.Encode(map[string]any{"type": "progress", "phase": phase, "done": done, "total": total})
 		_ = rc.Flush()
 	}
-	res, err := og.Import(r.Context(), id, rows, dry, progress)
+	res, err := og.Import(ctx, id, rows, opt)
 	if err != nil {
 		code := tack.ErrorCode(err)
 		if code == tack.EInternal {
@@ -545,6 +560,35 @@ func (s *Server) importMembers(og *org.Service, w http.ResponseWriter, r *http.R
 	}
 	_ = enc.Encode(map[string]any{"type": "result", "result": res})
 	return nil
+}
+
+// readUpload reads an uploaded file, charging what it holds as it grows
+// (once, when the request says its size).
+func readUpload(r io.Reader, size int64, charge func(int64) error) ([]byte, error) {
+	capacity := 64 << 10
+	if size > 0 && size <= MaxImport+64<<10 {
+		capacity = int(size) + 1 // room to see the end
+	}
+	if err := charge(int64(capacity)); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, capacity)
+	for {
+		if len(buf) == cap(buf) {
+			if err := charge(int64(cap(buf))); err != nil {
+				return nil, err
+			}
+			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, bodyError(err)
+		}
+	}
 }
 
 func formFile(r *http.Request) (io.ReadCloser, string, error) {
@@ -922,5 +966,32 @@ func (s *Server) externalConversations(og *org.Service, w http.ResponseWriter, r
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"conversation_ids": ids})
+	return nil
+}
+
+// ---- the caller's privacy settings ----
+
+func (s *Server) myPrivacy(og *org.Service, w http.ResponseWriter, r *http.Request) error {
+	p, err := og.MyPrivacy(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) setMyPrivacy(og *org.Service, w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		AddToGroups *string `json:"add_to_groups"`
+		ShowOnline  *string `json:"show_online"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := og.SetMyPrivacy(r.Context(), org.PrivacyInput{AddToGroups: in.AddToGroups, ShowOnline: in.ShowOnline})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
 	return nil
 }

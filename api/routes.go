@@ -1,15 +1,15 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/approval"
 	"github.com/tackhq/tack/chat"
+	"github.com/tackhq/tack/org"
 )
 
 // table lists every REST route: the mux and the OpenAPI document are both
@@ -21,10 +21,10 @@ func (s *Server) table() []route {
 		{method: "DELETE", path: "/api/v1/sessions/current", summary: "Sign out this device", auth: true, status: 204, h: s.signOut},
 		{method: "GET", path: "/api/v1/sessions", summary: "List your signed-in devices", auth: true, resp: "Sessions", status: 200, h: s.sessions},
 		{method: "DELETE", path: "/api/v1/sessions/{id}", summary: "Sign out one of your devices", auth: true, status: 204, h: s.revokeSession},
-		{method: "GET", path: "/api/v1/me", summary: "The signed-in user", auth: true, resp: "User", status: 200, h: s.me},
+		{method: "GET", path: "/api/v1/me", summary: "The signed-in user, and whether their login is verified", auth: true, resp: "Me", status: 200, h: s.me},
 		{method: "GET", path: "/api/v1/users", summary: "Find people you may see (?q=) or profiles by ID (?ids=a,b)", auth: true, resp: "Users", status: 200, h: s.users},
 		{method: "GET", path: "/api/v1/users/{user_id}", summary: "A user's public profile", auth: true, resp: "User", status: 200, h: s.user},
-		{method: "GET", path: "/api/v1/presence", summary: "Which of ?ids=a,b are online (only people you have direct chats with)", auth: true, resp: "Presence", status: 200, h: s.presence},
+		{method: "GET", path: "/api/v1/presence", summary: "Which of ?ids=a,b are online (colleagues and friends who show it; never across a block)", auth: true, resp: "Presence", status: 200, h: s.presence},
 
 		{method: "POST", path: "/api/v1/conversations", summary: "Start a direct chat or a group", auth: true, req: "CreateConversation", resp: "Conversation", status: 201, h: s.createConversation},
 		{method: "GET", path: "/api/v1/conversations", summary: "Your conversations, most recent first", auth: true, resp: "Conversations", status: 200, h: s.conversations},
@@ -49,39 +49,50 @@ func (s *Server) table() []route {
 
 		{method: "GET", path: "/api/v1/stream", summary: "WebSocket: live events, resume, and sends (see docs/api.md)", auth: true, status: 101, h: s.stream},
 	}
-	return append(core, s.orgRoutes()...)
+	core = append(core, s.accountRoutes()...)
+	for _, more := range [][]route{s.orgRoutes(), s.pushRoutes(), s.bootstrapRoutes(), s.attendanceRoutes(), s.approvalRoutes(), s.leaveRoutes(), s.mediaRoutes(), s.searchRoutes(), s.platformRoutes(), s.secretRoutes(), s.dingRoutes(), s.exportRoutes(), s.circleRoutes(), s.announcementRoutes(), s.reportRoutes()} {
+		core = append(core, more...)
+	}
+	core = s.gateModules(core)
+	return core
 }
 
 type authBody struct {
-	Token     string       `json:"token,omitempty"`
-	User      account.User `json:"user"`
-	CSRFToken string       `json:"csrf_token,omitempty"`
+	Token       string       `json:"token,omitempty"`
+	User        account.User `json:"user"`
+	CSRFToken   string       `json:"csrf_token,omitempty"`
+	DeviceToken string       `json:"device_token,omitempty"`
 }
 
-func device(r *http.Request) account.Device {
-	return account.Device{Name: r.UserAgent(), Address: clientAddr(r)}
+func device(r *http.Request, token string) account.Device {
+	if c, err := r.Cookie(deviceCookie); err == nil && token == "" {
+		token = c.Value
+	}
+	return account.Device{Name: r.UserAgent(), Address: clientAddr(r), Token: token}
 }
 
-// issue answers a sign-in: the token in the body, or in cookies for the web
-// client (then the body carries only the CSRF token, and script never sees
-// the session token).
-func (s *Server) issue(w http.ResponseWriter, r *http.Request, status int, token string, u account.User, cookie bool) error {
+// issue answers a sign-in: the tokens in the body, or in cookies for the
+// web client (then the body carries only the CSRF token, and script never
+// sees the session or device token).
+func (s *Server) issue(w http.ResponseWriter, r *http.Request, status int, a account.Auth, cookie bool) error {
 	if !cookie {
-		writeJSON(w, status, authBody{Token: token, User: u})
+		writeJSON(w, status, authBody{Token: a.Token, User: a.User, DeviceToken: a.DeviceToken})
 		return nil
 	}
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	csrf := base64.RawURLEncoding.EncodeToString(b)
-	secure := r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+	csrf := csrfFor(a.Token)
+	secure := secureRequest(r)
 	maxAge := int((30 * 24 * time.Hour).Seconds())
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: a.Token, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: csrf, Path: "/", MaxAge: maxAge, Secure: secure, SameSite: http.SameSiteStrictMode})
-	writeJSON(w, status, authBody{User: u, CSRFToken: csrf})
+	setDeviceCookie(w, r, a.DeviceToken)
+	writeJSON(w, status, authBody{User: a.User, CSRFToken: csrf})
 	return nil
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	if err := s.sameOriginJSON(r); err != nil {
+		return err
+	}
 	var in struct {
 		Login    string `json:"login"`
 		Password string `json:"password"`
@@ -91,27 +102,32 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	token, u, err := s.cfg.Accounts.Register(r.Context(), in.Login, in.Password, in.Name, device(r))
+	a, err := s.cfg.Accounts.Register(r.Context(), in.Login, in.Password, in.Name, device(r, ""))
 	if err != nil {
 		return err
 	}
-	return s.issue(w, r, http.StatusCreated, token, u, in.Cookie)
+	return s.issue(w, r, http.StatusCreated, a, in.Cookie)
 }
 
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
+	if err := s.sameOriginJSON(r); err != nil {
+		return err
+	}
 	var in struct {
-		Login    string `json:"login"`
-		Password string `json:"password"`
-		Cookie   bool   `json:"cookie"`
+		Login       string `json:"login"`
+		Password    string `json:"password"`
+		Code        string `json:"code"`
+		Cookie      bool   `json:"cookie"`
+		DeviceToken string `json:"device_token"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	token, u, err := s.cfg.Accounts.SignIn(r.Context(), in.Login, in.Password, device(r))
+	a, err := s.cfg.Accounts.SignInWithCode(r.Context(), in.Login, in.Password, in.Code, device(r, in.DeviceToken))
 	if err != nil {
 		return err
 	}
-	return s.issue(w, r, http.StatusOK, token, u, in.Cookie)
+	return s.issue(w, r, http.StatusOK, a, in.Cookie)
 }
 
 func clearCookies(w http.ResponseWriter) {
@@ -159,7 +175,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	writeJSON(w, http.StatusOK, meOut{User: u, Verified: u.Verified()})
 	return nil
 }
 
@@ -180,19 +196,83 @@ func (s *Server) users(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"users": nonNil(users)})
+		writeJSON(w, http.StatusOK, map[string]any{"users": s.awayUsers(r, users)})
 		return nil
 	}
 	limit, err := queryInt(r, "limit")
 	if err != nil {
 		return err
 	}
+	if limit < 0 || limit > 100 {
+		return tack.Invalid("limit", "limit must be between 1 and 100")
+	}
 	users, err := s.cfg.Accounts.Search(r.Context(), q.Get("q"), int(limit))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": nonNil(users)})
+	var people []org.Person
+	if s.cfg.Org != nil {
+		if people, err = s.cfg.Org.People(r.Context(), q.Get("q"), int(limit)); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": s.awayHits(r, mergePeople(users, people, int(limit)))})
 	return nil
+}
+
+// userHit is one person found by GET /users?q=: an account (with its login
+// only when the query was exactly that login), and for colleagues, friends
+// and contacts where the caller knows them from.
+type userHit struct {
+	ID        tack.ID    `json:"id"`
+	Login     string     `json:"login,omitempty"`
+	Name      string     `json:"name"`
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	Title     string     `json:"title,omitempty"`
+	OrgName   string     `json:"org_name,omitempty"`
+	Relation  string     `json:"relation,omitempty"` // colleague, friend, contact
+	// Away: on approved leave or a trip now (休假中, 出差中).
+	Away *approval.Status `json:"away,omitempty"`
+}
+
+// mergePeople lists the exact login match first, then the people the
+// organisation service found, then the other accounts (chat partners),
+// each person once, at most limit (default 50).
+func mergePeople(users []account.User, people []org.Person, limit int) []userHit {
+	if limit <= 0 {
+		limit = 50
+	}
+	out := []userHit{}
+	seen := map[tack.ID]int{}
+	addUser := func(u account.User) {
+		if i, ok := seen[u.ID]; ok {
+			out[i].Login = u.Login
+			return
+		}
+		at := u.CreatedAt
+		seen[u.ID] = len(out)
+		out = append(out, userHit{ID: u.ID, Login: u.Login, Name: u.Name, CreatedAt: &at})
+	}
+	for _, u := range users {
+		if u.Login != "" {
+			addUser(u)
+		}
+	}
+	for _, p := range people {
+		if i, ok := seen[p.UserID]; ok {
+			out[i].Title, out[i].OrgName, out[i].Relation = p.Title, p.OrgName, p.Relation
+			continue
+		}
+		seen[p.UserID] = len(out)
+		out = append(out, userHit{ID: p.UserID, Name: p.Name, Title: p.Title, OrgName: p.OrgName, Relation: p.Relation})
+	}
+	for _, u := range users {
+		addUser(u)
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }
 
 func nonNil[T any](s []T) []T {
@@ -211,7 +291,7 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	writeJSON(w, http.StatusOK, s.awayUsers(r, []account.User{u})[0])
 	return nil
 }
 
@@ -420,10 +500,14 @@ type sendIn struct {
 	Mentions   []tack.ID `json:"mentions"`
 	MentionAll bool      `json:"mention_all"`
 	ReplyTo    int64     `json:"reply_to"`
+	// Attachments are file IDs (see POST /api/v1/files).
+	Attachments []tack.ID `json:"attachments"`
+	BurnAfterS  int       `json:"burn_after_s"`
 }
 
 func (in sendIn) draft() chat.Draft {
-	return chat.Draft{ClientID: in.ClientID, Text: in.Text, Mentions: in.Mentions, MentionAll: in.MentionAll, ReplyTo: in.ReplyTo}
+	return chat.Draft{ClientID: in.ClientID, Text: in.Text, Mentions: in.Mentions, MentionAll: in.MentionAll, ReplyTo: in.ReplyTo, Files: in.Attachments,
+		BurnAfterS: in.BurnAfterS}
 }
 
 func (s *Server) send(w http.ResponseWriter, r *http.Request) error {
@@ -533,10 +617,11 @@ func (s *Server) receipts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	read, unread, err := s.cfg.Chat.Receipts(r.Context(), id, seq)
+	rc, err := s.cfg.Chat.ReceiptsOf(r.Context(), id, seq)
 	if err != nil {
 		return err
 	}
+	read, unread := rc.Read, rc.Unread
 	names := s.names(r, append(append([]tack.ID{}, read...), unread...))
 	people := func(ids []tack.ID) []person {
 		out := make([]person, len(ids))
@@ -546,7 +631,7 @@ func (s *Server) receipts(w http.ResponseWriter, r *http.Request) error {
 		return out
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"read": people(read), "unread": people(unread),
-		"read_count": len(read), "unread_count": len(unread)})
+		"read_count": rc.ReadCount, "unread_count": rc.UnreadCount, "counts_only": rc.CountsOnly})
 	return nil
 }
 
@@ -581,28 +666,48 @@ func (s *Server) typing(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// presence answers who of ids is online. Presence is shown only to people
-// who have a direct chat with each other: being online is nobody else's
-// business.
+// presence answers who of ids is online. Presence is shown only to
+// colleagues and friends, never across a block, and never of someone who
+// hides it (org.Service.OnlineVisible decides); without organisations, to
+// people who have a direct chat with each other.
 func (s *Server) presence(w http.ResponseWriter, r *http.Request) error {
 	parts := strings.Split(r.URL.Query().Get("ids"), ",")
 	if len(parts) > 500 {
 		return tack.Errorf(tack.ETooLarge, "ids: at most 500")
 	}
-	convs, err := s.cfg.Chat.Conversations(r.Context())
-	if err != nil {
-		return err
+	ids := make([]tack.ID, 0, len(parts))
+	for _, p := range parts {
+		if id := tack.ID(strings.TrimSpace(p)); id.Valid() {
+			ids = append(ids, id)
+		}
 	}
-	peers := map[tack.ID]bool{tack.UserID(r.Context()): true}
-	for _, c := range convs {
-		if c.Kind == chat.Direct {
-			peers[c.Peer] = true
+	var visible []tack.ID
+	if s.cfg.Org != nil {
+		v, err := s.cfg.Org.OnlineVisible(r.Context(), tack.UserID(r.Context()), ids)
+		if err != nil {
+			return err
+		}
+		visible = v
+	} else {
+		convs, err := s.cfg.Chat.Conversations(r.Context())
+		if err != nil {
+			return err
+		}
+		peers := map[tack.ID]bool{tack.UserID(r.Context()): true}
+		for _, c := range convs {
+			if c.Kind == chat.Direct {
+				peers[c.Peer] = true
+			}
+		}
+		for _, id := range ids {
+			if peers[id] {
+				visible = append(visible, id)
+			}
 		}
 	}
 	online := []tack.ID{}
-	for _, p := range parts {
-		id := tack.ID(strings.TrimSpace(p))
-		if peers[id] && s.cfg.Presence != nil && s.cfg.Presence.Online(id) {
+	for _, id := range visible {
+		if s.cfg.Presence != nil && s.cfg.Presence.Online(id) {
 			online = append(online, id)
 		}
 	}

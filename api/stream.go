@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,10 +41,12 @@ type clientFrame struct {
 }
 
 const (
-	// helloWait is how long a new stream waits for the client's hello
-	// before starting it fresh.
-	helloWait = 2 * time.Second
+	// helloWait is how long a stream opened with ?hello=1 waits for the
+	// client's hello before closing with 1008.
+	helloWait = 10 * time.Second
 	pingEvery = 30 * time.Second
+	// maxFrameID bounds the "id" a client gives a frame (echoed in replies).
+	maxFrameID = 128
 )
 
 // readFrame reads one client message of at most MaxFrame bytes.
@@ -70,10 +73,40 @@ type policyError string
 func errPolicy(s string) error      { return policyError(s) }
 func (p policyError) Error() string { return string(p) }
 
+// streamToken is the session token the upgrade request was authenticated
+// with (authenticate has checked it), kept to re-check the session while
+// the stream lives.
+func streamToken(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		t, _ := strings.CutPrefix(h, "Bearer ")
+		return strings.TrimSpace(t)
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
 // stream upgrades to a WebSocket and runs the connection: the hub writes,
-// this goroutine reads client frames.
+// a goroutine of the connection reads client frames.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := tack.CallerFrom(r.Context())
+	waitHello := false
+	switch r.URL.Query().Get("hello") {
+	case "", "0":
+	case "1":
+		waitHello = true
+	default:
+		return tack.Invalid("hello", "hello must be 1 (the client sends a hello first) or absent")
+	}
+	if err := s.cfg.Hub.CanAttach(caller.UserID); err != nil {
+		return err
+	}
+	// The stream lives for hours: no read or write deadline of the HTTP
+	// server may outlive the upgrade.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return nil // Accept has answered the client
@@ -82,12 +115,31 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	// The connection is hijacked: serve it on a fresh goroutine and let the
 	// HTTP handler return, so that an idle connection keeps neither the
 	// request nor the deep stack its setup grew (a third of its memory).
-	go s.serveStream(c, caller)
+	go s.serveStream(c, caller, streamToken(r), waitHello)
+	return nil
+}
+
+// checkSession reports whether the stream's session still stands: a
+// revocation anywhere, or an expiry, ends it.
+func (s *Server) checkSession(ctx context.Context, token string, caller tack.Caller) error {
+	sess, err := s.cfg.Accounts.Authenticate(ctx, token)
+	if err != nil {
+		return err
+	}
+	if sess.ID != caller.SessionID {
+		return tack.Errorf(tack.EUnauthorized, "session signed out; sign in again")
+	}
 	return nil
 }
 
 // serveStream runs one stream: the hub writes, this goroutine reads.
-func (s *Server) serveStream(c *websocket.Conn, caller tack.Caller) {
+//
+// The connection is attached to the hub (and so bound to its session: a
+// revocation closes it) before anything else. Without ?hello=1 it goes
+// live at once, fresh; a hello that comes as the client's first frame then
+// asks for what the client missed (Hub.Resume). With ?hello=1 the server
+// waits for the hello and catches the client up from its cursors first.
+func (s *Server) serveStream(c *websocket.Conn, caller tack.Caller, token string, waitHello bool) {
 	// The connection lives until the client leaves or the server shuts down.
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
@@ -100,41 +152,54 @@ func (s *Server) serveStream(c *websocket.Conn, caller tack.Caller) {
 	stopWatch := context.AfterFunc(s.ctx, func() { ww.Close(int(websocket.StatusGoingAway), "server shutting down") })
 	defer stopWatch()
 
-	// The client's first message should be a hello with its resume cursors.
-	// A client that sends something else first, or nothing for helloWait,
-	// starts fresh: it gets the hello answer and live events all the same.
-	var (
-		once sync.Once
-		conn *hub.Conn
-	)
-	start := func(cursors map[tack.ID]int64) {
-		once.Do(func() {
-			cn, err := s.cfg.Hub.Attach(ctx, caller, ww)
-			if err != nil {
-				if s.ctx.Err() != nil || tack.ErrorCode(err) == tack.EUnavailable {
-					ww.Close(int(websocket.StatusGoingAway), "server shutting down")
-				} else {
-					s.log.Error("attach stream", "err", err)
-					ww.Close(int(websocket.StatusTryAgainLater), "try again")
-				}
-				rcancel()
-				return
+	conn, err := s.cfg.Hub.Attach(ctx, caller, ww)
+	if err != nil {
+		switch tack.ErrorCode(err) {
+		case tack.EUnavailable:
+			ww.Close(int(websocket.StatusGoingAway), "server shutting down")
+		case tack.EUnauthorized:
+			ww.Close(hub.CloseRevoked, "signed out")
+		case tack.ERateLimited:
+			ww.Close(int(websocket.StatusPolicyViolation), "too many streams")
+		default:
+			if s.ctx.Err() != nil {
+				ww.Close(int(websocket.StatusGoingAway), "server shutting down")
+			} else {
+				s.log.Error("attach stream", "err", err)
+				ww.Close(int(websocket.StatusTryAgainLater), "try again")
 			}
-			// The hub writes on a goroutine of its own only while there is
-			// something to write; when it ends the connection it closes the
-			// socket, which ends the read loop below.
-			s.cfg.Hub.Start(ctx, cn, cursors)
-			conn = cn
-		})
+		}
+		return
 	}
-	helloTimer := time.AfterFunc(helloWait, func() { start(nil) })
-	defer helloTimer.Stop()
+	// From here the hub closes the socket when the connection ends, which
+	// ends the read loop below; and the connection ends when ctx does.
+	started := !waitHello
+	var helloTimer *time.Timer
+	if started {
+		s.cfg.Hub.Start(ctx, conn, nil)
+	} else {
+		helloTimer = time.AfterFunc(helloWait, func() { conn.Close(int(websocket.StatusPolicyViolation), "send a hello first") })
+		defer helloTimer.Stop()
+	}
+	// end stops reading when the client is gone or broke the protocol;
+	// closing waits for a close the hub has begun (the writer finishes the
+	// write in progress, then closes with the code given).
+	end := func() {
+		cancel()
+		<-conn.Done()
+	}
+	closing := func() { <-conn.Done() }
 
-	// Heartbeat without a goroutine per idle connection: a timer fires a ping.
+	// Heartbeat without a goroutine per idle connection: a timer fires a
+	// ping, and re-checks the session (a revocation the bus lost, an expiry).
 	var ping func()
 	var timer *time.Timer
 	var tmu sync.Mutex
 	ping = func() {
+		if err := s.checkSession(ctx, token, caller); tack.ErrorCode(err) == tack.EUnauthorized {
+			conn.Close(hub.CloseRevoked, "signed out")
+			return
+		}
 		pctx, pcancel := context.WithTimeout(ctx, 15*time.Second)
 		err := c.Ping(pctx)
 		pcancel()
@@ -156,7 +221,7 @@ func (s *Server) serveStream(c *websocket.Conn, caller tack.Caller) {
 	}()
 
 	cctx := tack.WithCaller(ctx, caller)
-	acks := &acker{}
+	acks := &acker{conn: conn}
 	defer acks.close()
 	first := true
 	for {
@@ -164,34 +229,57 @@ func (s *Server) serveStream(c *websocket.Conn, caller tack.Caller) {
 		if err != nil {
 			var pe policyError
 			if errors.As(err, &pe) {
+				conn.Close(int(websocket.StatusPolicyViolation), string(pe))
 				ww.Close(int(websocket.StatusPolicyViolation), string(pe))
 			}
-			helloTimer.Stop()
-			once.Do(func() {}) // no start after this
-			cancel()
-			if conn != nil {
-				<-conn.Done()
-			}
+			end()
 			return
+		}
+		// Every frame re-checks the session: nothing is done for a
+		// session signed out, even if its revocation has not reached this
+		// node's connections yet.
+		if err := s.checkSession(cctx, token, caller); err != nil {
+			if tack.ErrorCode(err) == tack.EUnauthorized {
+				conn.Close(hub.CloseRevoked, "signed out")
+				closing()
+				return
+			}
+			if !conn.Reply(errFrame("", err)) {
+				closing()
+				return
+			}
+			continue
 		}
 		if first {
 			first = false
-			helloTimer.Stop()
 			var hello clientFrame
-			if json.Unmarshal(b, &hello) == nil && hello.Type == "hello" {
-				start(hello.Cursors)
-				continue
+			isHello := json.Unmarshal(b, &hello) == nil && hello.Type == "hello"
+			cursors := hello.Cursors
+			if isHello && cursors == nil {
+				cursors = map[tack.ID]int64{}
 			}
-			start(nil)
+			if !started {
+				helloTimer.Stop()
+			}
+			switch {
+			case !started && isHello:
+				started = true
+				s.cfg.Hub.Start(ctx, conn, cursors)
+				continue
+			case !started:
+				started = true
+				s.cfg.Hub.Start(ctx, conn, map[tack.ID]int64{}) // fresh; the frame is handled below
+			case isHello:
+				s.cfg.Hub.Resume(conn, cursors) // late: send what the client missed
+				continue
+			default:
+				s.cfg.Hub.Resume(conn, nil) // no hello: the client starts fresh
+			}
 		}
-		once.Do(func() {}) // wait for a start in progress on the timer
-		if conn == nil {
-			return // could not attach; the socket is closed
+		if !s.handleFrame(cctx, conn, acks, b) {
+			closing()
+			return
 		}
-		if acks.conn == nil {
-			acks.conn = conn // before the acker goroutine can start
-		}
-		s.handleFrame(cctx, conn, acks, b)
 	}
 }
 
@@ -239,28 +327,36 @@ func (a *acker) close() {
 	}
 }
 
-func (s *Server) handleFrame(ctx context.Context, conn *hub.Conn, acks *acker, b []byte) {
+// handleFrame handles one client frame after the start. It reports false
+// when the connection is closing (the client left too many replies unread,
+// or it ended otherwise): stop reading then.
+func (s *Server) handleFrame(ctx context.Context, conn *hub.Conn, acks *acker, b []byte) bool {
 	var f clientFrame
 	if err := json.Unmarshal(b, &f); err != nil {
-		conn.Reply(errFrame("", tack.Invalid("frame", "malformed JSON")))
-		return
+		return conn.Reply(errFrame("", tack.Invalid("frame", "malformed JSON")))
+	}
+	if len(f.ID) > maxFrameID {
+		return conn.Reply(errFrame("", tack.Invalid("id", "a frame id has at most %d characters", maxFrameID)))
 	}
 	switch f.Type {
 	case "send":
 		acks.add(f.ID, s.cfg.Chat.Queue(ctx, f.ConversationID, f.draft()))
 	case "read":
 		if _, err := s.cfg.Chat.MarkRead(ctx, f.ConversationID, f.Seq); err != nil {
-			conn.Reply(errFrame(f.ID, err))
+			return conn.Reply(errFrame(f.ID, err))
 		}
 	case "typing":
 		if err := s.cfg.Chat.Typing(ctx, f.ConversationID); err != nil {
-			conn.Reply(errFrame(f.ID, err))
+			return conn.Reply(errFrame(f.ID, err))
 		}
 	case "ping":
-		conn.Reply([]byte(`{"type":"pong"}`))
+		return conn.Reply([]byte(`{"type":"pong"}`))
+	case "hello":
+		return conn.Reply(errFrame(f.ID, tack.Invalid("type", "hello is the first frame of a stream, once")))
 	default:
-		conn.Reply(errFrame(f.ID, tack.Invalid("type", "unknown frame type %q", f.Type)))
+		return conn.Reply(errFrame(f.ID, tack.Invalid("type", "unknown frame type %q", f.Type)))
 	}
+	return true
 }
 
 func errFrame(id string, err error) []byte {

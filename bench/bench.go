@@ -42,20 +42,24 @@ type Config struct {
 	Workers   int // worker processes: -1 chooses (one per 6,000 connections), 0 runs clients in this process
 	Sources   int // 127.0.0.x source addresses to spread connections over
 
-	Pairs          int     // direct: conversations (2 clients each)
-	Window         int     // sends in flight per sender when saturating
-	Rate           float64 // direct: total paced rate; 0 is half the saturated rate
-	GroupSize      int     // group, receipts
-	Senders        int     // group
-	BroadcastSize  int     // broadcast
-	Trials         int     // broadcast
-	IdleConns      int     // idle
-	ReconnectConns int     // reconnect
-	ReconnectGroup int     // reconnect: members per group
-	Missed         int     // reconnect: messages missed per client
-	ReceiptMsgs    int     // receipts
-	ReceiptRate    float64 // receipts: messages per second
-	Pad            int     // extra text bytes per message
+	Pairs          int           // direct: conversations (2 clients each)
+	Window         int           // sends in flight per sender when saturating
+	Rate           float64       // direct: total paced rate; 0 is half the saturated rate
+	GroupSize      int           // group, receipts
+	Senders        int           // group
+	BroadcastSize  int           // broadcast
+	Trials         int           // broadcast
+	IdleConns      int           // idle
+	ReconnectConns int           // reconnect
+	ReconnectGroup int           // reconnect: members per group
+	Missed         int           // reconnect: messages missed per client
+	ReceiptMsgs    int           // receipts
+	ReceiptRate    float64       // receipts: messages per second
+	Pad            int           // extra text bytes per message
+	PunchMembers   int           // punch: members clocking in
+	PunchWindow    int           // punch: requests in flight during a rush
+	PunchSpread    time.Duration // punch: the "minute" phase spreads punches over this
+	Robots         int           // robots: robots posting their burst of 20 (PunchWindow requests in flight)
 
 	Log io.Writer
 }
@@ -87,6 +91,12 @@ func (c *Config) Defaults() {
 	}
 	if c.Pad == 0 {
 		c.Pad = 40
+	}
+	def(&c.PunchMembers, 10000)
+	def(&c.PunchWindow, 128)
+	def(&c.Robots, 300)
+	if c.PunchSpread == 0 {
+		c.PunchSpread = time.Minute
 	}
 	if len(c.Scenarios) == 0 {
 		c.Scenarios = AllScenarios
@@ -207,6 +217,9 @@ type target struct {
 	pool  *pool
 	local bool
 	start func() (*Server, error)
+	// metricsToken reads /metrics on the server's address (the server
+	// started here gets one; a running server's is TACK_METRICS_TOKEN).
+	metricsToken string
 }
 
 func (t *target) restart() error {
@@ -246,7 +259,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 	}
-	tack := &target{name: "tack", pool: &pool{runID: e.runID}}
+	tack := &target{name: "tack", pool: &pool{runID: e.runID}, metricsToken: os.Getenv("TACK_METRICS_TOKEN")}
 	if cfg.Server != "" {
 		tack.url = cfg.Server
 		tack.pool.server = cfg.Server
@@ -257,8 +270,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
+		tack.metricsToken = "bench-" + e.runID + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		// Thousands of clients reconnect at once from a few loopback
+		// addresses: lift the per-address cap on connections that have not
+		// authenticated yet, meant for the open internet.
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--insecure-fast-hash",
-			"--send-rate", "1000000", "--max-group", "10000", "--log-level", "warn"}, cfg.ServerArgs...)
+			"--send-rate", "1000000", "--max-group", "10000", "--max-anon-conns", "-1", "--log-level", "warn",
+			"--register-per-hour", "1e9", "--register-global-per-hour", "1e9",
+			"--metrics-addr", "", "--metrics-token", tack.metricsToken}, cfg.ServerArgs...)
 		tack.start = func() (*Server, error) { return StartServer(cfg.Exe, args, "", cfg.ServerEnv) }
 		tack.local = true
 		if err := tack.restart(); err != nil {

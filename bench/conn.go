@@ -122,7 +122,7 @@ var errClosedBeforeSync = errors.New("closed before synced")
 // dial connects, says hello with the cursor of the watched conversation (if
 // known) and starts the reader. It returns once "synced" arrives.
 func (c *conn) dial(ctx context.Context, server string, hc *http.Client) error {
-	u := strings.Replace(server, "http", "ws", 1) + "/api/v1/stream"
+	u := strings.Replace(server, "http", "ws", 1) + "/api/v1/stream?hello=1" // catch up from the hello first
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+c.spec.Token)
 	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h, HTTPClient: hc})

@@ -13,11 +13,18 @@ import (
 	"time"
 )
 
-// scrapeMetrics reads the gauges of a Tack server's /metrics; nil if it
-// has none (the fan-out floor).
-func scrapeMetrics(server string) map[string]float64 {
+// scrapeMetrics reads the gauges of a Tack server's /metrics, with its
+// metrics token; nil if it has none (the fan-out floor) or refuses.
+func scrapeMetrics(server, token string) map[string]float64 {
 	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(server + "/metrics")
+	req, err := http.NewRequest("GET", server+"/metrics", nil)
+	if err != nil {
+		return nil
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil
 	}

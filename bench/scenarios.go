@@ -280,7 +280,7 @@ func idle(ctx context.Context, e *env, t *target) ([]*Row, error) {
 	time.Sleep(time.Second)
 	row := &Row{Scenario: "idle", Phase: "connected", Target: t.name, Conns: N, Unit: "KB/conn", Extra: map[string]float64{}}
 	s0, _ := readProc(t.pid)
-	met0 := scrapeMetrics(t.url)
+	met0 := scrapeMetrics(t.url, t.metricsToken)
 	half := N / 2
 	sa, _, err := e.connect(ctx, t, specs[:half], 1)
 	if err != nil {
@@ -296,7 +296,7 @@ func idle(ctx context.Context, e *env, t *target) ([]*Row, error) {
 	defer sb.close()
 	time.Sleep(3 * time.Second)
 	s2, _ := readProc(t.pid)
-	met2 := scrapeMetrics(t.url)
+	met2 := scrapeMetrics(t.url, t.metricsToken)
 	row.ServerRSS = s2.RSS
 	per := float64(s2.RSS-s0.RSS) / float64(N) / 1024
 	row.Rate = round(per, 2)

@@ -35,6 +35,9 @@ const (
 	// session ID; Users holds its owner. Nodes drop cached sessions and
 	// close that session's connections.
 	SessionRevoked = "session_revoked"
+	// Approval: an approval changed (asked, decided, withdrawn, ...). Users
+	// are the people concerned; the payload is the frame they get.
+	Approval = "approval"
 )
 
 // Event is one thing that happened. Payload is the exact frame sent to

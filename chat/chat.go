@@ -11,12 +11,13 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/tackhq/tack"
 )
 
-// Conversation kinds.
+// Conversation kinds (and Secret, in secret.go).
 const (
 	Direct = "direct"
 	Group  = "group"
@@ -33,6 +34,9 @@ const (
 const (
 	TextMessage   = "text"
 	SystemMessage = "system"
+	// RobotMessage is posted by a robot or an app; System.Action is
+	// "robot", System.Title its name and System.Card its card.
+	RobotMessage = "robot"
 )
 
 // Limits.
@@ -102,6 +106,8 @@ type System struct {
 	ActorID tack.ID   `json:"actor_id"`
 	Users   []tack.ID `json:"users,omitempty"`
 	Title   string    `json:"title,omitempty"`
+	// Card is the structured part of a robot message (see RobotPost).
+	Card json.RawMessage `json:"card,omitempty"`
 }
 
 // Message is one entry in a conversation's timeline.
@@ -122,6 +128,18 @@ type Message struct {
 	EditedAt       *time.Time `json:"edited_at,omitempty"`
 	Recalled       bool       `json:"recalled,omitempty"`
 	RecalledBy     tack.ID    `json:"recalled_by,omitempty"`
+	// Attachments are the files of an image, file, voice or voice_picture
+	// message (erased on recall).
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Secret chats (see Secret): BurnAfterS > 0 marks a secret message;
+	// BurnsAt is when it burns (send + 7 days until revealed, then reveal +
+	// BurnAfterS); Burned messages have no text. Hidden is the viewer's
+	// view: not revealed yet, so its text is withheld from the recipient.
+	BurnAfterS int        `json:"burn_after_s,omitempty"`
+	BurnsAt    *time.Time `json:"burns_at,omitempty"`
+	RevealedAt *time.Time `json:"revealed_at,omitempty"`
+	Burned     bool       `json:"burned,omitempty"`
+	Hidden     bool       `json:"hidden,omitempty"`
 	// Unread is, on the sender's own messages, how many members have not
 	// read it yet. Nil elsewhere.
 	Unread *int `json:"unread,omitempty"`
@@ -139,6 +157,12 @@ type NewMessage struct {
 	ReplyTo        int64
 	System         *System
 	CreatedAt      time.Time
+	// Attachments: the store records each file's use by this message (what
+	// gives the conversation's members access to it) in the same transaction.
+	Attachments []Attachment
+	// BurnAfterS and BurnsAt: a secret message (see Secret).
+	BurnAfterS int
+	BurnsAt    time.Time
 }
 
 // Appended is the outcome of appending one NewMessage.
@@ -260,4 +284,5 @@ type Store interface {
 	ConversationStore
 	MessageStore
 	ReceiptStore
+	SecretStore
 }

@@ -152,7 +152,7 @@ func (s *Service) readEvents(moves []readMove) []*bus.Event {
 		}
 		bySeq := make(map[int64]tack.ID, len(ms))
 		for _, m := range ms {
-			if m.Kind == TextMessage {
+			if IsUserMessage(m.Kind) {
 				bySeq[m.Seq] = m.SenderID
 			}
 		}
@@ -180,5 +180,42 @@ func (s *Service) readEvents(moves []readMove) []*bus.Event {
 			}
 		}
 	}
+	s.dropFormerMembers(ctx, evs)
+	s.policyReads(ctx, evs)
 	return evs
+}
+
+// dropFormerMembers takes out of read events addressed by user the senders
+// who are no longer members: someone removed from a group hears nothing
+// more of it, not even who read their old messages. (The reader, first
+// in Users, is a member: the move found the membership.)
+func (s *Service) dropFormerMembers(ctx context.Context, evs []*bus.Event) {
+	senders := map[tack.ID][]tack.ID{}
+	for _, e := range evs {
+		for _, u := range e.Users[min(1, len(e.Users)):] {
+			if !slices.Contains(senders[e.ConversationID], u) {
+				senders[e.ConversationID] = append(senders[e.ConversationID], u)
+			}
+		}
+	}
+	if len(senders) == 0 {
+		return
+	}
+	members := make(map[tack.ID]map[tack.ID]bool, len(senders))
+	for conv, us := range senders {
+		in, err := s.store.MembersAmong(ctx, conv, us)
+		if err != nil {
+			s.log.Warn("members among senders", "err", err) // tell none of them
+		}
+		set := make(map[tack.ID]bool, len(in))
+		for _, u := range in {
+			set[u] = true
+		}
+		members[conv] = set
+	}
+	for _, e := range evs {
+		if len(e.Users) > 1 {
+			e.Users = append(e.Users[:1], slices.DeleteFunc(e.Users[1:], func(u tack.ID) bool { return !members[e.ConversationID][u] })...)
+		}
+	}
 }

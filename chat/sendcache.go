@@ -12,7 +12,8 @@ import (
 // conversation's kind, mute switch and member count, and the roles of the
 // members who sent lately), so that a send costs no database read.
 //
-// It is invalidated by every membership and settings change: locally when
+// It is invalidated by every membership and settings change, and by a
+// block or unblock between the two people of a direct chat: locally when
 // the change is applied, and on every node through the bus (HandleEvent).
 // A generation counter per conversation stops a read that raced with a
 // change from storing its stale result. Entries also expire after
@@ -26,6 +27,7 @@ type sendCache struct {
 type sendEntry struct {
 	conv    Conversation
 	roles   map[tack.ID]string
+	blocked bool // a direct chat whose two people blocked one another
 	expires time.Time
 }
 
@@ -34,20 +36,21 @@ const (
 	sendCacheMax = 100_000 // conversations; cleared when exceeded
 )
 
-// get returns the conversation and uid's role if both are cached.
-func (c *sendCache) get(convID, uid tack.ID, now time.Time) (Conversation, string, bool) {
+// get returns the conversation, uid's role and whether the conversation
+// is a blocked direct chat, if they are cached.
+func (c *sendCache) get(convID, uid tack.ID, now time.Time) (Conversation, string, bool, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.convs[convID]
 	if e == nil {
-		return Conversation{}, "", false
+		return Conversation{}, "", false, false
 	}
 	if now.After(e.expires) {
 		delete(c.convs, convID)
-		return Conversation{}, "", false
+		return Conversation{}, "", false, false
 	}
 	role, ok := e.roles[uid]
-	return e.conv, role, ok
+	return e.conv, role, e.blocked, ok
 }
 
 // generation is read before the database, and passed to put.
@@ -57,7 +60,7 @@ func (c *sendCache) generation(convID tack.ID) uint64 {
 	return c.gens[convID]
 }
 
-func (c *sendCache) put(convID tack.ID, gen uint64, conv Conversation, uid tack.ID, role string, now time.Time) {
+func (c *sendCache) put(convID tack.ID, gen uint64, conv Conversation, uid tack.ID, role string, blocked bool, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gens[convID] != gen {
@@ -72,6 +75,7 @@ func (c *sendCache) put(convID tack.ID, gen uint64, conv Conversation, uid tack.
 		c.convs[convID] = e
 	}
 	e.roles[uid] = role
+	e.blocked = blocked
 }
 
 func (c *sendCache) invalidate(convID tack.ID) {

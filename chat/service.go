@@ -33,13 +33,46 @@ type Config struct {
 	SendLimit *limit.Keyed
 	// MaxBatch caps how many sends one transaction commits; default 256.
 	MaxBatch int
+	// GroupLimit limits the groups a user makes; default 30 at once, then
+	// one every 10 seconds.
+	GroupLimit *limit.Keyed
+	// Blocks, if set, says whether two people blocked one another: no
+	// message or edit then goes into their direct chat. (org.Service
+	// implements it.)
+	Blocks interface {
+		Blocked(ctx context.Context, a, b tack.ID) (bool, error)
+	}
+	// GroupGate, if set, says which people refuse being put in a group by
+	// someone (their privacy settings): making a group with them, or adding
+	// them, fails with tack.ERefused. (org.Service implements it.)
+	GroupGate interface {
+		GroupAddRefused(ctx context.Context, from tack.ID, ids []tack.ID) ([]tack.ID, error)
+	}
+	// Files, if set, resolves the files of a send; without it a send with
+	// files is refused.
+	Files Files
 	// Externals, if set, says which of the caller's conversations include
 	// someone from outside the caller's organisations; they are marked
 	// External. (org.Service implements it.)
 	Externals interface {
 		ExternalConversations(ctx context.Context) ([]tack.ID, error)
 	}
-	Logger *slog.Logger
+	// Acquaintances, if set, allows secret chats only between friends or
+	// people of one organisation. (org.Service implements it.)
+	Acquaintances Acquaintances
+	// SecretGate, if set, may refuse a new secret chat between two people
+	// (an organisation of theirs switched secret chats off); its error is
+	// the answer.
+	SecretGate func(ctx context.Context, a, b tack.ID) error
+	// Deadlines, if set, schedules the burns of secret messages (a
+	// deadline.Runner whose BurnJob handler is HandleBurn).
+	Deadlines Deadlines
+	// Trash, if set, deletes the blobs a burn leaves unused at once.
+	Trash Trash
+	// Receipts, if set, is the read-receipt policy: it narrows receipt
+	// lists (ReceiptsOf), unread counts and read events.
+	Receipts ReceiptPolicy
+	Logger   *slog.Logger
 }
 
 // Service holds every chat rule: who may do what, limits and windows. It is
@@ -73,6 +106,9 @@ func NewService(store Store, pub bus.Publisher, people People, clock tack.Clock,
 	}
 	if cfg.SendLimit == nil {
 		cfg.SendLimit = &limit.Keyed{Rate: 20, Burst: 100}
+	}
+	if cfg.GroupLimit == nil {
+		cfg.GroupLimit = &limit.Keyed{Rate: 0.1, Burst: 30}
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 256
@@ -234,14 +270,26 @@ func (s *Service) Create(ctx context.Context, kind string, members []tack.ID, ti
 		if err := s.reachable(ctx, uid, others); err != nil {
 			return Conversation{}, false, err
 		}
+		if err := s.groupGate(ctx, uid, others); err != nil {
+			return Conversation{}, false, err
+		}
+		if !s.cfg.GroupLimit.Allow(string(uid)) {
+			return Conversation{}, false, tack.Errorf(tack.ERateLimited, "making groups too fast; try again in a minute")
+		}
 		conv.Title = title
 		conv.OwnerID = uid
 		ms = append(ms, Membership{UserID: uid, Role: Owner, JoinedAt: now})
 		for _, id := range others {
 			ms = append(ms, Membership{UserID: id, Role: Member, JoinedAt: now})
 		}
+	case Secret:
+		var made bool
+		c, made, ms, err = s.createSecret(ctx, uid, others, title)
+		if err != nil || !made {
+			return c, false, err
+		}
 	default:
-		return Conversation{}, false, tack.Invalid("type", `type must be "direct" or "group"`)
+		return Conversation{}, false, tack.Invalid("type", `type must be "direct", "group" or "secret"`)
 	}
 	for i := range ms {
 		ms[i].ConversationID = conv.ID
@@ -249,9 +297,13 @@ func (s *Service) Create(ctx context.Context, kind string, members []tack.ID, ti
 	first := NewMessage{ConversationID: conv.ID, SenderID: uid, Kind: SystemMessage, CreatedAt: now,
 		System: &System{Action: "created", ActorID: uid, Users: others, Title: title}}
 	msg, err := s.store.CreateConversation(ctx, conv, ms, first)
-	if kind == Direct && tack.ErrorCode(err) == tack.EConflict {
-		// Someone created the same direct chat a moment ago.
-		if id, err := s.store.DirectBetween(ctx, uid, others[0]); err == nil {
+	if Paired(kind) && tack.ErrorCode(err) == tack.EConflict {
+		// Someone created the same chat a moment ago.
+		between := s.store.DirectBetween
+		if kind == Secret {
+			between = s.store.SecretBetween
+		}
+		if id, err := between(ctx, uid, others[0]); err == nil {
 			c, err := s.Conversation(ctx, id)
 			return c, false, err
 		}
@@ -282,6 +334,7 @@ func (s *Service) Conversation(ctx context.Context, id tack.ID) (Conversation, e
 	c.Role, c.ReadSeq, c.Unread, c.Muted = m.Role, m.ReadSeq, max(c.LastSeq-m.ReadSeq, 0), m.Muted
 	if c.LastSeq > 0 {
 		if last, err := s.store.Message(ctx, id, c.LastSeq); err == nil {
+			secretView(m.UserID, &last)
 			c.LastMessage = &last
 		}
 	}
@@ -290,7 +343,7 @@ func (s *Service) Conversation(ctx context.Context, id tack.ID) (Conversation, e
 		return Conversation{}, err
 	}
 	c = one[0]
-	if c.Kind == Direct {
+	if Paired(c.Kind) {
 		ms, err := s.store.Memberships(ctx, id)
 		if err != nil {
 			return Conversation{}, fmt.Errorf("conversation: %w", err)
@@ -316,6 +369,11 @@ func (s *Service) Conversations(ctx context.Context) ([]Conversation, error) {
 	}
 	if err := s.markExternal(ctx, list); err != nil {
 		return nil, err
+	}
+	for i := range list {
+		if list[i].LastMessage != nil {
+			secretView(uid, list[i].LastMessage)
+		}
 	}
 	return list, nil
 }
@@ -422,6 +480,9 @@ func (s *Service) AddMembers(ctx context.Context, id tack.ID, users []tack.ID) e
 		return tack.Errorf(tack.ETooLarge, "a group has at most %d members", s.cfg.MaxGroupMembers)
 	}
 	if err := s.reachable(ctx, me.UserID, users); err != nil {
+		return err
+	}
+	if err := s.groupGate(ctx, me.UserID, users); err != nil {
 		return err
 	}
 	now := s.clock.Now()
@@ -617,6 +678,11 @@ type Draft struct {
 	Mentions   []tack.ID
 	MentionAll bool
 	ReplyTo    int64
+	// Files are file IDs to attach (see Attachment); Text may then be empty.
+	Files []tack.ID
+	// BurnAfterS is, in a secret chat, how long after its reveal the
+	// message burns (5 to 300 s, default 30); elsewhere it must be 0.
+	BurnAfterS int
 }
 
 func validClientID(id string) error {
@@ -710,7 +776,9 @@ func (p *Pending) Wait() (m Message, duplicate bool, err error) {
 	if r.err != nil {
 		return Message{}, false, r.err
 	}
-	return r.a.Message, r.a.Duplicate, nil
+	m = r.a.Message
+	secretView(m.SenderID, &m)
+	return m, r.a.Duplicate, nil
 }
 
 // Queue checks a send and queues it for the group committer without waiting
@@ -726,8 +794,10 @@ func (s *Service) queue(ctx context.Context, convID tack.ID, d Draft) (*sendReq,
 	if err := validClientID(d.ClientID); err != nil {
 		return nil, err
 	}
-	if err := validText(d.Text); err != nil {
-		return nil, err
+	if len(d.Files) == 0 || d.Text != "" {
+		if err := validText(d.Text); err != nil {
+			return nil, err
+		}
 	}
 	me, c, err := s.sendCheck(ctx, convID, d.ReplyTo != 0)
 	if err != nil {
@@ -735,6 +805,10 @@ func (s *Service) queue(ctx context.Context, convID tack.ID, d Draft) (*sendReq,
 	}
 	if c.MuteAll && !isAdmin(me.Role) {
 		return nil, tack.Errorf(tack.EForbidden, "only the owner and admins may send while the group is muted")
+	}
+	burn, err := secretDraft(c, d)
+	if err != nil {
+		return nil, err
 	}
 	mentions, err := s.checkMentions(ctx, c, me, d.Mentions, d.MentionAll)
 	if err != nil {
@@ -751,12 +825,21 @@ func (s *Service) queue(ctx context.Context, convID tack.ID, d Draft) (*sendReq,
 		}
 		quote = quoteOf(q)
 	}
+	kind, atts := TextMessage, []Attachment(nil)
+	if len(d.Files) > 0 {
+		if kind, atts, err = s.attachments(ctx, d.Files); err != nil {
+			return nil, err
+		}
+	}
 	if !s.cfg.SendLimit.Allow(string(me.UserID)) {
 		return nil, tack.Errorf(tack.ERateLimited, "sending too fast; slow down")
 	}
 	req := &sendReq{ctx: ctx, quote: quote, count: c.MemberCount, kind: c.Kind, done: make(chan sendResult, 1), msg: NewMessage{
-		ConversationID: convID, ClientID: d.ClientID, SenderID: me.UserID, Kind: TextMessage, Text: d.Text,
-		Mentions: mentions, MentionAll: d.MentionAll, ReplyTo: d.ReplyTo, CreatedAt: s.clock.Now()}}
+		ConversationID: convID, ClientID: d.ClientID, SenderID: me.UserID, Kind: kind, Text: d.Text,
+		Mentions: mentions, MentionAll: d.MentionAll, ReplyTo: d.ReplyTo, CreatedAt: s.clock.Now(), Attachments: atts}}
+	if burn > 0 {
+		req.msg.BurnAfterS, req.msg.BurnsAt = burn, req.msg.CreatedAt.Add(UnrevealedBurn)
+	}
 	select {
 	case s.sends <- req:
 	case <-ctx.Done():
@@ -766,14 +849,18 @@ func (s *Service) queue(ctx context.Context, convID tack.ID, d Draft) (*sendReq,
 }
 
 // sendCheck returns the caller's membership (role only) and the
-// conversation, from the send cache when it has them. fresh reads the
-// conversation from the store (a reply needs the current LastSeq).
+// conversation, from the send cache when it has them, and refuses a direct
+// chat whose two people blocked one another. fresh reads the conversation
+// from the store (a reply needs the current LastSeq).
 func (s *Service) sendCheck(ctx context.Context, convID tack.ID, fresh bool) (Membership, Conversation, error) {
 	uid, err := caller(ctx)
 	if err != nil {
 		return Membership{}, Conversation{}, err
 	}
-	if c, role, ok := s.cache.get(convID, uid, time.Now()); ok && !fresh {
+	if c, role, blocked, ok := s.cache.get(convID, uid, time.Now()); ok && !fresh {
+		if blocked {
+			return Membership{}, Conversation{}, errBlocked
+		}
 		return Membership{ConversationID: convID, UserID: uid, Role: role}, c, nil
 	}
 	gen := s.cache.generation(convID)
@@ -785,7 +872,14 @@ func (s *Service) sendCheck(ctx context.Context, convID tack.ID, fresh bool) (Me
 	if err != nil {
 		return Membership{}, Conversation{}, fmt.Errorf("send: %w", err)
 	}
-	s.cache.put(convID, gen, c, uid, me.Role, time.Now())
+	blocked, err := s.directBlocked(ctx, c, uid)
+	if err != nil {
+		return Membership{}, Conversation{}, err
+	}
+	s.cache.put(convID, gen, c, uid, me.Role, blocked, time.Now())
+	if blocked {
+		return Membership{}, Conversation{}, errBlocked
+	}
 	return me, c, nil
 }
 
@@ -849,6 +943,7 @@ func (s *Service) commitLoop() {
 		}
 		evs := make([]*bus.Event, 0, len(batch))
 		var reads []readMove
+		var burns []Message
 		for i, r := range batch {
 			if r == nil {
 				continue // failed alone above
@@ -863,16 +958,19 @@ func (s *Service) commitLoop() {
 				n := max(r.count-1, 0)
 				a.Message.Unread = &n
 				evs = append(evs, s.messageEvent(a.Message))
-				if a.PrevReadSeq < a.Message.Seq-1 {
+				if a.Message.BurnAfterS > 0 {
+					burns = append(burns, a.Message)
+				}
+				if a.PrevReadSeq < a.Message.Seq-1 && r.msg.Kind != RobotMessage {
 					// Sending read everything before it: tell those senders.
 					reads = append(reads, readMove{conv: a.Message.ConversationID, user: a.Message.SenderID,
-						prev: a.PrevReadSeq, now: a.Message.Seq - 1, direct: r.kind == Direct})
+						prev: a.PrevReadSeq, now: a.Message.Seq - 1, direct: Paired(r.kind)})
 				}
 			}
 			r.done <- sendResult{a: a}
 		}
 		if len(evs)+len(reads) > 0 {
-			s.publish <- committed{evs: evs, reads: reads}
+			s.publish <- committed{evs: evs, reads: reads, burns: burns}
 		}
 	}
 }
@@ -882,6 +980,7 @@ func (s *Service) commitLoop() {
 type committed struct {
 	evs   []*bus.Event
 	reads []readMove
+	burns []Message // secret messages whose burns to schedule
 }
 
 // publishLoop publishes each commit's events in commit order; the lookups
@@ -889,6 +988,7 @@ type committed struct {
 func (s *Service) publishLoop() {
 	defer close(s.done)
 	for c := range s.publish {
+		s.scheduleBurns(context.Background(), c.burns)
 		for _, e := range append(c.evs, s.readEvents(c.reads)...) {
 			if err := s.bus.Publish(context.Background(), e); err != nil {
 				s.log.Warn("publish", "kind", e.Kind, "err", err)
@@ -919,6 +1019,7 @@ func MessageFrame(m *Message) []byte {
 }
 
 func (s *Service) messageEvent(m Message) *bus.Event {
+	secretView("", &m)
 	return &bus.Event{Kind: bus.Message, ConversationID: m.ConversationID, Mod: m.Mod, Payload: MessageFrame(&m)}
 }
 
@@ -950,6 +1051,9 @@ func (s *Service) Edit(ctx context.Context, convID tack.ID, seq int64, text stri
 	if m.SenderID != me.UserID || m.Kind != TextMessage {
 		return Message{}, tack.Errorf(tack.EForbidden, "only the sender edits a message")
 	}
+	if m.BurnAfterS > 0 {
+		return Message{}, tack.Errorf(tack.EForbidden, "messages in a secret chat cannot be edited")
+	}
 	if m.Recalled {
 		return Message{}, tack.Errorf(tack.EConflict, "the message was recalled")
 	}
@@ -957,13 +1061,20 @@ func (s *Service) Edit(ctx context.Context, convID tack.ID, seq int64, text stri
 	if now.Sub(m.CreatedAt) > EditWindow {
 		return Message{}, tack.Errorf(tack.EExpired, "messages can be edited for 24 hours")
 	}
-	c, err := s.store.Conversation(ctx, convID)
+	// An edit is a message anew: the same rules as a send.
+	_, c, err := s.sendCheck(ctx, convID, false)
 	if err != nil {
 		return Message{}, err
+	}
+	if c.MuteAll && !isAdmin(me.Role) {
+		return Message{}, tack.Errorf(tack.EForbidden, "only the owner and admins may edit while the group is muted")
 	}
 	mentions, err = s.checkMentions(ctx, c, me, mentions, m.MentionAll)
 	if err != nil {
 		return Message{}, err
+	}
+	if !s.cfg.SendLimit.Allow(string(me.UserID)) {
+		return Message{}, tack.Errorf(tack.ERateLimited, "editing too fast; slow down")
 	}
 	m, err = s.store.EditMessage(ctx, convID, seq, text, mentions, m.MentionAll, now)
 	if err != nil {
@@ -995,7 +1106,7 @@ func (s *Service) Recall(ctx context.Context, convID tack.ID, seq int64) (Messag
 	if err != nil {
 		return Message{}, err
 	}
-	if m.Kind != TextMessage {
+	if !IsUserMessage(m.Kind) {
 		return Message{}, tack.Errorf(tack.EForbidden, "system events cannot be recalled")
 	}
 	if m.Recalled {
@@ -1012,6 +1123,13 @@ func (s *Service) Recall(ctx context.Context, convID tack.ID, seq int64) (Messag
 		return Message{}, tack.Errorf(tack.EForbidden, "only the sender or a group admin recalls a message")
 	case s.clock.Now().Sub(m.CreatedAt) > RecallWindow:
 		return Message{}, tack.Errorf(tack.EExpired, "messages can be recalled for 2 minutes")
+	}
+	if m.BurnAfterS > 0 && !m.Burned {
+		// A recalled secret message burns first: its text and files go at
+		// once, not after the collector's grace period.
+		if err := s.Burn(ctx, MessageRef{ConversationID: convID, Seq: seq}); err != nil {
+			return Message{}, err
+		}
 	}
 	m, err = s.store.RecallMessage(ctx, convID, seq, me.UserID)
 	if err != nil {
@@ -1075,11 +1193,14 @@ func (s *Service) annotate(ctx context.Context, viewer tack.ID, ms []Message) er
 	}
 	var seqs []int64
 	var maxOwn int64
+	for i := range ms {
+		secretView(viewer, &ms[i])
+	}
 	for _, m := range ms {
 		if m.ReplyTo != 0 {
 			seqs = append(seqs, m.ReplyTo)
 		}
-		if m.SenderID == viewer && m.Kind == TextMessage && !m.Recalled && m.Seq > maxOwn {
+		if m.SenderID == viewer && IsUserMessage(m.Kind) && !m.Recalled && m.Seq > maxOwn {
 			maxOwn = m.Seq
 		}
 	}
@@ -1106,7 +1227,7 @@ func (s *Service) annotate(ctx context.Context, viewer tack.ID, ms []Message) er
 		}
 		for i := range ms {
 			m := &ms[i]
-			if m.SenderID != viewer || m.Kind != TextMessage || m.Recalled {
+			if m.SenderID != viewer || !IsUserMessage(m.Kind) || m.Recalled {
 				continue
 			}
 			n := 0
@@ -1117,6 +1238,7 @@ func (s *Service) annotate(ctx context.Context, viewer tack.ID, ms []Message) er
 			}
 			m.Unread = &n
 		}
+		s.policyUnread(ctx, viewer, ms)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ type fixture struct {
 	mu    sync.Mutex
 	now   time.Time
 	users []tack.ID
+	bus   *inmem.Bus
 }
 
 func (f *fixture) clock() time.Time {
@@ -60,7 +61,8 @@ func newFixture(t *testing.T, users int, cfg chat.Config) *fixture {
 		}
 		f.users = append(f.users, u.ID)
 	}
-	f.svc = chat.NewService(db, &inmem.Bus{}, everyone{}, f.clock, cfg)
+	f.bus = &inmem.Bus{}
+	f.svc = chat.NewService(db, f.bus, everyone{}, f.clock, cfg)
 	t.Cleanup(f.svc.Close)
 	return f
 }
@@ -227,5 +229,37 @@ func TestClientIDReusedInAnotherConversation(t *testing.T) {
 	}
 	if _, _, err := f.svc.Send(f.as(0), g2.ID, chat.Draft{ClientID: "same", Text: "x"}); code(err) != tack.EInvalid {
 		t.Fatalf("client id reused across conversations: %v, want invalid", err)
+	}
+}
+
+func TestAttachmentKinds(t *testing.T) {
+	a := func(kinds ...string) []chat.Attachment {
+		var out []chat.Attachment
+		for _, k := range kinds {
+			out = append(out, chat.Attachment{Kind: k})
+		}
+		return out
+	}
+	img, voice, file := chat.ImageAttachment, chat.VoiceAttachment, chat.FileAttachment
+	for _, c := range []struct {
+		as   []chat.Attachment
+		want string
+	}{
+		{a(img), chat.ImageMessage},
+		{a(img, img, img, img, img, img, img, img, img), chat.ImageMessage},
+		{a(img, img, img, img, img, img, img, img, img, img), ""},
+		{a(file), chat.FileMessage},
+		{a(voice), chat.VoiceMessage},
+		{a(img, voice), chat.VoicePictureMessage},
+		{a(voice, img), chat.VoicePictureMessage},
+		{a(file, file), ""},
+		{a(voice, voice), ""},
+		{a(img, file), ""},
+		{a(img, img, voice), ""},
+	} {
+		got, err := chat.AttachmentKind(c.as)
+		if got != c.want || (c.want == "") != (err != nil) {
+			t.Errorf("%v: %q, %v; want %q", c.as, got, err, c.want)
+		}
 	}
 }

@@ -47,6 +47,7 @@ type Receipts struct {
 	Unread      []Person `json:"unread"`
 	ReadCount   int      `json:"read_count"`
 	UnreadCount int      `json:"unread_count"`
+	CountsOnly  bool     `json:"counts_only"`
 }
 
 // Error is an error answered by the server.
@@ -67,7 +68,10 @@ func (e *Error) Error() string {
 type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:8080
 	Token   string
-	HTTP    *http.Client
+	// DeviceToken marks this client as a device its user signed in on
+	// (kept from Register and SignIn, presented by SignIn).
+	DeviceToken string
+	HTTP        *http.Client
 }
 
 // New returns a Client of the server at baseURL.
@@ -124,26 +128,138 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 }
 
 type auth struct {
-	Token string `json:"token"`
-	User  User   `json:"user"`
+	Token       string `json:"token"`
+	User        User   `json:"user"`
+	DeviceToken string `json:"device_token"`
 }
 
-// Register creates an account and keeps its token.
+// Register creates an account and keeps its token (and the device token
+// that marks this client as a device the user signed in on).
 func (c *Client) Register(ctx context.Context, login, password, name string) (User, error) {
 	var a auth
 	err := c.Do(ctx, "POST", "/api/v1/accounts", map[string]string{"login": login, "password": password, "name": name}, &a)
 	c.Token = a.Token
+	if a.DeviceToken != "" {
+		c.DeviceToken = a.DeviceToken
+	}
 	return a.User, err
 }
 
-// SignIn signs in and keeps the token.
+// SignIn signs in and keeps the token. It presents DeviceToken, so that a
+// device the user signed in on before is not locked out by others' failed
+// attempts.
 func (c *Client) SignIn(ctx context.Context, login, password string) (User, error) {
 	var a auth
-	err := c.Do(ctx, "POST", "/api/v1/sessions", map[string]string{"login": login, "password": password}, &a)
+	body := map[string]string{"login": login, "password": password}
+	if c.DeviceToken != "" {
+		body["device_token"] = c.DeviceToken
+	}
+	err := c.Do(ctx, "POST", "/api/v1/sessions", body, &a)
 	if err == nil {
 		c.Token = a.Token
+		if a.DeviceToken != "" {
+			c.DeviceToken = a.DeviceToken
+		}
 	}
 	return a.User, err
+}
+
+// ChangePassword changes the password; the server signs out every other
+// session of the user.
+func (c *Client) ChangePassword(ctx context.Context, current, next string) error {
+	return c.Do(ctx, "POST", "/api/v1/me/password", map[string]string{"current_password": current, "new_password": next}, nil)
+}
+
+// SignInWithCode signs in with a second-factor code (an authenticator
+// code or a recovery code) as well.
+func (c *Client) SignInWithCode(ctx context.Context, login, password, code string) (User, error) {
+	var a auth
+	body := map[string]string{"login": login, "password": password, "code": code}
+	if c.DeviceToken != "" {
+		body["device_token"] = c.DeviceToken
+	}
+	err := c.Do(ctx, "POST", "/api/v1/sessions", body, &a)
+	if err == nil {
+		c.Token = a.Token
+		if a.DeviceToken != "" {
+			c.DeviceToken = a.DeviceToken
+		}
+	}
+	return a.User, err
+}
+
+// TwoFactor is the state of two-factor sign-in (GET /me/2fa).
+type TwoFactor struct {
+	Enabled           bool       `json:"enabled"`
+	EnabledAt         *time.Time `json:"enabled_at"`
+	RecoveryCodesLeft int        `json:"recovery_codes_left"`
+}
+
+// TwoFactor returns the state of the caller's two-factor sign-in.
+func (c *Client) TwoFactor(ctx context.Context) (TwoFactor, error) {
+	var out TwoFactor
+	return out, c.Do(ctx, "GET", "/api/v1/me/2fa", nil, &out)
+}
+
+// SetUpTOTP returns a new authenticator secret and its otpauth URL.
+func (c *Client) SetUpTOTP(ctx context.Context) (secret, url string, err error) {
+	var out struct {
+		Secret string `json:"secret"`
+		URL    string `json:"otpauth_url"`
+	}
+	err = c.Do(ctx, "POST", "/api/v1/me/2fa/setup", struct{}{}, &out)
+	return out.Secret, out.URL, err
+}
+
+// EnableTOTP turns two-factor sign-in on and returns the recovery codes.
+func (c *Client) EnableTOTP(ctx context.Context, code string) ([]string, error) {
+	var out struct {
+		Codes []string `json:"recovery_codes"`
+	}
+	return out.Codes, c.Do(ctx, "POST", "/api/v1/me/2fa/enable", map[string]string{"code": code}, &out)
+}
+
+// DisableTOTP turns two-factor sign-in off.
+func (c *Client) DisableTOTP(ctx context.Context, password, code string) error {
+	return c.Do(ctx, "POST", "/api/v1/me/2fa/disable", map[string]string{"password": password, "code": code}, nil)
+}
+
+// NewRecoveryCodes replaces the recovery codes and returns the new ones.
+func (c *Client) NewRecoveryCodes(ctx context.Context, code string) ([]string, error) {
+	var out struct {
+		Codes []string `json:"recovery_codes"`
+	}
+	return out.Codes, c.Do(ctx, "POST", "/api/v1/me/2fa/recovery-codes", map[string]string{"code": code}, &out)
+}
+
+// RequestPasswordReset asks for a reset link to be emailed to login (no
+// session needed; the answer is the same whether or not it exists).
+func (c *Client) RequestPasswordReset(ctx context.Context, login string) error {
+	return c.Do(ctx, "POST", "/api/v1/password-resets", map[string]string{"login": login}, nil)
+}
+
+// ResetPassword sets a new password with the token of a reset email.
+func (c *Client) ResetPassword(ctx context.Context, token, next string) error {
+	return c.Do(ctx, "POST", "/api/v1/password-resets/confirm", map[string]string{"token": token, "new_password": next}, nil)
+}
+
+// SendMemberPasswordReset has a reset link emailed to a member of an
+// organisation (owner and admins).
+func (c *Client) SendMemberPasswordReset(ctx context.Context, orgID, memberID string) error {
+	return c.Do(ctx, "POST", "/api/v1/orgs/"+orgID+"/members/"+memberID+"/password-reset", struct{}{}, nil)
+}
+
+// SendVerificationCode asks for a code to be sent to the login, over
+// channel "email" or "phone" ("" picks the login's kind).
+func (c *Client) SendVerificationCode(ctx context.Context, channel string) error {
+	return c.Do(ctx, "POST", "/api/v1/me/verifications", map[string]string{"channel": channel}, nil)
+}
+
+// ConfirmVerificationCode confirms a code; the login is then verified.
+func (c *Client) ConfirmVerificationCode(ctx context.Context, code string) (User, error) {
+	var u User
+	err := c.Do(ctx, "POST", "/api/v1/me/verifications/confirm", map[string]string{"code": code}, &u)
+	return u, err
 }
 
 // SignOut ends this session.
@@ -173,6 +289,34 @@ func (c *Client) RevokeSession(ctx context.Context, id string) error {
 func (c *Client) SearchUsers(ctx context.Context, q string) ([]User, error) {
 	var out struct{ Users []User }
 	err := c.Do(ctx, "GET", "/api/v1/users?q="+url.QueryEscape(q), nil, &out)
+	return out.Users, err
+}
+
+// Found is one person found by FindPeople.
+type Found struct {
+	ID    string `json:"id"`
+	Login string `json:"login,omitempty"` // only when the query was exactly this login
+	Name  string `json:"name"`
+	Title string `json:"title,omitempty"`
+	// OrgName is the shared organisation of a colleague or the company of
+	// an external contact.
+	OrgName string `json:"org_name,omitempty"`
+	// Relation is "colleague", "friend", "contact", or "" for someone you
+	// share a conversation with (or found by their exact login).
+	Relation string `json:"relation,omitempty"`
+}
+
+// FindPeople finds people by name, pinyin, initials, or exact email or
+// phone: colleagues (as the directory lets you see them), friends, external
+// contacts with an account, and people you share a conversation with.
+// limit 0 means the server's default.
+func (c *Client) FindPeople(ctx context.Context, q string, limit int) ([]Found, error) {
+	var out struct{ Users []Found }
+	p := "/api/v1/users?q=" + url.QueryEscape(q)
+	if limit > 0 {
+		p += "&limit=" + strconv.Itoa(limit)
+	}
+	err := c.Do(ctx, "GET", p, nil, &out)
 	return out.Users, err
 }
 
@@ -257,6 +401,10 @@ type Draft struct {
 	Mentions   []string `json:"mentions,omitempty"`
 	MentionAll bool     `json:"mention_all,omitempty"`
 	ReplyTo    int64    `json:"reply_to,omitempty"`
+	// Attachments are file IDs from Upload.
+	Attachments []string `json:"attachments,omitempty"`
+	// BurnAfterS: in a secret chat, seconds from reveal to burn (5–300).
+	BurnAfterS int `json:"burn_after_s,omitempty"`
 }
 
 // Send sends a message over REST.

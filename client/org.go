@@ -277,7 +277,7 @@ type ImportProgress struct {
 type ImportOptions struct {
 	DryRun   bool
 	Format   string // "csv" or "xlsx"; "" guesses from the content
-	Encoding string // CSV only: "utf-8" (default) or "gb18030"
+	Encoding string // CSV only: "" detects it; "utf-8", "gb18030" or "utf-16" force it
 	// Progress, if set, hears upload progress (phase "upload", bytes) and
 	// the server's progress (phases "check" and "write", rows).
 	Progress func(ImportProgress)

@@ -67,7 +67,9 @@ type StreamOptions struct {
 
 // Connect opens the stream and sends the hello with cursors.
 func (c *Client) Connect(ctx context.Context, opt StreamOptions) (*Stream, error) {
-	u := strings.Replace(c.BaseURL, "http", "ws", 1) + "/api/v1/stream"
+	// ?hello=1: the server waits for the hello below and catches up from
+	// its cursors before anything live.
+	u := strings.Replace(c.BaseURL, "http", "ws", 1) + "/api/v1/stream?hello=1"
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+c.Token)
 	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h, HTTPClient: opt.HTTPClient})
@@ -189,8 +191,12 @@ func (s *Stream) Send(ctx context.Context, convID string, d Draft) (Message, err
 	s.mu.Lock()
 	s.pending[id] = ch
 	s.mu.Unlock()
-	frame, _ := json.Marshal(map[string]any{"type": "send", "id": id, "conversation_id": convID,
-		"client_id": d.ClientID, "text": d.Text, "mentions": d.Mentions, "mention_all": d.MentionAll, "reply_to": d.ReplyTo})
+	f := map[string]any{"type": "send", "id": id, "conversation_id": convID,
+		"client_id": d.ClientID, "text": d.Text, "mentions": d.Mentions, "mention_all": d.MentionAll, "reply_to": d.ReplyTo}
+	if len(d.Attachments) > 0 {
+		f["attachments"] = d.Attachments
+	}
+	frame, _ := json.Marshal(f)
 	if err := s.Write(ctx, frame); err != nil {
 		return Message{}, err
 	}

@@ -67,6 +67,7 @@ func TestCLI(t *testing.T) {
 	cmd := exec.Command(tackBinary(t), "tail", "--json")
 	cmd.Env = append(os.Environ(), "TACK_CONFIG="+cfgPath)
 	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -79,16 +80,29 @@ func TestCLI(t *testing.T) {
 		}
 		close(lines)
 	}()
-	deadline := time.After(20 * time.Second)
-	sent := false
-	for {
-		if !sent {
-			time.Sleep(300 * time.Millisecond)
-			if _, err := peer.Send(ctx, conv, client.Draft{ClientID: "p1", Text: "live to tail"}); err != nil {
-				t.Fatal(err)
+	// tail says "following" on stderr once it has caught up and is live:
+	// only then is a message sent, so it must arrive live.
+	following := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		once := false
+		for sc.Scan() {
+			if !once && strings.HasPrefix(sc.Text(), "following") {
+				once = true
+				close(following)
 			}
-			sent = true
 		}
+	}()
+	deadline := time.After(20 * time.Second)
+	select {
+	case <-following:
+	case <-deadline:
+		t.Fatal("tail never said it was following")
+	}
+	if _, err := peer.Send(ctx, conv, client.Draft{ClientID: "p1", Text: "live to tail"}); err != nil {
+		t.Fatal(err)
+	}
+	for {
 		select {
 		case l := <-lines:
 			var e struct {

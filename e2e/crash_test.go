@@ -51,7 +51,7 @@ type serverProcess struct {
 
 func startProcess(t *testing.T, args ...string) *serverProcess {
 	t.Helper()
-	cmd := exec.Command(tackBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--insecure-fast-hash", "--log-level", "warn"}, args...)...)
+	cmd := exec.Command(tackBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--insecure-fast-hash", "--log-level", "warn"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -142,7 +142,21 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 			}
 		}(i)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Kill it mid-traffic, once a good number of sends were acknowledged
+	// (not after a fixed time, which a loaded machine may spend on nothing).
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := len(acks)
+		mu.Unlock()
+		if n >= 50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d messages acknowledged in 60 s", n)
+		}
+		time.Sleep(5 * time.Millisecond) // polling the count
+	}
 	p.kill(t)
 	close(stop)
 	wg.Wait()
@@ -154,24 +168,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if _, err := owner.SignIn(ctx, "owner@example.com", "password123"); err != nil {
 		t.Fatal(err)
 	}
-	stored := map[int64]client.Message{}
-	var after int64
-	for {
-		page, err := owner.HistoryAfter(ctx, string(group.ID), after, 200)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		for _, m := range page {
-			if m.Seq != after+1 {
-				t.Fatalf("gap in seq: %d after %d", m.Seq, after)
-			}
-			stored[m.Seq] = m
-			after = m.Seq
-		}
-	}
+	stored := historyBySeq(t, owner, string(group.ID))
 	seenClient := map[string]bool{}
 	for _, m := range stored {
 		if m.ClientID != "" {
@@ -188,4 +185,28 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged messages, all found after SIGKILL; %d stored", len(acks), len(stored))
+}
+
+// historyBySeq reads a conversation's whole history, page by page, and
+// fails on a gap in seq.
+func historyBySeq(t *testing.T, c *client.Client, conv string) map[int64]client.Message {
+	t.Helper()
+	stored := map[int64]client.Message{}
+	var after int64
+	for {
+		page, err := c.HistoryAfter(context.Background(), conv, after, 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			return stored
+		}
+		for _, m := range page {
+			if m.Seq != after+1 {
+				t.Fatalf("gap in seq: %d after %d", m.Seq, after)
+			}
+			stored[m.Seq] = m
+			after = m.Seq
+		}
+	}
 }

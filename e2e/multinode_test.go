@@ -73,6 +73,8 @@ type roamingReceiver struct {
 	texts map[int64]string // seq -> text (text messages)
 	mods  map[string]int64
 	err   error
+	ready chan struct{} // closed at the first "synced": caught up and live
+	once  sync.Once
 }
 
 func (r *roamingReceiver) run(ctx context.Context, start int) {
@@ -81,11 +83,14 @@ func (r *roamingReceiver) run(ctx context.Context, start int) {
 		r.c.BaseURL = r.nodes[i%len(r.nodes)]
 		s, err := r.c.Connect(ctx, client.StreamOptions{Cursors: cursors})
 		if err != nil {
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond) // back off before the next node, not synchronisation
 			continue
 		}
 		go func() { <-ctx.Done(); s.CloseNow() }()
 		for e := range s.Events() {
+			if e.Type == "synced" {
+				r.once.Do(func() { close(r.ready) })
+			}
 			if e.Type != "message" {
 				continue
 			}
@@ -151,12 +156,19 @@ func TestMultiNodeSurvivesNodeKill(t *testing.T) {
 	for i := 0; i < people; i++ {
 		rc := client.New(urls[i%3])
 		rc.Token = users[i].Token
-		r := &roamingReceiver{t: t, c: rc, nodes: urls, texts: map[int64]string{}, mods: map[string]int64{}}
+		r := &roamingReceiver{t: t, c: rc, nodes: urls, texts: map[int64]string{}, mods: map[string]int64{}, ready: make(chan struct{})}
 		receivers = append(receivers, r)
 		rwg.Add(1)
 		go func(i int) { defer rwg.Done(); r.run(rctx, i%3) }(i)
 	}
-	time.Sleep(500 * time.Millisecond)
+	// Every receiver is connected and caught up before anyone sends.
+	for i, r := range receivers {
+		select {
+		case <-r.ready:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("receiver %d never got synced", i)
+		}
+	}
 
 	// Every user sends; a send whose node died is retried on another node
 	// with the same client ID, which must not double it.
@@ -191,7 +203,7 @@ func TestMultiNodeSurvivesNodeKill(t *testing.T) {
 					}
 					node = (node + 1) % 3 // transport error: that node is gone
 				}
-				time.Sleep(5 * time.Millisecond)
+				time.Sleep(5 * time.Millisecond) // pacing the senders: time is the subject here
 			}
 		}(i)
 	}
@@ -202,7 +214,7 @@ func TestMultiNodeSurvivesNodeKill(t *testing.T) {
 		if n >= people*perUser/3 {
 			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // polling for the condition above, with its deadline
 	}
 	nodes[2].kill(t)
 	swg.Wait()
@@ -234,7 +246,7 @@ func TestMultiNodeSurvivesNodeKill(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("a receiver has %d of %d acknowledged messages", n, len(acked))
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond) // polling for the condition above, with its deadline
 		}
 	}
 	rcancel()
@@ -300,6 +312,6 @@ func TestRevocationReachesEveryNode(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("node b still accepts the revoked session after 1 s: %v", err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling for the condition above, with its deadline
 	}
 }

@@ -24,6 +24,15 @@ func TestPresence(t *testing.T) {
 	a := srv.NewUser(t, "A")
 	b := srv.NewUser(t, "B")
 	stranger := srv.NewUser(t, "Stranger")
+	// Presence shows to colleagues and friends: a and b are friends; the
+	// stranger has a direct chat with b, which is not enough.
+	if _, err := a.RequestFriend(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AcceptFriend(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	stranger.CreateConversation(ctx, "direct", []string{b.ID}, "")
 	a.CreateConversation(ctx, "direct", []string{b.ID}, "")
 	as := connect(t, a.Client, nil)
 	if got := onlineIDs(t, a.Client, b.ID); len(got) != 0 {
@@ -37,7 +46,7 @@ func TestPresence(t *testing.T) {
 	if got := onlineIDs(t, a.Client, b.ID); len(got) != 1 {
 		t.Fatalf("b not online: %v", got)
 	}
-	// Someone with no direct chat with b learns nothing.
+	// Someone who is neither colleague nor friend learns nothing.
 	if got := onlineIDs(t, stranger.Client, b.ID); len(got) != 0 {
 		t.Fatalf("stranger sees b's presence: %v", got)
 	}
@@ -50,7 +59,7 @@ func TestPresence(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("b still online after leaving")
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling for the condition above, with its deadline
 	}
 }
 

@@ -46,6 +46,7 @@ type Writer interface {
 // Close codes beyond the WebSocket standard ones.
 const (
 	CloseGoingAway = 1001
+	ClosePolicy    = 1008 // the client broke a limit (e.g. left its replies unread)
 	CloseResync    = 4000 // fell behind: reconnect and resume
 	CloseRevoked   = 4001 // session signed out
 )
@@ -57,6 +58,21 @@ type Config struct {
 	QueueLimit int
 	// MaxBatch caps events written in one frame; default 128.
 	MaxBatch int
+	// ReplyLimit is how many replies to a client's own frames (acks, errors,
+	// pongs) may wait for one connection; Reply then waits for the writer
+	// to take some, and if it takes none for ReplyWait (the client is not
+	// reading) the connection is closed with ClosePolicy. Defaults 256 and
+	// 10 s.
+	ReplyLimit int
+	ReplyWait  time.Duration
+	// MaxStreamsPerUser caps one user's connections on this node; Attach
+	// refuses one more with tack.ERateLimited. 0 or less: no cap.
+	MaxStreamsPerUser int
+	// MaxHeal is how many changes of one conversation a connection reads
+	// from the store to fill a gap in what the bus delivered, page by page;
+	// a larger gap closes the connection with CloseResync, and the client's
+	// resume catches it up. Default 10,000.
+	MaxHeal int
 	// OnPresence, if set, is called when a user's first connection on this
 	// node has caught up (online) and when its last one ends (offline),
 	// with the people it has direct chats with. It is called with the hub's
@@ -81,13 +97,21 @@ type Hub struct {
 	shut  bool
 	// announced holds the users announced online from this node.
 	announced map[tack.ID]struct{}
+	// revoked holds sessions revoked in the last revokedMemory, so that a
+	// connection attaching just after its session's revocation went by is
+	// refused rather than missed.
+	revoked map[tack.ID]time.Time
 
 	// Counters, read by metrics.
 	Connections atomic.Int64
 	Delivered   atomic.Int64 // events written to clients
 	Dropped     atomic.Int64 // connections dropped for falling behind
 	Healed      atomic.Int64 // gaps filled from the store
+	Policy      atomic.Int64 // connections closed for breaking a limit (unread replies)
 }
+
+// revokedMemory is how long the hub remembers a revoked session.
+const revokedMemory = 2 * time.Minute
 
 // New returns a Hub reading catch-up data from src.
 func New(src Source, cfg Config) *Hub {
@@ -97,10 +121,19 @@ func New(src Source, cfg Config) *Hub {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 128
 	}
+	if cfg.ReplyLimit <= 0 {
+		cfg.ReplyLimit = 256
+	}
+	if cfg.ReplyWait <= 0 {
+		cfg.ReplyWait = 10 * time.Second
+	}
+	if cfg.MaxHeal <= 0 {
+		cfg.MaxHeal = 10_000
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Hub{src: src, cfg: cfg, log: cfg.Logger, announced: make(map[tack.ID]struct{}),
+	return &Hub{src: src, cfg: cfg, log: cfg.Logger, announced: make(map[tack.ID]struct{}), revoked: make(map[tack.ID]time.Time),
 		users: make(map[tack.ID]map[*Conn]struct{}), convs: make(map[tack.ID]map[*Conn]struct{})}
 }
 
@@ -109,14 +142,20 @@ type Conn struct {
 	caller tack.Caller
 	w      Writer
 
-	h   *Hub
-	ctx context.Context // the writer's, with the caller; set by Start
+	h    *Hub
+	ctx  context.Context // the writer's, with the caller
+	actx context.Context // as given to Attach
 
 	mu      sync.Mutex
 	pending []*bus.Event
+	replies int                  // replies among pending
+	space   chan struct{}        // closed when the writer takes replies, for a Reply waiting
 	convs   map[tack.ID]struct{} // indexed under these in the hub (guarded by Hub.mu)
 	kicked  int                  // close code once dropped, else 0
 	reason  string
+	// started is set by Start. Before it, events queue but nothing is
+	// written; a kick closes the connection at once.
+	started bool
 	// running is true while a writer goroutine is at work. An idle
 	// connection has none: the goroutine exits when the queue is empty and
 	// the next event starts a new one, so idle connections cost no stack.
@@ -127,8 +166,16 @@ type Conn struct {
 	done     chan struct{}
 
 	cursors map[tack.ID]int64 // owned by the writer goroutine
-	peers   []tack.ID         // direct-chat peers, for presence
+	// floors, for a connection started without cursors until its first
+	// Resume, holds per conversation the mod up to which it has sent
+	// nothing: a late resume request sends (cursor, floor]. Owned by the
+	// writer goroutine.
+	floors map[tack.ID]int64
+	peers  []tack.ID // direct-chat peers, for presence
 }
+
+// resumeKind marks the queue entry of a Resume call (never on the bus).
+const resumeKind = "\x00resume"
 
 // UserID is the connection's user.
 func (c *Conn) UserID() tack.ID { return c.caller.UserID }
@@ -163,24 +210,88 @@ func (c *Conn) wakeLocked() bool {
 		}
 		return false
 	}
-	if c.finished || c.ctx == nil {
+	if c.finished || !c.started {
 		return false
 	}
 	c.running = true
 	return true
 }
 
-// Reply queues a frame for this connection only (an ack, an error, a pong).
-func (c *Conn) Reply(frame []byte) {
-	if !c.push(&bus.Event{Payload: frame}, 1<<20) {
-		c.kick(CloseResync, "queue full")
+// Reply queues a frame for this connection only (an ack, an error, a
+// pong). At most Config.ReplyLimit replies wait at once; past that Reply
+// waits for the writer to take some (the caller, reading the client's
+// frames, pauses), and a client that leaves its replies unread for
+// Config.ReplyWait is closed with ClosePolicy. Reply reports false once the
+// connection is closing; the caller should stop reading the client's
+// frames then.
+func (c *Conn) Reply(frame []byte) bool {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		if c.kicked != 0 || c.finished {
+			c.mu.Unlock()
+			return false
+		}
+		if c.replies < c.h.cfg.ReplyLimit {
+			c.replies++
+			c.pending = append(c.pending, &bus.Event{Payload: frame})
+			wake := c.wakeLocked()
+			c.mu.Unlock()
+			if wake {
+				go c.h.run(c)
+			}
+			return true
+		}
+		if c.space == nil {
+			c.space = make(chan struct{})
+		}
+		space := c.space
+		c.mu.Unlock()
+		if timer == nil {
+			timer = time.NewTimer(c.h.cfg.ReplyWait)
+		}
+		select {
+		case <-space:
+		case <-c.done:
+			return false
+		case <-timer.C:
+			c.h.Policy.Add(1)
+			c.kick(ClosePolicy, "replies left unread")
+			return false
+		}
 	}
 }
+
+// Close ends the connection with code: what is queued is dropped, and the
+// Writer is closed once a write in progress ends. Safe to call more than
+// once and from any goroutine; the first code wins. It must not be called
+// with the hub's lock held.
+func (c *Conn) Close(code int, reason string) { c.kick(code, reason) }
 
 func (c *Conn) kick(code int, reason string) {
 	c.mu.Lock()
 	if c.kicked == 0 {
 		c.kicked, c.reason = code, reason
+	}
+	if !c.started && !c.finished {
+		// Nothing was written yet, and no writer runs: close from here,
+		// on a goroutine of its own (a close handshake may take seconds,
+		// and kick may be called from the bus's delivery).
+		c.finished, c.err = true, &kickError{code: c.kicked, reason: c.reason}
+		code, reason = c.kicked, c.reason
+		c.pending = nil
+		c.mu.Unlock()
+		go func() {
+			c.w.Close(code, reason)
+			c.h.detach(c)
+			close(c.done)
+		}()
+		return
 	}
 	wake := c.wakeLocked()
 	c.mu.Unlock()
@@ -189,22 +300,35 @@ func (c *Conn) kick(code int, reason string) {
 	}
 }
 
-// Done is closed when the connection's writer has stopped.
+// Done is closed when the connection has ended.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
+// Streams reports how many connections user has on this node.
+func (h *Hub) Streams(user tack.ID) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.users[user])
+}
+
 // Attach registers a new connection for caller, subscribed to the
-// conversations it belongs to, and returns it. Events start queueing at
-// once; call Serve to catch the client up and then deliver them.
+// conversations it belongs to, and returns it. From then on it is bound to
+// the caller's session: a revocation closes it with CloseRevoked even
+// before Start. Events start queueing at once; call Start (or Serve) to
+// catch the client up and then deliver them. The connection ends when ctx
+// does. Attach refuses a session revoked moments ago (tack.EUnauthorized),
+// a user over Config.MaxStreamsPerUser (tack.ERateLimited) and everyone
+// once the hub is shutting down (tack.EUnavailable).
 func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, error) {
 	c := &Conn{h: h, caller: caller, w: w, done: make(chan struct{}), notify: make(chan struct{}, 1),
 		convs: make(map[tack.ID]struct{}), cursors: make(map[tack.ID]int64)}
+	c.actx, c.ctx = ctx, tack.WithCaller(ctx, caller)
 	h.mu.RLock()
 	shut := h.shut
 	h.mu.RUnlock()
 	if shut {
 		return nil, tack.Errorf(tack.EUnavailable, "shutting down")
 	}
-	mods, err := h.src.ConversationMods(tack.WithCaller(ctx, caller))
+	mods, err := h.src.ConversationMods(c.ctx)
 	if err != nil {
 		return nil, fmt.Errorf("attach: %w", err)
 	}
@@ -213,7 +337,13 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 	if h.shut {
 		return nil, tack.Errorf(tack.EUnavailable, "shutting down")
 	}
+	if _, ok := h.revoked[caller.SessionID]; ok && caller.SessionID != "" {
+		return nil, tack.Errorf(tack.EUnauthorized, "session signed out; sign in again")
+	}
 	set := h.users[caller.UserID]
+	if max := h.cfg.MaxStreamsPerUser; max > 0 && len(set) >= max {
+		return nil, tack.Errorf(tack.ERateLimited, "at most %d live streams per user on this server: close one first", max)
+	}
 	if set == nil {
 		set = make(map[*Conn]struct{})
 		h.users[caller.UserID] = set
@@ -223,6 +353,7 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 		h.subscribeLocked(c, id)
 	}
 	h.Connections.Add(1)
+	context.AfterFunc(ctx, func() { c.kick(CloseGoingAway, "closing") })
 	return c, nil
 }
 
@@ -317,16 +448,27 @@ func (h *Hub) Deliver(e *bus.Event) {
 			h.mu.Unlock()
 		}
 	case bus.SessionRevoked:
-		h.mu.RLock()
+		var gone []*Conn
+		now := time.Now()
+		h.mu.Lock()
+		for id, at := range h.revoked {
+			if now.Sub(at) > revokedMemory {
+				delete(h.revoked, id)
+			}
+		}
+		h.revoked[e.Subject] = now
 		for _, u := range e.Users {
 			for c := range h.users[u] {
 				if c.caller.SessionID == e.Subject {
-					c.push(e, 1<<20)
-					c.kick(CloseRevoked, "signed out")
+					gone = append(gone, c)
 				}
 			}
 		}
-		h.mu.RUnlock()
+		h.mu.Unlock()
+		for _, c := range gone {
+			c.push(e, 1<<20)
+			c.kick(CloseRevoked, "signed out")
+		}
 		return
 	}
 	if len(e.Payload) == 0 {
@@ -405,13 +547,24 @@ func (h *Hub) Serve(ctx context.Context, c *Conn, cursors map[tack.ID]int64) err
 // the client is dropped, or a write fails; then it closes the Writer,
 // detaches the Conn and closes Done. Writing happens on a goroutine that
 // exists only while there is something to write.
+//
+// With nil cursors the client starts fresh (no history replay) and may
+// later ask for what it missed with one Resume. Start does nothing on a
+// connection already started or closed.
 func (h *Hub) Start(ctx context.Context, c *Conn, cursors map[tack.ID]int64) {
-	ctx = tack.WithCaller(ctx, c.caller)
 	c.mu.Lock()
-	c.ctx = ctx
+	if c.started || c.finished {
+		c.mu.Unlock()
+		return
+	}
+	c.started = true
+	if ctx != c.actx {
+		c.ctx = tack.WithCaller(ctx, c.caller)
+		context.AfterFunc(ctx, func() { c.kick(CloseGoingAway, "closing") })
+	}
+	ctx = c.ctx
 	c.running = true // the catch-up goroutine below
 	c.mu.Unlock()
-	context.AfterFunc(ctx, func() { c.kick(CloseGoingAway, "closing") })
 	go func() {
 		if err := h.catchUp(ctx, c, cursors); err != nil {
 			h.finish(c, err)
@@ -430,6 +583,10 @@ func (h *Hub) finish(c *Conn, err error) {
 	}
 	c.finished, c.running, c.err = true, false, err
 	c.pending = nil
+	if c.kicked != 0 {
+		// Closed on purpose: say why, even if a write then failed.
+		err = &kickError{code: c.kicked, reason: c.reason}
+	}
 	c.mu.Unlock()
 	var ke *kickError
 	switch {
@@ -450,61 +607,6 @@ type kickError struct {
 }
 
 func (k *kickError) Error() string { return fmt.Sprintf("closed %d: %s", k.code, k.reason) }
-
-func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
-	out := newBatch()
-	out.add(frame(map[string]any{"type": "hello", "user_id": c.caller.UserID, "session_id": c.caller.SessionID}))
-	convs, err := h.src.Conversations(ctx)
-	if err != nil {
-		return err
-	}
-	h.mu.Lock()
-	for _, conv := range convs {
-		if _, ok := c.convs[conv.ID]; !ok {
-			h.subscribeLocked(c, conv.ID)
-		}
-	}
-	h.mu.Unlock()
-	for i := range convs {
-		if convs[i].Kind == chat.Direct && convs[i].Peer != "" && convs[i].Peer != c.caller.UserID {
-			c.peers = append(c.peers, convs[i].Peer)
-		}
-	}
-	for i := range convs {
-		conv := &convs[i]
-		out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
-		known, ok := cursors[conv.ID]
-		c.cursors[conv.ID] = conv.LastMod
-		if !ok || known >= conv.LastMod {
-			continue
-		}
-		for known < conv.LastMod {
-			ms, err := h.src.ChangesUpTo(ctx, conv.ID, known, conv.LastMod, 200)
-			if err != nil {
-				return err
-			}
-			if len(ms) == 0 {
-				break
-			}
-			for j := range ms {
-				out.add(chat.MessageFrame(&ms[j]))
-				known = ms[j].Mod
-			}
-			if out.size() > 256<<10 {
-				if err := h.flush(ctx, c, out); err != nil {
-					return err
-				}
-			}
-		}
-		c.cursors[conv.ID] = max(known, conv.LastMod)
-	}
-	out.add([]byte(`{"type":"synced"}`))
-	if err := h.flush(ctx, c, out); err != nil {
-		return err
-	}
-	h.announce(c)
-	return nil
-}
 
 type batch struct {
 	buf []byte
@@ -563,7 +665,7 @@ func (h *Hub) run(c *Conn) {
 			c.pending = nil
 			c.mu.Unlock()
 			// Deliver what was queued before a revocation or shutdown notice.
-			if code != CloseResync && ctx.Err() == nil {
+			if code != CloseResync && code != ClosePolicy && ctx.Err() == nil {
 				for _, e := range pend {
 					if err := h.add(ctx, c, out, e); err != nil {
 						break
@@ -606,6 +708,15 @@ func (h *Hub) run(c *Conn) {
 			lingering, expired = false, false
 		}
 		take = append(take[:0], c.pending[:n]...)
+		for _, e := range take {
+			if e.Kind == "" {
+				c.replies--
+				if c.space != nil {
+					close(c.space) // a Reply waits for room
+					c.space = nil
+				}
+			}
+		}
 		if n == len(c.pending) {
 			c.pending = c.pending[:0]
 			if cap(c.pending) > 64 {
@@ -640,20 +751,17 @@ func (h *Hub) add(ctx context.Context, c *Conn, out *batch, e *bus.Event) error 
 		case e.Mod <= cur:
 			return nil // sent already
 		case e.Mod > cur+1:
-			// Missed something: read it from the store, the source of truth.
-			ms, err := h.src.Changes(ctx, e.ConversationID, cur, 500)
+			// Missed something: read it from the store, the source of
+			// truth, page by page up to this event.
+			h.Healed.Add(1)
+			got, err := h.fill(ctx, c, out, e.ConversationID, cur, e.Mod, h.cfg.MaxHeal)
 			if err != nil {
 				return err
 			}
-			h.Healed.Add(1)
-			for i := range ms {
-				if ms[i].Mod > cur {
-					out.add(chat.MessageFrame(&ms[i]))
-					cur = ms[i].Mod
-				}
+			if got > cur {
+				c.cursors[e.ConversationID] = got
 			}
-			c.cursors[e.ConversationID] = cur
-			if e.Mod <= cur {
+			if e.Mod <= got {
 				return nil
 			}
 		}
@@ -662,11 +770,28 @@ func (h *Hub) add(ctx context.Context, c *Conn, out *batch, e *bus.Event) error 
 		if e.Subject == c.caller.UserID {
 			if e.Action == "removed" {
 				delete(c.cursors, e.ConversationID)
+				delete(c.floors, e.ConversationID)
 			} else if conv, err := h.src.Conversation(ctx, e.ConversationID); err == nil {
 				out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
 			}
 		}
+	case resumeKind:
+		return h.resume(ctx, c, out, e.Payload)
 	}
 	out.add(e.Payload)
+	return nil
+}
+
+// CanAttach reports, without attaching, whether user may open one more
+// connection on this node: nil, or the error Attach would give.
+func (h *Hub) CanAttach(user tack.ID) error {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if h.shut {
+		return tack.Errorf(tack.EUnavailable, "shutting down")
+	}
+	if max := h.cfg.MaxStreamsPerUser; max > 0 && len(h.users[user]) >= max {
+		return tack.Errorf(tack.ERateLimited, "at most %d live streams per user on this server: close one first", max)
+	}
 	return nil
 }

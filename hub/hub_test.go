@@ -126,17 +126,18 @@ func TestDuplicatesSkippedAndGapsHealed(t *testing.T) {
 		t.Fatal(err)
 	}
 	go h.Serve(ctx, c, map[tack.ID]int64{st.conv: 0})
-	<-rec.wrote // catch-up done
+	recv(t, rec.wrote, "the catch-up")
 	e1 := st.commit("one")
 	h.Deliver(e1)
 	h.Deliver(e1)    // the bus repeated itself
 	st.commit("two") // the bus lost this one
 	h.Deliver(st.commit("three"))
-	got := rec.waitTexts(t, 3)
-	time.Sleep(50 * time.Millisecond)
-	got = rec.waitTexts(t, 3)
-	if strings.Join(got, ",") != "one,two,three" {
-		t.Fatalf("delivered %v, want one,two,three once each", got)
+	// A marker sent after them arrives after them: had anything been
+	// sent twice, it would be there before the marker.
+	h.Deliver(st.commit("marker"))
+	got := rec.waitTexts(t, 4)
+	if strings.Join(got, ",") != "one,two,three,marker" {
+		t.Fatalf("delivered %v, want one,two,three once each, then the marker", got)
 	}
 	if h.Healed.Load() != 1 {
 		t.Fatalf("healed %d gaps, want 1", h.Healed.Load())
@@ -154,7 +155,7 @@ func TestSlowClientDroppedWithResync(t *testing.T) {
 	cf, _ := h.Attach(ctx, tack.Caller{UserID: tack.NewID()}, fast)
 	go h.Serve(ctx, cs, nil)
 	go h.Serve(ctx, cf, nil)
-	<-fast.wrote // catch-up done
+	recv(t, fast.wrote, "the catch-up")
 	for i := 1; i <= 50; i++ {
 		h.Deliver(st.commit("m"))
 		fast.waitTexts(t, i) // the fast client keeps up

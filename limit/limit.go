@@ -42,6 +42,35 @@ func (k *Keyed) AllowN(key string, n float64, now time.Time) bool {
 	return true
 }
 
+// Take takes one token from key's bucket at time now, like AllowN. When
+// the bucket has none it takes nothing and also returns how long until it
+// will hold one (zero if it never refills: Rate ≤ 0). Callers that must
+// bound work check with Take before doing it and Give the token back when
+// the attempt turns out fine, so that concurrent attempts cannot all pass
+// a check made before any of them is counted.
+func (k *Keyed) Take(key string, now time.Time) (ok bool, wait time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	b := k.refill(key, now)
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	if k.Rate <= 0 {
+		return false, 0
+	}
+	return false, time.Duration((1 - b.tokens) / k.Rate * float64(time.Second))
+}
+
+// Give puts one token back into key's bucket (never above Burst): the
+// refund of a Take.
+func (k *Keyed) Give(key string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	b := k.refill(key, now)
+	b.tokens = min(b.tokens+1, k.Burst)
+}
+
 // Peek reports whether key has at least one token, without taking it.
 func (k *Keyed) Peek(key string) bool {
 	k.mu.Lock()

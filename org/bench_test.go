@@ -130,7 +130,7 @@ func bigDirectory(b *testing.B) *directory {
 				table = append(table, []string{name, fmt.Sprintf("N%06d", i), fmt.Sprintf("n%06d@bench.example", i),
 					fmt.Sprintf("1380%07d", i), fmt.Sprintf("总部/第%d组", i%200)})
 			}
-			res, err := svc.Import(uctx, o.ID, table, false, nil)
+			res, err := svc.Import(uctx, o.ID, org.Table(table), org.ImportOptions{})
 			if err != nil || !res.Committed {
 				bigErr = fmt.Errorf("import: %v %+v", err, res.Errors)
 				return

@@ -8,12 +8,14 @@ import (
 	"strings"
 
 	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/bus"
 )
 
 // Friends are people one chats with outside any organisation. A request
 // waits until the other accepts or declines; either may block the other,
-// which ends the friendship, hides requests, and stops new chats between
-// them both ways.
+// which ends the friendship, hides requests, stops new chats and messages
+// in their direct chat both ways, and hides each one's online status from
+// the other.
 
 // Friendship is the caller's relation to another user.
 type Friendship struct {
@@ -166,7 +168,27 @@ func (s *Service) Block(ctx context.Context, other tack.ID) error {
 	if theirs != Blocked && theirs != "" {
 		rs = append(rs, Relation{UserID: other, OtherID: me})
 	}
-	return s.store.SetRelations(ctx, rs)
+	if err := s.store.SetRelations(ctx, rs); err != nil {
+		return err
+	}
+	s.blockChanged(ctx, me, other)
+	return nil
+}
+
+// blockChanged tells every node that what may go into a and b's direct
+// chat changed (package chat caches it per conversation). The event has no
+// payload: no client hears of it.
+func (s *Service) blockChanged(ctx context.Context, a, b tack.ID) {
+	if s.bus == nil {
+		return
+	}
+	conv, err := s.store.DirectBetween(ctx, a, b)
+	if err != nil {
+		return // no direct chat (or the store failed: entries expire anyway)
+	}
+	if err := s.bus.Publish(ctx, &bus.Event{Kind: bus.Conversation, ConversationID: conv, Action: "blocks"}); err != nil {
+		s.log.Warn("publish", "kind", bus.Conversation, "err", err)
+	}
 }
 
 // Unblock lifts the caller's block of other.
@@ -182,7 +204,11 @@ func (s *Service) Unblock(ctx context.Context, other tack.ID) error {
 	if mine != Blocked {
 		return nil
 	}
-	return s.store.SetRelations(ctx, []Relation{{UserID: me, OtherID: other}})
+	if err := s.store.SetRelations(ctx, []Relation{{UserID: me, OtherID: other}}); err != nil {
+		return err
+	}
+	s.blockChanged(ctx, me, other)
+	return nil
 }
 
 // Friends lists the caller's friends, requests both ways and blocks.
@@ -484,4 +510,15 @@ func (s *Service) DeleteContact(ctx context.Context, orgID, id tack.ID) error {
 		return err
 	}
 	return s.store.DeleteContact(ctx, orgID, id)
+}
+
+// Acquainted reports whether a and b are friends or share an active
+// organisation, and neither blocks the other (secret chats are only
+// between such people; chat.Acquaintances).
+func (s *Service) Acquainted(ctx context.Context, a, b tack.ID) (bool, error) {
+	t, err := s.tiesOf(ctx, a, []tack.ID{b})
+	if err != nil {
+		return false, err
+	}
+	return !t.blocked[b] && (t.friend[b] || t.colleague[b]), nil
 }

@@ -156,11 +156,15 @@ func TestLifecycle(t *testing.T) {
 	if _, err := w.owner.Org(ctx, oid); code(err) != "not_found" {
 		t.Errorf("after leaving: %v", err)
 	}
-	// Invited again, they come back.
+	// On a general link they ask to come back, and an admin lets them in.
 	inv := must(w.admin.CreateInvitation(ctx, oid, nil))
 	j := must(w.owner.AcceptInvitation(ctx, inv.Code))
-	if j.Status != "active" || j.Member.Role != "member" {
+	if j.Status != "pending" || j.Member.Role != "member" {
 		t.Errorf("rejoin: %s %s", j.Status, j.Member.Role)
+	}
+	ok(t, w.admin.ApproveRequest(ctx, oid, string(j.Member.ID)))
+	if om := must(w.admin.OrgMember(ctx, oid, string(j.Member.ID))); om.Status != "active" || om.Role != "member" {
+		t.Errorf("rejoined: %s %s", om.Status, om.Role)
 	}
 	// Use limits and expiry.
 	one := must(w.admin.CreateInvitation(ctx, oid, map[string]any{"max_uses": 1}))
@@ -171,9 +175,11 @@ func TestLifecycle(t *testing.T) {
 	if _, err := w.strang.AcceptInvitation(ctx, "zzzzzzzzzzzz"); code(err) != "not_found" {
 		t.Errorf("unknown code: %v", err)
 	}
-	// Invitation by email: the person sees it under /me/invitations.
+	// Invitation by email: the person sees it under /me/invitations once
+	// they have proved that the address is theirs.
 	invitee := w.srv.NewUser(t, "Ivy Invitee")
 	must(w.admin.CreateInvitation(ctx, oid, map[string]any{"email": invitee.Login, "name": "Ivy I.", "department_ids": []string{string(w.sales.ID)}}))
+	invitee.VerifyEmail(t, w.mail)
 	var mine struct {
 		Invitations []struct {
 			Code string `json:"code"`

@@ -2,10 +2,11 @@ package org
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/tackhq/tack"
@@ -19,10 +20,15 @@ import (
 // by ';' or '|', made when missing. The manager column names another row's
 // or member's employee number or email.
 //
-// Every row is checked first; if any has an error, nothing is written and
-// each bad row has its errors. A dry run stops there. Otherwise everything
-// is written in one transaction. Running the same file again changes
-// nothing.
+// Every row is checked first; if any has a problem, nothing is written and
+// each bad row has its problems. A dry run stops there. Otherwise the
+// import is written in short transactions (import_write.go), so that
+// nobody's messages wait behind it; one that stops half-way is completed
+// by running the same file again, which matches what was written and
+// writes the rest. Running the same file again changes nothing.
+//
+// Problems carry a stable code and parameters (docs/orgs.md lists them) so
+// that clients can say them in their own language, and an English message.
 
 // Import column names, with the headers that mean them.
 var importColumns = map[string][]string{
@@ -36,37 +42,104 @@ var importColumns = map[string][]string{
 	"hire_date":   {"hire_date", "hire date", "start date", "入职日期", "入職日期"},
 }
 
+// Problem is one thing wrong with an import: Code is stable (see
+// docs/orgs.md for the list), Params fill in the sentence a client says
+// for it, Message is that sentence in English.
+type Problem struct {
+	Code    string         `json:"code"`
+	Params  map[string]any `json:"params,omitempty"`
+	Message string         `json:"message"`
+}
+
 // ImportRow is the outcome of one row.
 type ImportRow struct {
-	Line     int      `json:"line"`   // 1-based line (row) of the file
-	Action   string   `json:"action"` // "create", "update", "unchanged" or "error"
-	MemberID tack.ID  `json:"member_id,omitempty"`
-	Name     string   `json:"name,omitempty"`
-	Errors   []string `json:"errors,omitempty"`
+	Line     int     `json:"line"`   // 1-based row of the file
+	Action   string  `json:"action"` // "create", "update", "unchanged" or "error"
+	MemberID tack.ID `json:"member_id,omitempty"`
+	Name     string  `json:"name,omitempty"`
+	// Problems of the row; Errors holds their messages (kept for older
+	// clients, made when the row is encoded).
+	Problems []Problem `json:"problems,omitempty"`
+	Errors   []string  `json:"errors,omitempty"`
+
+	failed bool // has a problem, reported in Problems or not (past MaxImportProblems)
+}
+
+// MarshalJSON fills in Errors from Problems.
+func (r ImportRow) MarshalJSON() ([]byte, error) {
+	type row ImportRow
+	if r.Errors == nil && len(r.Problems) > 0 {
+		r.Errors = make([]string, len(r.Problems))
+		for i, p := range r.Problems {
+			r.Errors[i] = p.Message
+		}
+	}
+	return json.Marshal(row(r))
 }
 
 // ImportResult is an import's report.
 type ImportResult struct {
-	DryRun      bool        `json:"dry_run"`
-	Committed   bool        `json:"committed"`
-	Total       int         `json:"total"`
-	Created     int         `json:"created"`
-	Updated     int         `json:"updated"`
-	Unchanged   int         `json:"unchanged"`
-	Failed      int         `json:"failed"`
-	Departments []string    `json:"new_departments"`  // paths that will be (or were) made
-	Errors      []string    `json:"errors,omitempty"` // about the file as a whole
-	Rows        []ImportRow `json:"rows"`
+	DryRun    bool `json:"dry_run"`
+	Committed bool `json:"committed"`
+	// Encoding is what a CSV file's text was read as ("utf-8", "gb18030"
+	// or "utf-16"), said once; empty for XLSX.
+	Encoding    string   `json:"encoding,omitempty"`
+	Total       int      `json:"total"`
+	Created     int      `json:"created"`
+	Updated     int      `json:"updated"`
+	Unchanged   int      `json:"unchanged"`
+	Failed      int      `json:"failed"`
+	Departments []string `json:"new_departments"` // paths that will be (or were) made
+	// Problems with the file as a whole; Errors holds their messages.
+	Problems []Problem   `json:"problems,omitempty"`
+	Errors   []string    `json:"errors,omitempty"`
+	Rows     []ImportRow `json:"rows"`
+}
+
+func (r *ImportResult) bad(code string, params map[string]any, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.Problems = append(r.Problems, Problem{Code: code, Params: params, Message: msg})
+	r.Errors = append(r.Errors, msg)
 }
 
 // Progress hears how far an import has come: done of total rows in phase
 // "check" or "write".
 type Progress func(phase string, done, total int)
 
+// Rows is a table read one row at a time: Next returns the next row, or
+// io.EOF after the last. (*sheet.Rows is one.)
+type Rows interface {
+	Next() ([]string, error)
+}
+
+type tableRows struct{ t [][]string }
+
+func (r *tableRows) Next() ([]string, error) {
+	if len(r.t) == 0 {
+		return nil, io.EOF
+	}
+	row := r.t[0]
+	r.t = r.t[1:]
+	return row, nil
+}
+
+// Table returns the Rows of a table held in memory.
+func Table(t [][]string) Rows { return &tableRows{t} }
+
+// ImportOptions tune Import.
+type ImportOptions struct {
+	DryRun   bool
+	Progress Progress
+	// Encoding is what the file's text was read as, reported back;
+	// EncodingUnknown says it was neither valid UTF-8 nor GB18030, which
+	// the result then says once.
+	Encoding        string
+	EncodingUnknown bool
+}
+
 type importLine struct {
 	line                                                 int
 	name, empNo, email, phone, title, depts, mgr, hireDt string
-	has                                                  map[string]bool
 }
 
 // CanImport reports whether the caller may import members into orgID: so
@@ -82,8 +155,94 @@ func (s *Service) CanImport(ctx context.Context, orgID tack.ID) error {
 	return nil
 }
 
-// Import checks and (unless dryRun) applies a table of members (admins).
-func (s *Service) Import(ctx context.Context, orgID tack.ID, table [][]string, dryRun bool, progress Progress) (ImportResult, error) {
+// readImport reads the header and the rows of a table, and checks each
+// row on its own as it is read: only what an import uses of a row is kept.
+// It returns a nil checker when the header is not what an import needs.
+func (s *Service) readImport(ctx context.Context, a *actor, rows Rows, res *ImportResult) (*checker, error) {
+	header, err := rows.Next()
+	if err == io.EOF {
+		res.bad("file_empty", nil, "the file is empty: the first row must name the columns")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	col := map[string]int{}
+	before := len(res.Problems)
+	for i, h := range header {
+		if !utf8.ValidString(h) {
+			continue // the file's encoding is reported once, by the caller
+		}
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		for key, names := range importColumns {
+			if slices.Contains(names, h) {
+				if _, dup := col[key]; dup {
+					res.bad("file_duplicate_column", map[string]any{"column": h}, "row 1: column %q appears twice", h)
+				}
+				col[key] = i
+			}
+		}
+	}
+	if _, ok := col["name"]; !ok {
+		res.bad("file_missing_name_column", nil, "row 1: missing column \"name\" (姓名)")
+	}
+	_, hasNo := col["employee_no"]
+	_, hasEmail := col["work_email"]
+	if !hasNo && !hasEmail {
+		res.bad("file_missing_key_column", nil, "row 1: missing column \"employee_no\" (工号) or \"email\" (邮箱): rows are matched by one of them")
+	}
+	if len(res.Problems) > before {
+		return nil, nil
+	}
+	c, err := s.newChecker(ctx, a, col, res)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*checker, error) { return nil, err }
+	for line := 2; ; line++ {
+		r, err := rows.Next()
+		if err == io.EOF {
+			return c, nil
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if line%1000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fail(err)
+			}
+		}
+		empty := true
+		for _, c := range r {
+			if strings.TrimSpace(c) != "" {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			continue
+		}
+		if c.plans.len() == MaxImportRows {
+			return fail(tack.Errorf(tack.ETooLarge, "an import has at most %d rows", MaxImportRows))
+		}
+		get := func(key string) string {
+			if c, ok := col[key]; ok && c < len(r) {
+				return r[c]
+			}
+			return ""
+		}
+		c.add(importLine{line: line, name: get("name"), empNo: get("employee_no"), email: get("work_email"), phone: get("phone"),
+			title: get("title"), depts: get("departments"), mgr: get("manager"), hireDt: get("hire_date")})
+		if err := c.account(ctx); err != nil {
+			return fail(err)
+		}
+	}
+}
+
+// Import checks and (unless opt.DryRun) applies a table of members
+// (admins). Only one import of an organisation runs at a time, and a few
+// on the whole node: see ReserveImport.
+func (s *Service) Import(ctx context.Context, orgID tack.ID, rows Rows, opt ImportOptions) (ImportResult, error) {
 	a, err := s.actor(ctx, orgID)
 	if err != nil {
 		return ImportResult{}, err
@@ -91,452 +250,44 @@ func (s *Service) Import(ctx context.Context, orgID tack.ID, table [][]string, d
 	if !a.admin() {
 		return ImportResult{}, errAdminOnly
 	}
+	if !reservedFor(ctx, orgID) {
+		var release func()
+		ctx, release, err = s.ReserveImport(ctx, orgID)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		defer release()
+	}
+	progress := opt.Progress
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	res := ImportResult{DryRun: dryRun, Rows: []ImportRow{}, Departments: []string{}}
-	if len(table) == 0 {
-		res.Errors = append(res.Errors, "the file is empty: the first row must name the columns")
-		return res, nil
+	res := ImportResult{DryRun: opt.DryRun, Encoding: opt.Encoding, Rows: []ImportRow{}, Departments: []string{}}
+	if opt.EncodingUnknown {
+		res.bad("file_encoding_unknown", nil, "the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8 (or as XLSX) and try again")
 	}
-	if len(table)-1 > MaxImportRows {
-		return ImportResult{}, tack.Errorf(tack.ETooLarge, "an import has at most %d rows", MaxImportRows)
-	}
-	// Header.
-	col := map[string]int{}
-	for i, h := range table[0] {
-		if !utf8.ValidString(h) {
-			res.Errors = append(res.Errors, fmt.Sprintf("line 1, column %d: the header is not valid UTF-8 (save the file as UTF-8 or pass encoding=gb18030)", i+1))
-			continue
-		}
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		for key, names := range importColumns {
-			if slices.Contains(names, h) {
-				if _, dup := col[key]; dup {
-					res.Errors = append(res.Errors, fmt.Sprintf("line 1: column %q appears twice", h))
-				}
-				col[key] = i
-			}
-		}
-	}
-	if _, ok := col["name"]; !ok {
-		res.Errors = append(res.Errors, "line 1: missing column \"name\" (姓名)")
-	}
-	_, hasNo := col["employee_no"]
-	_, hasEmail := col["work_email"]
-	if !hasNo && !hasEmail {
-		res.Errors = append(res.Errors, "line 1: missing column \"employee_no\" (工号) or \"email\" (邮箱): rows are matched by one of them")
-	}
-	if len(res.Errors) > 0 {
-		return res, nil
-	}
-	rows := table[1:]
-	res.Total = len(rows)
-	lines := make([]importLine, 0, len(rows))
-	for i, r := range rows {
-		get := func(key string) string {
-			if c, ok := col[key]; ok && c < len(r) {
-				return r[c]
-			}
-			return ""
-		}
-		l := importLine{line: i + 2, name: get("name"), empNo: get("employee_no"), email: get("work_email"), phone: get("phone"),
-			title: get("title"), depts: get("departments"), mgr: get("manager"), hireDt: get("hire_date"), has: map[string]bool{}}
-		for key := range col {
-			l.has[key] = true
-		}
-		empty := true
-		for _, c := range r {
-			if strings.TrimSpace(c) != "" {
-				empty = false
-			}
-		}
-		if empty {
-			continue
-		}
-		lines = append(lines, l)
-	}
-	res.Total = len(lines)
-	t, err := s.tree(ctx, a)
+	c, err := s.readImport(ctx, a, rows, &res)
 	if err != nil {
 		return ImportResult{}, err
 	}
-
-	// Existing members matched by employee number or email.
-	var nos, emails []string
-	for _, l := range lines {
-		if n := strings.TrimSpace(l.empNo); n != "" {
-			nos = append(nos, strings.ToUpper(n))
-		}
-		if e := strings.ToLower(strings.TrimSpace(l.email)); e != "" {
-			emails = append(emails, e)
-		}
-		if m := strings.TrimSpace(l.mgr); m != "" {
-			nos = append(nos, strings.ToUpper(m))
-			emails = append(emails, strings.ToLower(m))
-		}
+	if c == nil {
+		return res, nil
 	}
-	existing, err := s.matching(ctx, orgID, nos, emails)
+	plan, err := c.finish(ctx, progress)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	byNo, byEmail := map[string]*Member{}, map[string]*Member{}
-	for i := range existing {
-		m := &existing[i]
-		if m.EmployeeNo != "" {
-			byNo[strings.ToLower(m.EmployeeNo)] = m
-		}
-		if m.WorkEmail != "" {
-			byEmail[m.WorkEmail] = m
-		}
-	}
-
-	now := s.clock.Now()
-	newDepts := map[string]*Department{} // by lower-case path of names
-	var deptOrder []*Department
-	resolveDept := func(path string) (tack.ID, error) {
-		parts := strings.Split(path, "/")
-		parent := tack.ID("")
-		parentPath := "/"
-		key := ""
-		for _, p := range parts {
-			name, err := validDeptName(p)
-			if err != nil {
-				return "", fmt.Errorf("department %q: %s", path, tack.ErrorMessage(err))
-			}
-			key += "/" + strings.ToLower(name)
-			var found *Department
-			for _, c := range t.children[parent] {
-				if strings.EqualFold(c.Name, name) {
-					found = c
-				}
-			}
-			if found == nil {
-				found = newDepts[key]
-			}
-			if found == nil {
-				if strings.Count(parentPath, "/") > MaxDepth {
-					return "", fmt.Errorf("department %q nests deeper than %d", path, MaxDepth)
-				}
-				d := &Department{ID: tack.NewID(), OrgID: orgID, ParentID: parent, Name: name, CreatedAt: now}
-				d.Path = parentPath + string(d.ID) + "/"
-				indexDept(d)
-				newDepts[key] = d
-				deptOrder = append(deptOrder, d)
-				found = d
-			}
-			parent, parentPath = found.ID, found.Path
-		}
-		return parent, nil
-	}
-
-	type planned struct {
-		row    *ImportRow
-		m      Member
-		before *Member
-		mgr    string
-	}
-	plans := make([]planned, 0, len(lines))
-	seenNo, seenEmail := map[string]int{}, map[string]int{}
-	var rowList []*ImportRow
-	claimed := map[tack.ID]int{}
-	for i, l := range lines {
-		if i%500 == 0 {
-			progress("check", i, len(lines))
-			if err := ctx.Err(); err != nil {
-				return ImportResult{}, err
-			}
-		}
-		row := &ImportRow{Line: l.line}
-		rowList = append(rowList, row)
-		bad := func(format string, args ...any) { row.Errors = append(row.Errors, fmt.Sprintf(format, args...)) }
-		for _, v := range []string{l.name, l.empNo, l.email, l.phone, l.title, l.depts, l.mgr, l.hireDt} {
-			if !utf8.ValidString(v) {
-				bad("not valid UTF-8 (save the file as UTF-8, or pass encoding=gb18030)")
-				break
-			}
-		}
-		if len(row.Errors) > 0 {
-			row.Action = "error"
-			continue
-		}
-		var m Member
-		check := func(v string, err error) string {
-			if err != nil {
-				bad("%s", tack.ErrorMessage(err))
-			}
-			return v
-		}
-		m.Name = check(validName("name", l.name))
-		m.EmployeeNo = check(validEmployeeNo("employee_no", l.empNo))
-		m.WorkEmail = check(validEmail("email", l.email))
-		m.Phone = check(validPhone("phone", l.phone))
-		m.Title = check(validText("title", l.title, MaxTitleRunes))
-		m.HireDate = check(validDate("hire_date", l.hireDt))
-		row.Name = m.Name
-		if m.EmployeeNo == "" && m.WorkEmail == "" {
-			bad("needs an employee number or an email")
-		}
-		if k := strings.ToLower(m.EmployeeNo); k != "" {
-			if first, dup := seenNo[k]; dup {
-				bad("employee number %s is also on line %d", m.EmployeeNo, first)
-			} else {
-				seenNo[k] = l.line
-			}
-		}
-		if m.WorkEmail != "" {
-			if first, dup := seenEmail[m.WorkEmail]; dup {
-				bad("email %s is also on line %d", m.WorkEmail, first)
-			} else {
-				seenEmail[m.WorkEmail] = l.line
-			}
-		}
-		var depts []tack.ID
-		if ds := strings.TrimSpace(l.depts); ds != "" {
-			for _, p := range strings.FieldsFunc(ds, func(r rune) bool { return r == ';' || r == '|' || r == '；' }) {
-				p = strings.Trim(strings.TrimSpace(p), "/")
-				if p == "" {
-					continue
-				}
-				id, err := resolveDept(p)
-				if err != nil {
-					bad("%s", err.Error())
-					continue
-				}
-				if !slices.Contains(depts, id) {
-					depts = append(depts, id)
-				}
-			}
-			if len(depts) > MaxMemberDepts {
-				bad("at most %d departments", MaxMemberDepts)
-			}
-		}
-		// Match.
-		var match *Member
-		if m.EmployeeNo != "" {
-			match = byNo[strings.ToLower(m.EmployeeNo)]
-		}
-		if m.WorkEmail != "" {
-			if e := byEmail[m.WorkEmail]; e != nil {
-				if match != nil && match.ID != e.ID {
-					bad("employee number %s and email %s belong to two different members", m.EmployeeNo, m.WorkEmail)
-				} else if match == nil {
-					match = e
-				}
-			}
-		}
-		if match != nil {
-			if first, dup := claimed[match.ID]; dup {
-				bad("matches the same member as line %d", first)
-			}
-			claimed[match.ID] = l.line
-		}
-		p := planned{row: row, mgr: strings.TrimSpace(l.mgr)}
-		if match != nil {
-			p.before = match
-			nm := *match
-			nm.Name, nm.Title, nm.Phone, nm.HireDate = m.Name, m.Title, m.Phone, m.HireDate
-			if m.EmployeeNo != "" || l.has["employee_no"] {
-				nm.EmployeeNo = m.EmployeeNo
-			}
-			if m.WorkEmail != "" || l.has["work_email"] {
-				nm.WorkEmail = m.WorkEmail
-			}
-			if !l.has["phone"] {
-				nm.Phone = match.Phone
-			}
-			if !l.has["title"] {
-				nm.Title = match.Title
-			}
-			if !l.has["hire_date"] {
-				nm.HireDate = match.HireDate
-			}
-			if l.has["departments"] {
-				nm.Departments = depts
-				if nm.Departments == nil {
-					nm.Departments = []tack.ID{}
-				}
-			}
-			p.m = nm
-			if !l.has["manager"] {
-				p.mgr = "\x00keep"
-			}
-		} else {
-			m.ID, m.OrgID, m.Status, m.Role, m.CreatedAt, m.UpdatedAt = tack.NewID(), orgID, Invited, RoleMember, now, now
-			m.Departments = depts
-			p.m = m
-		}
-		plans = append(plans, p)
-	}
-	// Managers: another row's or an existing member's employee number or email.
-	fileByKey := map[string]tack.ID{}
-	for _, p := range plans {
-		if p.m.EmployeeNo != "" {
-			fileByKey[strings.ToLower(p.m.EmployeeNo)] = p.m.ID
-		}
-		if p.m.WorkEmail != "" {
-			fileByKey[p.m.WorkEmail] = p.m.ID
-		}
-	}
-	mgrOf := map[tack.ID]tack.ID{}
-	for i := range plans {
-		p := &plans[i]
-		switch {
-		case p.mgr == "\x00keep":
-		case p.mgr == "":
-			p.m.ManagerID = ""
-		default:
-			k := strings.ToLower(p.mgr)
-			id, ok := fileByKey[k]
-			if !ok {
-				if e := byNo[k]; e != nil && e.Status != Left {
-					id, ok = e.ID, true
-				} else if e := byEmail[k]; e != nil && e.Status != Left {
-					id, ok = e.ID, true
-				}
-			}
-			if !ok {
-				p.row.Errors = append(p.row.Errors, fmt.Sprintf("manager %s is neither in the file nor a member", p.mgr))
-			} else if id == p.m.ID {
-				p.row.Errors = append(p.row.Errors, "a member cannot be their own manager")
-			} else {
-				p.m.ManagerID = id
-			}
-		}
-		mgrOf[p.m.ID] = p.m.ManagerID
-	}
-	for i := range plans {
-		p := &plans[i]
-		// Circles of managers within the file.
-		cur, steps := mgrOf[p.m.ID], 0
-		for cur != "" && steps < len(plans)+1 {
-			if cur == p.m.ID {
-				p.row.Errors = append(p.row.Errors, "the managers make a circle")
-				break
-			}
-			cur, steps = mgrOf[cur], steps+1
-		}
-	}
-	// Unique keys against members not in the file: every member holding an
-	// employee number or email of the file is among existing.
-	owner := map[string]tack.ID{}
-	for _, o := range existing {
-		if o.EmployeeNo != "" {
-			owner["n:"+strings.ToLower(o.EmployeeNo)] = o.ID
-		}
-		if o.WorkEmail != "" {
-			owner["e:"+o.WorkEmail] = o.ID
-		}
-	}
-	var b Batch
-	var changed []Member
-	for i := range plans {
-		p := &plans[i]
-		if id, ok := owner["n:"+strings.ToLower(p.m.EmployeeNo)]; ok && p.m.EmployeeNo != "" && id != p.m.ID && claimed[id] == 0 {
-			p.row.Errors = append(p.row.Errors, fmt.Sprintf("employee number %s belongs to another member", p.m.EmployeeNo))
-		}
-		if id, ok := owner["e:"+p.m.WorkEmail]; ok && p.m.WorkEmail != "" && id != p.m.ID && claimed[id] == 0 {
-			p.row.Errors = append(p.row.Errors, fmt.Sprintf("email %s belongs to another member", p.m.WorkEmail))
-		}
-		if len(p.row.Errors) > 0 {
-			p.row.Action = "error"
-			continue
-		}
-		p.row.MemberID = p.m.ID
-		switch {
-		case p.before == nil:
-			p.row.Action = "create"
-			res.Created++
-			index(&p.m)
-			b.Members = append(b.Members, p.m)
-			if target := p.m.WorkEmail + p.m.Phone; target != "" {
-				if p.m.WorkEmail != "" {
-					target = p.m.WorkEmail
-				}
-				b.Invitations = append(b.Invitations, Invitation{Code: newCode(), OrgID: orgID, CreatedBy: a.me.UserID,
-					Departments: p.m.Departments, MemberID: p.m.ID, Target: target, MaxUses: 1,
-					ExpiresAt: now.Add(MaxInviteHours * time.Hour), CreatedAt: now})
-			}
-		case sameProfile(*p.before, p.m):
-			p.row.Action = "unchanged"
-			res.Unchanged++
-		default:
-			p.row.Action = "update"
-			res.Updated++
-			p.m.UpdatedAt = now
-			index(&p.m)
-			b.Members = append(b.Members, p.m)
-			changed = append(changed, p.m)
-		}
-	}
-	for _, r := range rowList {
-		if r.Action == "error" {
-			res.Failed++
-		}
-		res.Rows = append(res.Rows, *r)
-	}
-	// New departments actually used by good rows (a bad row's are dropped).
-	used := map[tack.ID]bool{}
-	for _, m := range b.Members {
-		for _, d := range m.Departments {
-			used[d] = true
-		}
-	}
-	for i := len(deptOrder) - 1; i >= 0; i-- {
-		d := deptOrder[i]
-		if used[d.ID] {
-			used[d.ParentID] = true
-		}
-	}
-	names := map[tack.ID]string{}
-	for _, d := range t.byID {
-		names[d.ID] = d.Name
-	}
-	for _, d := range deptOrder {
-		names[d.ID] = d.Name
-	}
-	for _, d := range deptOrder {
-		if !used[d.ID] {
-			continue
-		}
-		b.Departments = append(b.Departments, *d)
-		var parts []string
-		for _, id := range strings.Split(strings.Trim(d.Path, "/"), "/") {
-			parts = append(parts, names[tack.ID(id)])
-		}
-		res.Departments = append(res.Departments, strings.Join(parts, "/"))
-	}
-	progress("check", len(lines), len(lines))
-	if len(t.byID)+len(b.Departments) > MaxDepartments {
-		res.Errors = append(res.Errors, fmt.Sprintf("an organisation has at most %d departments", MaxDepartments))
-	}
-	if res.Failed > 0 || len(res.Errors) > 0 || dryRun {
+	if res.Failed > 0 || len(res.Problems) > 0 || opt.DryRun {
+		plan.results(&res)
 		return res, nil
 	}
-	if len(b.Members)+len(b.Departments) == 0 {
-		res.Committed = true
-		return res, nil
-	}
-	b.Audit = []Audit{s.audit(a, "member.import", a.org.ID, nil, map[string]any{"created": res.Created, "updated": res.Updated,
-		"unchanged": res.Unchanged, "new_departments": res.Departments})}
-	if len(changed) > 0 {
-		// Group membership follows moved members: judge against the tree
-		// with the new departments in it.
-		all := make([]Department, 0, len(t.byID)+len(b.Departments))
-		for _, d := range t.byID {
-			all = append(all, *d)
-		}
-		all = append(all, b.Departments...)
-		if err := s.syncMembers(ctx, a, newTree(all), &b, changed); err != nil {
+	if plan.total > 0 {
+		if err := s.writeImport(ctx, plan, progress); err != nil {
 			return ImportResult{}, err
 		}
 	}
-	progress("write", 0, len(b.Members))
-	if err := s.apply(ctx, b); err != nil {
-		return ImportResult{}, fmt.Errorf("import: %w", err)
-	}
-	progress("write", len(b.Members), len(b.Members))
 	res.Committed = true
+	plan.results(&res)
 	return res, nil
 }
 

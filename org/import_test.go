@@ -9,6 +9,7 @@ import (
 
 	"github.com/tackhq/tack/client"
 	"github.com/tackhq/tack/sheet"
+	"github.com/tackhq/tack/tacktest"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -90,9 +91,11 @@ func TestImport(t *testing.T) {
 	if res.Unchanged != 3 {
 		t.Fatalf("xlsx re-run: %+v", res)
 	}
-	// Imported people find their invitation by email.
-	ls := client.New(w.srv.URL)
+	// Imported people find their invitation by email, once they have
+	// proved that the address is theirs.
+	ls := &tacktest.User{Client: client.New(w.srv.URL), Login: "lisi@acme.example"}
 	must(ls.Register(ctx, "lisi@acme.example", "correct horse battery", "Li Si"))
+	ls.VerifyEmail(t, w.mail)
 	var mine struct {
 		Invitations []struct {
 			Code string `json:"code"`
@@ -115,15 +118,24 @@ func TestImportBrokenFiles(t *testing.T) {
 	imp := func(data []byte, opt client.ImportOptions) (client.ImportResult, error) {
 		return w.owner.ImportMembers(ctx, oid, data, opt)
 	}
-	// GBK bytes read as UTF-8: every row says so; with the encoding, fine.
-	gbk := must(simplifiedchinese.GBK.NewEncoder().Bytes([]byte("name,employee_no\n张三,E1\n李四,E2\n")))
-	res := must(imp(gbk, client.ImportOptions{}))
-	if res.Committed || res.Failed != 2 || !strings.Contains(res.Rows[0].Errors[0], "UTF-8") {
-		t.Errorf("GBK as UTF-8: %+v", res)
+	// GBK as Chinese Excel saves it: detected, and said once; the
+	// encoding may still be given.
+	gbk := must(simplifiedchinese.GBK.NewEncoder().Bytes([]byte("姓名,工号\n张三,E1\n李四,E2\n")))
+	res := must(imp(gbk, client.ImportOptions{DryRun: true}))
+	if res.Failed != 0 || res.Created != 2 || res.Encoding != "gb18030" || len(res.Problems) != 0 || res.Rows[0].Name != "张三" {
+		t.Errorf("GBK: %+v", res)
 	}
 	res = must(imp(gbk, client.ImportOptions{Encoding: "gb18030", DryRun: true}))
-	if res.Failed != 0 || res.Created != 2 {
+	if res.Failed != 0 || res.Created != 2 || res.Encoding != "gb18030" {
 		t.Errorf("GBK with encoding: %+v", res)
+	}
+	if res = must(imp([]byte("\xef\xbb\xbf姓名,工号\n张三,E1\n"), client.ImportOptions{DryRun: true})); res.Encoding != "utf-8" || res.Created != 1 {
+		t.Errorf("UTF-8 with a BOM: %+v", res)
+	}
+	// Neither: said once for the file, and once per row it spoils.
+	res = must(imp([]byte("name,employee_no\nA\xff\xfe\xfd,E1\nB,E2\n"), client.ImportOptions{DryRun: true}))
+	if len(res.Problems) != 1 || res.Problems[0].Code != "file_encoding_unknown" || res.Failed != 1 || res.Rows[0].Problems[0].Code != "row_invalid_text" {
+		t.Errorf("undecidable: %+v", res)
 	}
 	// Missing columns.
 	res = must(imp([]byte("title,phone\nx,123456\n"), client.ImportOptions{}))
@@ -132,8 +144,30 @@ func TestImportBrokenFiles(t *testing.T) {
 	}
 	// Duplicate employee numbers: each duplicate names the first line.
 	res = must(imp([]byte("name,employee_no\nA,E1\nB,E2\nC,E1\nD,bad number!\n"), client.ImportOptions{}))
-	if res.Committed || res.Failed != 2 || res.Rows[2].Line != 4 || !strings.Contains(strings.Join(res.Rows[2].Errors, ";"), "line 2") {
+	if res.Committed || res.Failed != 2 || res.Rows[2].Line != 4 || !strings.Contains(strings.Join(res.Rows[2].Errors, ";"), "row 2") {
 		t.Errorf("duplicates: %+v", res)
+	}
+	// Each problem has a stable code and its parameters.
+	if p := res.Rows[2].Problems; len(p) != 1 || p[0].Code != "row_duplicate_employee_no" || p[0].Params["row"] != float64(4) ||
+		p[0].Params["first_row"] != float64(2) || p[0].Params["employee_no"] != "E1" {
+		t.Errorf("duplicate's problem: %+v", p)
+	}
+	if p := res.Rows[3].Problems; len(p) != 1 || p[0].Code != "row_invalid_employee_no" || p[0].Params["value"] != "bad number!" {
+		t.Errorf("bad number's problem: %+v", p)
+	}
+	res = must(imp([]byte("name,employee_no,email,hire_date,manager\n,E1,,,\nB,E2,not-an-email,someday,E9\n"), client.ImportOptions{DryRun: true}))
+	var codes []string
+	for _, r := range res.Rows {
+		for _, p := range r.Problems {
+			codes = append(codes, fmt.Sprint(p.Code, "@", p.Params["row"]))
+		}
+	}
+	if fmt.Sprint(codes) != "[row_missing_name@2 row_invalid_email@3 row_invalid_hire_date@3 row_manager_unknown@3]" {
+		t.Errorf("problem codes: %v", codes)
+	}
+	if res = must(imp([]byte("title,phone\nx,123456\n"), client.ImportOptions{})); len(res.Problems) != 2 ||
+		res.Problems[0].Code != "file_missing_name_column" || res.Problems[1].Code != "file_missing_key_column" {
+		t.Errorf("missing columns: %+v", res.Problems)
 	}
 	// Malformed CSV, not an XLSX, too large.
 	if _, err := imp([]byte("name,employee_no\n\"A,E1\nB,E2\n"), client.ImportOptions{}); code(err) != "invalid" {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/account"
 )
 
 // InvitationInput asks for an invitation. With Email or Phone it invites one
@@ -244,22 +245,36 @@ type InvitationPreview struct {
 	OrgLogo   string    `json:"org_logo"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Approval  bool      `json:"requires_approval"`
+	// VerifyFirst: the invitation is for one person, and the caller must
+	// verify their login before accepting it.
+	VerifyFirst bool `json:"verify_first,omitempty"`
 }
 
 var errNoInvitation = tack.Errorf(tack.ENotFound, "no such invitation, or it was withdrawn")
 
-// usable returns the invitation of code if it can still be used.
+// usable returns the invitation of code if it can still be used. Wrong
+// codes are limited per user: each try takes a token before the code is
+// looked up, given back unless the code was wrong, so that concurrent
+// guesses cannot all be tried.
 func (s *Service) usable(ctx context.Context, code string) (Invitation, Org, error) {
 	uid, err := caller(ctx)
 	if err != nil {
 		return Invitation{}, Org{}, err
 	}
 	code = strings.ToLower(strings.TrimSpace(code))
-	if !s.accept.Peek(string(uid)) {
-		return Invitation{}, Org{}, tack.Errorf(tack.ERateLimited, "too many wrong codes; try again later")
+	now := time.Now()
+	ok, wait := s.accept.Take(string(uid), now)
+	if !ok {
+		return Invitation{}, Org{}, tack.RateLimited(wait, "too many wrong codes; try again later")
 	}
+	guessed := false
+	defer func() {
+		if !guessed {
+			s.accept.Give(string(uid), now)
+		}
+	}()
 	fail := func(e error) (Invitation, Org, error) {
-		s.accept.Allow(string(uid))
+		guessed = true
 		return Invitation{}, Org{}, e
 	}
 	if !validCode(code) {
@@ -287,21 +302,77 @@ func (s *Service) usable(ctx context.Context, code string) (Invitation, Org, err
 	return inv, o, nil
 }
 
+var errVerifyFirst = tack.Errorf(tack.EForbidden,
+	"this invitation is for one person: verify your email address or phone number first")
+
+// addressedClaim says how the caller u may take up inv, an invitation
+// addressed to one email address or phone number (inv.MemberID set), so
+// that nobody becomes that person by registering their login first:
+//
+//   - u has verified their login and it is the invitation's target: u
+//     joins at once;
+//   - u has not verified a login this server could verify (it sends email,
+//     or text messages, for u's kind of login): refused until u verifies;
+//   - otherwise u holds the code (from the admin, or the server cannot
+//     verify logins like u's): u asks to join, and an admin approves
+//     through the join requests.
+func (s *Service) addressedClaim(u account.User, inv Invitation) (approval bool, err error) {
+	if u.Verified() && slices.Contains(account.LoginSpellings(u.Login), inv.Target) {
+		return false, nil
+	}
+	if !u.Verified() && s.verifier != nil && s.verifier.CanVerify(u.Login) {
+		return false, errVerifyFirst
+	}
+	return true, nil
+}
+
+// approval says whether accepting inv makes a join request rather than a
+// member; err refuses the caller outright.
+func (s *Service) approval(ctx context.Context, inv Invitation, o Org) (bool, error) {
+	if inv.MemberID == "" {
+		if o.Privacy.JoinApproval {
+			return true, nil
+		}
+		// A former member asks to come back: the admins decide.
+		m, err := s.store.Member(ctx, o.ID, tack.UserID(ctx))
+		if err != nil && !errors.Is(err, tack.ErrNotFound) {
+			return false, fmt.Errorf("invitation: %w", err)
+		}
+		return err == nil && m.UserID == tack.UserID(ctx) && m.Status == Left, nil
+	}
+	u, err := s.users.User(ctx, tack.UserID(ctx))
+	if err != nil {
+		return false, fmt.Errorf("invitation: %w", err)
+	}
+	return s.addressedClaim(u, inv)
+}
+
 // Preview describes an invitation to someone holding its code.
 func (s *Service) Preview(ctx context.Context, code string) (InvitationPreview, error) {
 	inv, o, err := s.usable(ctx, code)
 	if err != nil {
 		return InvitationPreview{}, err
 	}
-	return InvitationPreview{Code: inv.Code, OrgID: o.ID, OrgName: o.Name, OrgLogo: o.Logo, ExpiresAt: inv.ExpiresAt,
-		Approval: o.Privacy.JoinApproval && inv.MemberID == ""}, nil
+	p := InvitationPreview{Code: inv.Code, OrgID: o.ID, OrgName: o.Name, OrgLogo: o.Logo, ExpiresAt: inv.ExpiresAt}
+	p.Approval, err = s.approval(ctx, inv, o)
+	if errors.Is(err, errVerifyFirst) {
+		p.VerifyFirst, err = true, nil
+	}
+	return p, err
 }
 
 // Accept joins the caller to the invitation's organisation: at once, or as
-// a join request when the organisation wants approval (invitations for one
-// person, made by an admin, need none). Accepting again changes nothing.
+// a join request when the organisation wants approval or the caller is a
+// former member (see approval). An invitation for
+// one person (by email or phone) needs no approval when the caller has
+// verified that login; otherwise see addressedClaim. Accepting again
+// changes nothing.
 func (s *Service) Accept(ctx context.Context, code string) (Org, Member, error) {
 	inv, o, err := s.usable(ctx, code)
+	if err != nil {
+		return Org{}, Member{}, err
+	}
+	approval, err := s.approval(ctx, inv, o)
 	if err != nil {
 		return Org{}, Member{}, err
 	}
@@ -346,8 +417,15 @@ func (s *Service) Accept(ctx context.Context, code string) (Org, Member, error) 
 		m = Member{ID: tack.NewID(), OrgID: o.ID, UserID: uid, Name: u.Name, Departments: inv.Departments,
 			Status: Active, Role: RoleMember, CreatedAt: now, UpdatedAt: now, JoinedAt: &now}
 	}
-	if o.Privacy.JoinApproval && inv.MemberID == "" {
+	// A general link needs an admin's approval when the organisation says
+	// so, and always for a former member: someone who left (or was
+	// removed) does not come back on a link they kept (as DingTalk treats a
+	// departed employee); an invitation made for them lets them in at once.
+	if approval {
 		m.Status, m.JoinedAt = Pending, nil
+		if have && existing.Status == Left {
+			m.JoinedAt = existing.JoinedAt // a former member: declining sets them back to left
+		}
 	}
 	a := &actor{org: o, me: m}
 	t, err := s.tree(ctx, a)
@@ -395,7 +473,9 @@ type PendingInvitation struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// MyInvitations lists usable invitations addressed to the caller's login.
+// MyInvitations lists usable invitations addressed to the caller's login,
+// once the caller has verified it: anyone may register any login, only its
+// owner can verify it.
 func (s *Service) MyInvitations(ctx context.Context) ([]PendingInvitation, error) {
 	uid, err := caller(ctx)
 	if err != nil {
@@ -405,7 +485,10 @@ func (s *Service) MyInvitations(ctx context.Context) ([]PendingInvitation, error
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.store.InvitationsFor(ctx, []string{u.Login})
+	if !u.Verified() {
+		return []PendingInvitation{}, nil
+	}
+	list, err := s.store.InvitationsFor(ctx, account.LoginSpellings(u.Login))
 	if err != nil {
 		return nil, fmt.Errorf("invitations: %w", err)
 	}
@@ -438,7 +521,12 @@ func (s *Service) Approve(ctx context.Context, orgID, id tack.ID) (Member, error
 	return s.changeStatus(ctx, a, m, Active, "member.approve")
 }
 
-// Decline refuses a pending join request; its row is deleted.
+// Decline refuses a pending join request; its row is deleted. A request
+// made with an invitation for one person gives that person's place back:
+// the member is invited again, under a new code (the old one is
+// withdrawn), so that the real person can still join.
+// A former member asking to come back on a general link is set back to
+// left instead.
 func (s *Service) Decline(ctx context.Context, orgID, id tack.ID) error {
 	a, err := s.actor(ctx, orgID)
 	if err != nil {
@@ -447,6 +535,34 @@ func (s *Service) Decline(ctx context.Context, orgID, id tack.ID) error {
 	m, err := s.pendingRequest(ctx, a, id)
 	if err != nil {
 		return err
+	}
+	invs, err := s.store.Invitations(ctx, orgID)
+	if err != nil {
+		return fmt.Errorf("decline: %w", err)
+	}
+	for _, inv := range invs {
+		if inv.MemberID != m.ID || inv.Revoked {
+			continue
+		}
+		now := s.clock.Now()
+		before := map[string]any{"status": m.Status, "name": m.Name}
+		m.Status, m.UserID, m.JoinedAt, m.UpdatedAt = Invited, "", nil, now
+		index(&m)
+		again := inv
+		again.Code, again.Uses, again.CreatedBy, again.CreatedAt = newCode(), 0, a.me.UserID, now
+		if !now.Before(again.ExpiresAt) {
+			again.ExpiresAt = now.Add(DefaultInvHours * time.Hour)
+		}
+		inv.Revoked = true
+		return s.apply(ctx, Batch{Members: []Member{m}, Invitations: []Invitation{inv, again},
+			Audit: []Audit{s.audit(a, "member.decline", m.ID, before, map[string]any{"status": m.Status, "invitation": again.Code[:4] + "…"})}})
+	}
+	if m.JoinedAt != nil {
+		before := map[string]any{"status": m.Status, "name": m.Name}
+		m.Status, m.UpdatedAt = Left, s.clock.Now()
+		index(&m)
+		return s.apply(ctx, Batch{Members: []Member{m},
+			Audit: []Audit{s.audit(a, "member.decline", m.ID, before, map[string]any{"status": m.Status})}})
 	}
 	return s.apply(ctx, Batch{DeleteMembers: []tack.ID{m.ID},
 		Audit: []Audit{s.audit(a, "member.decline", m.ID, map[string]any{"status": m.Status, "name": m.Name}, nil)}})

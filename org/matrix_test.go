@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tackhq/tack/client"
+	"github.com/tackhq/tack/notify/notifytest"
 	"github.com/tackhq/tack/tacktest"
 )
 
@@ -46,6 +47,7 @@ func ok(t testing.TB, err error) {
 // another organisation and a stranger.
 type world struct {
 	srv                                      *tacktest.Server
+	mail                                     *notifytest.SMTPServer // the server's outgoing email
 	owner, admin, sub, member, other, strang *tacktest.User
 	org, otherOrg                            client.Org
 	sales, salesEast, eng                    client.Department
@@ -75,7 +77,8 @@ var worldSeq atomic.Int64
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	n := worldSeq.Add(1)
-	w := &world{srv: newServer(t)}
+	mail := notifytest.NewSMTPServer(t)
+	w := &world{srv: newServer(t, tacktest.WithSMTP(mail)), mail: mail}
 	w.owner = w.srv.NewUser(t, "Olga Owner")
 	w.admin = w.srv.NewUser(t, "Adam Admin")
 	w.sub = w.srv.NewUser(t, "Sam Subadmin")
@@ -114,6 +117,25 @@ func TestPermissionMatrix(t *testing.T) {
 		return string(must(w.owner.CreateDepartment(ctx, oid, sales, fmt.Sprintf("Tmp %d", next()))).ID)
 	}
 	csv := []byte("name,employee_no\nZhang,E1\n")
+	// The owner and a second admin have employee numbers, so that an import
+	// can name them.
+	must(w.owner.UpdateOrgMember(ctx, oid, w.owner.ID, map[string]any{"employee_no": "BOSS1"}))
+	admin2 := w.srv.NewUser(t, "Ada Admin")
+	am2 := w.join(t, admin2)
+	must(w.owner.SetMemberRole(ctx, oid, string(am2.ID), "admin", nil))
+	must(w.owner.UpdateOrgMember(ctx, oid, string(am2.ID), map[string]any{"employee_no": "ADM2"}))
+	// importRow imports one row as a dry run; a row refused is reported as
+	// an error with the row's problem code.
+	importRow := func(u *tacktest.User, row string) error {
+		res, err := u.ImportMembers(ctx, oid, []byte("name,employee_no,title\n"+row+"\n"), client.ImportOptions{DryRun: true})
+		if err != nil {
+			return err
+		}
+		if res.Failed > 0 {
+			return &client.Error{Code: res.Rows[0].Problems[0].Code, Message: "the row is refused"}
+		}
+		return nil
+	}
 
 	// Expectations: the default for "other" and "stranger" is not_found.
 	type expect map[string]string
@@ -187,6 +209,15 @@ func TestPermissionMatrix(t *testing.T) {
 			_, err := u.ImportMembers(ctx, oid, csv, client.ImportOptions{DryRun: true})
 			return err
 		}},
+		{"POST import changing the owner's profile", expect{"owner": "ok", "admin": "row_member_not_managed", "subadmin": "forbidden", "member": "forbidden"}, func(t *testing.T, u *tacktest.User) error {
+			return importRow(u, "Olga Owner,BOSS1,Chief")
+		}},
+		{"POST import changing another admin's profile", expect{"owner": "ok", "admin": "row_member_not_managed", "subadmin": "forbidden", "member": "forbidden"}, func(t *testing.T, u *tacktest.User) error {
+			return importRow(u, "Ada Admin,ADM2,Deputy")
+		}},
+		{"POST import naming the owner without changing anything", admins, func(t *testing.T, u *tacktest.User) error {
+			return importRow(u, "Olga Owner,BOSS1,")
+		}},
 		{"POST invitation into Sales", admins, func(t *testing.T, u *tacktest.User) error {
 			_, err := u.CreateInvitation(ctx, oid, map[string]any{"department_ids": []string{sales}})
 			return err
@@ -250,6 +281,27 @@ func TestPermissionMatrix(t *testing.T) {
 		{"DELETE shared contact", admins, func(t *testing.T, u *tacktest.User) error {
 			c := must(w.owner.AddContact(ctx, oid, map[string]any{"name": "Shared buyer", "shared": true}))
 			return u.Do(ctx, "DELETE", "/api/v1/orgs/"+oid+"/contacts/"+string(c.ID), nil, nil)
+		}},
+		// An invitation for one person: nobody else takes it up by holding
+		// its code without a verified login, members included.
+		{"POST accept an invitation for another person's address (unverified caller)", expect{"owner": "forbidden", "admin": "forbidden", "subadmin": "forbidden", "member": "forbidden", "other": "forbidden", "stranger": "forbidden"}, func(t *testing.T, u *tacktest.User) error {
+			inv := must(w.owner.CreateInvitation(ctx, oid, map[string]any{"email": fmt.Sprintf("someone%d@acme.example", next()), "department_ids": []string{sales}}))
+			j, err := u.AcceptInvitation(ctx, inv.Code)
+			if err == nil && j.Member.ID == inv.MemberID {
+				t.Errorf("a member took up another person's invitation")
+			}
+			return err
+		}},
+		{"GET /me/invitations (unverified: none)", expect{"owner": "ok", "admin": "ok", "subadmin": "ok", "member": "ok", "other": "ok", "stranger": "ok"}, func(t *testing.T, u *tacktest.User) error {
+			must(w.owner.CreateInvitation(ctx, oid, map[string]any{"email": u.Login}))
+			var mine struct {
+				Invitations []any `json:"invitations"`
+			}
+			err := u.Do(ctx, "GET", "/api/v1/me/invitations", nil, &mine)
+			if len(mine.Invitations) != 0 {
+				t.Errorf("an unverified login sees invitations addressed to it")
+			}
+			return err
 		}},
 		{"GET invitation preview (anyone with the code)", expect{"owner": "ok", "admin": "ok", "subadmin": "ok", "member": "ok", "other": "ok", "stranger": "ok"}, func(t *testing.T, u *tacktest.User) error {
 			inv := must(w.owner.CreateInvitation(ctx, oid, nil))

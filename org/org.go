@@ -43,22 +43,23 @@ const (
 
 // Limits.
 const (
-	MaxNameRunes     = 64 // organisation, department, member and contact names
-	MaxTitleRunes    = 64 // job titles
-	MaxDepth         = 64 // department nesting
-	MaxDepartments   = 20000
-	MaxMemberDepts   = 20  // departments of one member
-	MaxHeads         = 20  // heads of one department
-	MaxScope         = 100 // departments of one sub-admin
-	MaxLogo          = 2048
-	MaxImportRows    = 50000
-	MaxInviteUses    = 100000
-	MaxInviteHours   = 24 * 365
-	DefaultInvHours  = 24 * 7
-	MaxPageSize      = 200
-	DefaultPageSize  = 50
-	MaxTags          = 20
-	MaxContactFields = 256
+	MaxNameRunes      = 64 // organisation, department, member and contact names
+	MaxTitleRunes     = 64 // job titles
+	MaxDepth          = 64 // department nesting
+	MaxDepartments    = 20000
+	MaxMemberDepts    = 20  // departments of one member
+	MaxHeads          = 20  // heads of one department
+	MaxScope          = 100 // departments of one sub-admin
+	MaxLogo           = 2048
+	MaxImportRows     = 50000
+	MaxImportProblems = 1000 // problems an import reports in detail
+	MaxInviteUses     = 100000
+	MaxInviteHours    = 24 * 365
+	DefaultInvHours   = 24 * 7
+	MaxPageSize       = 200
+	DefaultPageSize   = 50
+	MaxTags           = 20
+	MaxContactFields  = 256
 )
 
 // Fields of a member profile that admins may hide from other members.
@@ -85,13 +86,17 @@ type Privacy struct {
 
 // Org is an organisation.
 type Org struct {
-	ID        tack.ID   `json:"id"`
-	Name      string    `json:"name"`
-	Logo      string    `json:"logo"`
-	TimeZone  string    `json:"time_zone"`
-	OwnerID   tack.ID   `json:"owner_id"` // a user ID
-	Privacy   Privacy   `json:"privacy"`
-	CreatedAt time.Time `json:"created_at"`
+	ID       tack.ID `json:"id"`
+	Name     string  `json:"name"`
+	Logo     string  `json:"logo"`
+	TimeZone string  `json:"time_zone"`
+	OwnerID  tack.ID `json:"owner_id"` // a user ID
+	Privacy  Privacy `json:"privacy"`
+	// RequireAdmin2FA: the owner and admins must sign in with two steps
+	// (an authenticator app); until they turn it on, they act as plain
+	// members in the organisation's directory and admin area.
+	RequireAdmin2FA bool      `json:"require_admin_2fa"`
+	CreatedAt       time.Time `json:"created_at"`
 }
 
 // Department is a node of an organisation's tree. Top-level departments
@@ -128,7 +133,11 @@ type Member struct {
 	Scope       []tack.ID  `json:"admin_department_ids,omitempty"` // sub-admins: departments they manage
 	CreatedAt   time.Time  `json:"created_at"`
 	JoinedAt    *time.Time `json:"joined_at,omitempty"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// Needs2FA, on the caller's own membership: the organisation requires
+	// two-step sign-in of admins and the caller, an admin, has none yet
+	// (they act as a plain member until they turn it on).
+	Needs2FA  bool      `json:"needs_2fa,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
 
 	SortKey string `json:"-"` // directory order, made by the Service
 	Keys    []Key  `json:"-"` // search keys, made by the Service
@@ -181,14 +190,20 @@ type Group struct {
 
 // Audit is one admin action.
 type Audit struct {
-	ID      tack.ID   `json:"id"`
-	OrgID   tack.ID   `json:"org_id"`
-	ActorID tack.ID   `json:"actor_id"` // user ID
-	Action  string    `json:"action"`   // e.g. "department.create", "member.status"
-	Target  string    `json:"target"`   // the ID of what was acted on
-	Before  any       `json:"before,omitempty"`
-	After   any       `json:"after,omitempty"`
-	At      time.Time `json:"at"`
+	ID      tack.ID `json:"id"`
+	OrgID   tack.ID `json:"org_id"`
+	ActorID tack.ID `json:"actor_id"` // user ID
+	// Action is a stable code (docs/orgs.md lists them), e.g.
+	// "department.create", "member.status".
+	Action string    `json:"action"`
+	Target string    `json:"target"` // the ID of what was acted on
+	Before any       `json:"before,omitempty"`
+	After  any       `json:"after,omitempty"`
+	At     time.Time `json:"at"`
+	// Params fill in the sentence a client says for the action: who did it
+	// and to what, by name, and the action's own details (docs/orgs.md).
+	// Made when the log is read, not stored.
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // Relation states between two users, seen from the first.
@@ -379,6 +394,9 @@ type ConversationReader interface {
 	// ExternalConversations lists userID's conversations with someone who
 	// shares no active organisation with userID.
 	ExternalConversations(ctx context.Context, userID tack.ID) ([]tack.ID, error)
+	// DirectBetween returns the ID of the direct conversation of a and b,
+	// or tack.ErrNotFound.
+	DirectBetween(ctx context.Context, a, b tack.ID) (tack.ID, error)
 }
 
 // Store is everything the Service needs. Errors: tack.ErrNotFound (possibly
@@ -392,6 +410,7 @@ type Store interface {
 	AuditStore
 	RelationStore
 	ContactStore
+	PrivacyStore
 	Writer
 	ConversationReader
 }

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // time zones without the system database
 	"unicode"
@@ -35,7 +35,29 @@ type Config struct {
 	AcceptLimit *limit.Keyed
 	// FriendLimit bounds friend requests per user; default 60 an hour.
 	FriendLimit *limit.Keyed
-	Logger      *slog.Logger
+	// MaxImports bounds the imports running at once on this node (each
+	// organisation runs one at a time); default DefaultMaxImports.
+	MaxImports int
+	// ImportMemory bounds the bytes of rows the imports running on this
+	// node hold together; default DefaultImportMemory.
+	ImportMemory int64
+	// Verifier says whether this server can prove that someone owns a
+	// login (account.Service does); nil: it cannot, and invitations for
+	// one person need an admin's approval (see Accept).
+	Verifier LoginVerifier
+	// SecondFactor says whether a user signs in with two steps
+	// (account.Service.HasSecondFactor); nil: nobody does, and an
+	// organisation's RequireAdmin2FA cannot be turned on.
+	SecondFactor func(ctx context.Context, userID tack.ID) (bool, error)
+	// Events hears of membership and directory changes; nil: nobody.
+	Events Events
+	Logger *slog.Logger
+}
+
+// LoginVerifier says whether a login's owner can prove they own it.
+type LoginVerifier interface {
+	// CanVerify reports whether this server can send a code to login.
+	CanVerify(login string) bool
 }
 
 // Service holds every organisation rule. It is safe for concurrent use.
@@ -48,6 +70,14 @@ type Service struct {
 	log    *slog.Logger
 	accept *limit.Keyed
 	friend *limit.Keyed
+
+	verifier     LoginVerifier
+	secondFactor func(ctx context.Context, userID tack.ID) (bool, error)
+	events       Events
+	importMu     sync.Mutex
+	importing    map[tack.ID]bool // organisations with an import running
+	importSlots  chan struct{}
+	importMemory *memoryBudget
 }
 
 // NewService returns a Service. people decides who exists (account.Service
@@ -63,8 +93,15 @@ func NewService(store Store, users Users, people chat.People, pub bus.Publisher,
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.MaxImports <= 0 {
+		cfg.MaxImports = DefaultMaxImports
+	}
+	if cfg.ImportMemory <= 0 {
+		cfg.ImportMemory = DefaultImportMemory
+	}
 	return &Service{store: store, users: users, people: people, bus: pub, clock: clock, log: cfg.Logger,
-		accept: cfg.AcceptLimit, friend: cfg.FriendLimit}
+		accept: cfg.AcceptLimit, friend: cfg.FriendLimit, verifier: cfg.Verifier, secondFactor: cfg.SecondFactor,
+		importing: map[tack.ID]bool{}, importSlots: make(chan struct{}, cfg.MaxImports), importMemory: &memoryBudget{max: cfg.ImportMemory}, events: cfg.Events}
 }
 
 var (
@@ -89,9 +126,14 @@ type actor struct {
 	me  Member
 	t   *tree
 	vis *visibility
+	// lacks2FA: the organisation requires two-step sign-in of its admins
+	// and this one has none: they act as a plain member (see actor).
+	lacks2FA bool
 }
 
-func (a *actor) admin() bool { return a.me.Role == RoleOwner || a.me.Role == RoleAdmin }
+func (a *actor) admin() bool {
+	return !a.lacks2FA && (a.me.Role == RoleOwner || a.me.Role == RoleAdmin)
+}
 
 // actor returns the caller's active membership of orgID, or ENotFound:
 // outsiders, and members who left or were never let in, learn nothing.
@@ -121,7 +163,26 @@ func (s *Service) actor(ctx context.Context, orgID tack.ID) (*actor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("organisation: %w", err)
 	}
-	return &actor{org: o, me: me}, nil
+	a := &actor{org: o, me: me}
+	if o.RequireAdmin2FA && me.Role != RoleMember {
+		has, err := s.hasSecondFactor(ctx, uid)
+		if err != nil {
+			return nil, err
+		}
+		a.lacks2FA = !has
+	}
+	return a, nil
+}
+
+func (s *Service) hasSecondFactor(ctx context.Context, uid tack.ID) (bool, error) {
+	if s.secondFactor == nil {
+		return false, nil
+	}
+	has, err := s.secondFactor(ctx, uid)
+	if err != nil {
+		return false, fmt.Errorf("two-step sign-in: %w", err)
+	}
+	return has, nil
 }
 
 // tree returns the actor's organisation's department tree, loading it once.
@@ -312,6 +373,8 @@ func (a *actor) managesDept(t *tree, path string) bool {
 // their scope.
 func (a *actor) managesMember(t *tree, m *Member) bool {
 	switch {
+	case a.lacks2FA:
+		return false
 	case m.ID == a.me.ID:
 		return a.admin()
 	case m.Role == RoleOwner:
@@ -377,7 +440,12 @@ func (s *Service) present(a *actor, t *tree, v *visibility, m Member) Member {
 	}
 	m.Departments = ds
 	m.Scope = nil
-	m.Status = ""
+	// Those without the full view see active colleagues only, so "active"
+	// tells them nothing new (and lets a client offer to message the
+	// person); any other status is for those with the full view.
+	if m.Status != Active {
+		m.Status = ""
+	}
 	return m
 }
 
@@ -402,12 +470,10 @@ func (a *actor) searchFields() []int {
 
 // ---- validation ----
 
+// validName checks a name people see (organisation, department, member,
+// contact): see tack.CleanName.
 func validName(field, name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return "", tack.Invalid(field, "%s is required", field)
-	}
-	return validText(field, name, MaxNameRunes)
+	return tack.CleanName(field, name, MaxNameRunes)
 }
 
 func validText(field, s string, max int) (string, error) {
@@ -426,34 +492,16 @@ func validText(field, s string, max int) (string, error) {
 	return s, nil
 }
 
-func validEmail(field, e string) (string, error) {
-	e = strings.TrimSpace(e)
-	if e == "" {
-		return "", nil
-	}
-	if len(e) > 254 {
-		return "", tack.Invalid(field, "%s is longer than 254 characters", field)
-	}
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || a.Name != "" || !strings.Contains(e, "@") {
-		return "", tack.Invalid(field, "%s is not a valid email address", field)
-	}
-	return strings.ToLower(e), nil
-}
+// validEmail and validPhone normalise as logins are normalised (see
+// account.NormalizeLogin), so that an invitation's target compares equal
+// to the login of the person it is for.
+func validEmail(field, e string) (string, error) { return account.NormalizeEmail(field, e) }
 
 func validPhone(field, p string) (string, error) {
-	p = strings.TrimSpace(p)
-	if p == "" {
-		return "", nil
-	}
 	if strings.Contains(p, "@") {
 		return "", tack.Invalid(field, "%s is not a phone number", field)
 	}
-	n, err := account.NormalizeLogin(p)
-	if err != nil {
-		return "", tack.Invalid(field, "%s must be a phone number of 5 to 15 digits", field)
-	}
-	return n, nil
+	return account.NormalizePhone(field, p)
 }
 
 func validEmployeeNo(field, e string) (string, error) {
@@ -559,6 +607,7 @@ func (s *Service) apply(ctx context.Context, b Batch) error {
 		return err
 	}
 	s.publishGroupEvents(ctx, b, msgs)
+	s.emitChanges(ctx, b)
 	return nil
 }
 
@@ -570,6 +619,9 @@ type OrgSettings struct {
 	Logo     *string
 	TimeZone *string
 	Privacy  *Privacy
+	// RequireAdmin2FA: see Org (owner only; the owner must have two-step
+	// sign-in on to turn it on).
+	RequireAdmin2FA *bool
 }
 
 // Create makes an organisation owned by the caller.
@@ -607,7 +659,7 @@ func (s *Service) Create(ctx context.Context, name, timeZone, logo string) (Org,
 }
 
 func orgAudit(o Org) map[string]any {
-	return map[string]any{"name": o.Name, "logo": o.Logo, "time_zone": o.TimeZone, "owner_id": o.OwnerID, "privacy": o.Privacy}
+	return map[string]any{"name": o.Name, "logo": o.Logo, "time_zone": o.TimeZone, "owner_id": o.OwnerID, "privacy": o.Privacy, "require_admin_2fa": o.RequireAdmin2FA}
 }
 
 // Mine lists the organisations the caller is an active, suspended or
@@ -628,7 +680,14 @@ func (s *Service) Mine(ctx context.Context) ([]Org, []Member, error) {
 			continue
 		}
 		o := os[i]
-		if ms[i].Status != Active || (ms[i].Role != RoleOwner && ms[i].Role != RoleAdmin) {
+		if o.RequireAdmin2FA && ms[i].Role != RoleMember {
+			has, err := s.hasSecondFactor(ctx, uid)
+			if err != nil {
+				return nil, nil, err
+			}
+			ms[i].Needs2FA = !has
+		}
+		if ms[i].Status != Active || (ms[i].Role != RoleOwner && ms[i].Role != RoleAdmin) || ms[i].Needs2FA {
 			o.Privacy = Privacy{}
 		}
 		outO = append(outO, o)
@@ -648,7 +707,9 @@ func (s *Service) Get(ctx context.Context, orgID tack.ID) (Org, Member, error) {
 	if !a.admin() {
 		o.Privacy = Privacy{}
 	}
-	return o, a.me, nil
+	me := a.me
+	me.Needs2FA = a.lacks2FA
+	return o, me, nil
 }
 
 // Update changes an organisation's settings (owner and admins).
@@ -705,7 +766,22 @@ func (s *Service) Update(ctx context.Context, orgID tack.ID, in OrgSettings) (Or
 		}
 		o.Privacy = p
 	}
-	if o.Name == a.org.Name && o.Logo == a.org.Logo && o.TimeZone == a.org.TimeZone && samePrivacy(o.Privacy, a.org.Privacy) {
+	if in.RequireAdmin2FA != nil && *in.RequireAdmin2FA != o.RequireAdmin2FA {
+		if a.me.Role != RoleOwner {
+			return Org{}, tack.Errorf(tack.EForbidden, "only the owner may change whether admins need two-step sign-in")
+		}
+		if *in.RequireAdmin2FA {
+			has, err := s.hasSecondFactor(ctx, a.me.UserID)
+			if err != nil {
+				return Org{}, err
+			}
+			if !has {
+				return Org{}, &tack.Error{Code: tack.EConflict, Field: "require_admin_2fa", Message: "turn on two-step sign-in for yourself first"}
+			}
+		}
+		o.RequireAdmin2FA = *in.RequireAdmin2FA
+	}
+	if o.Name == a.org.Name && o.Logo == a.org.Logo && o.TimeZone == a.org.TimeZone && samePrivacy(o.Privacy, a.org.Privacy) && o.RequireAdmin2FA == a.org.RequireAdmin2FA {
 		return o, nil
 	}
 	err = s.apply(ctx, Batch{Org: &o, Audit: []Audit{s.audit(a, "org.update", o.ID, orgAudit(a.org), orgAudit(o))}})
@@ -772,6 +848,8 @@ func (s *Service) TransferOwnership(ctx context.Context, orgID, to tack.ID) (Org
 	old, neu := a.me, m
 	old.Role, old.Scope, old.UpdatedAt = RoleAdmin, nil, now
 	neu.Role, neu.Scope, neu.UpdatedAt = RoleOwner, nil, now
+	index(&old) // a batch's members replace their search keys
+	index(&neu)
 	err = s.apply(ctx, Batch{Org: &o, Members: []Member{old, neu},
 		Audit: []Audit{s.audit(a, "org.transfer", o.ID, map[string]any{"owner_id": a.org.OwnerID}, map[string]any{"owner_id": o.OwnerID})}})
 	if err != nil {
@@ -834,6 +912,7 @@ func (s *Service) SetRole(ctx context.Context, orgID, memberID tack.ID, role str
 	if slices.Equal(before["admin_department_ids"].([]tack.ID), scope) && before["role"] == role {
 		return m, nil
 	}
+	index(&m) // a batch's members replace their search keys
 	err = s.apply(ctx, Batch{Members: []Member{m},
 		Audit: []Audit{s.audit(a, "member.role", m.ID, before, map[string]any{"role": m.Role, "admin_department_ids": m.Scope})}})
 	if err != nil {
@@ -1559,6 +1638,9 @@ func (s *Service) AuditLog(ctx context.Context, orgID tack.ID, before tack.ID, l
 	list, err := s.store.AuditLog(ctx, orgID, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	if err := s.auditParams(ctx, a, list); err != nil {
+		return nil, err
 	}
 	return list, nil
 }

@@ -18,11 +18,11 @@ import (
 // newServer starts a test server on SQLite, or on PostgreSQL when
 // TACK_TEST_POSTGRES names one (each server in a fresh schema): run the
 // package once each way to check both stores.
-func newServer(t testing.TB) *tacktest.Server {
+func newServer(t testing.TB, opts ...tacktest.Option) *tacktest.Server {
 	t.Helper()
 	dsn := os.Getenv("TACK_TEST_POSTGRES")
 	if dsn == "" {
-		return tacktest.NewServer(t)
+		return tacktest.NewServer(t, opts...)
 	}
 	pgOnce.Do(func() { pgAdmin, pgErr = pgxpool.New(context.Background(), dsn) })
 	if pgErr != nil {
@@ -45,7 +45,7 @@ func newServer(t testing.TB) *tacktest.Server {
 	} else {
 		dsn += " search_path=" + schema
 	}
-	return tacktest.NewServer(t, tacktest.WithConfig(func(c *node.Config) { c.PostgresURL = dsn }))
+	return tacktest.NewServer(t, append(opts, tacktest.WithConfig(func(c *node.Config) { c.PostgresURL = dsn }))...)
 }
 
 var (

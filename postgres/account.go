@@ -27,12 +27,17 @@ func (db *DB) CreateUser(ctx context.Context, u account.User, passwordHash strin
 	return nil
 }
 
-const userCols = `id, login, name, created_at`
+const userCols = `id, login, name, created_at, verified_at`
 
 func scanUser(row pgx.Row, extra ...any) (account.User, error) {
 	var u account.User
-	err := row.Scan(append([]any{&u.ID, &u.Login, &u.Name, &u.CreatedAt}, extra...)...)
+	var verified *time.Time
+	err := row.Scan(append([]any{&u.ID, &u.Login, &u.Name, &u.CreatedAt, &verified}, extra...)...)
 	u.CreatedAt = utc(u.CreatedAt)
+	if verified != nil {
+		v := utc(*verified)
+		u.VerifiedAt = &v
+	}
 	return u, notFound(err)
 }
 
@@ -130,4 +135,37 @@ func (db *DB) DeleteSession(ctx context.Context, userID, id tack.ID) error {
 func (db *DB) TouchSession(ctx context.Context, id tack.ID, at time.Time) error {
 	_, err := db.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, at, id)
 	return err
+}
+
+// SetPassword replaces a user's password hash.
+func (db *DB) SetPassword(ctx context.Context, userID tack.ID, hash string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return tack.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteSessions deletes every session of userID but keep.
+func (db *DB) DeleteSessions(ctx context.Context, userID, keep tack.ID) ([]tack.ID, error) {
+	rows, err := db.pool.Query(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id != $2 RETURNING id`, userID, keep)
+	if err != nil {
+		return nil, fmt.Errorf("delete sessions: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[tack.ID])
+}
+
+// DeleteExpiredSessions deletes up to limit sessions created before
+// createdBefore or last seen before seenBefore.
+func (db *DB) DeleteExpiredSessions(ctx context.Context, createdBefore, seenBefore time.Time, limit int) ([]account.Session, error) {
+	rows, err := db.pool.Query(ctx, `DELETE FROM sessions WHERE id IN (
+			SELECT id FROM sessions WHERE created_at < $1 OR last_seen_at < $2 LIMIT $3 FOR UPDATE SKIP LOCKED)
+		RETURNING `+sessionCols, createdBefore, seenBefore, limit)
+	if err != nil {
+		return nil, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.Session, error) { return scanSession(r) })
 }

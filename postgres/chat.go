@@ -13,21 +13,30 @@ import (
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/chat"
+	"github.com/tackhq/tack/search"
 )
 
 var _ chat.Store = (*DB)(nil)
 
-const msgCols = `conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at, edited_at, recalled_by`
+const msgCols = `conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at, edited_at, recalled_by, attachments, burn_after_s, burns_at, revealed_at, burned`
 
 func scanMessage(row pgx.Row) (chat.Message, error) {
 	var m chat.Message
 	var clientID, recalledBy *string
-	var mentions, system []byte
-	var edited *time.Time
+	var mentions, system, attachments []byte
+	var edited, burns, revealed *time.Time
 	err := row.Scan(&m.ConversationID, &m.Seq, &m.Mod, &clientID, &m.SenderID, &m.Kind, &m.Text, &mentions,
-		&m.MentionAll, &m.ReplyTo, &system, &m.CreatedAt, &edited, &recalledBy)
+		&m.MentionAll, &m.ReplyTo, &system, &m.CreatedAt, &edited, &recalledBy, &attachments, &m.BurnAfterS, &burns, &revealed, &m.Burned)
 	if err != nil {
 		return m, notFound(err)
+	}
+	if burns != nil {
+		t := utc(*burns)
+		m.BurnsAt = &t
+	}
+	if revealed != nil {
+		t := utc(*revealed)
+		m.RevealedAt = &t
 	}
 	m.CreatedAt = utc(m.CreatedAt)
 	if clientID != nil {
@@ -44,6 +53,11 @@ func scanMessage(row pgx.Row) (chat.Message, error) {
 	if len(mentions) > 0 {
 		if err := json.Unmarshal(mentions, &m.Mentions); err != nil {
 			return m, fmt.Errorf("mentions: %w", err)
+		}
+	}
+	if len(attachments) > 0 {
+		if err := json.Unmarshal(attachments, &m.Attachments); err != nil {
+			return m, fmt.Errorf("attachments: %w", err)
 		}
 	}
 	if len(system) > 0 {
@@ -90,9 +104,14 @@ func stringOrNull(s string) any {
 type messageColumns struct {
 	conv, sender, kind, text []string
 	client, mentions, system []*string
+	attachments              []*string
+	refFile, refConv         []string
+	refSeq                   []int64
 	seq, mod, replyTo        []int64
 	mentionAll               []bool
 	createdAt                []time.Time
+	burnAfter                []int64
+	burnsAt                  []*time.Time
 }
 
 func (c *messageColumns) add(m chat.Message) {
@@ -117,6 +136,19 @@ func (c *messageColumns) add(m chat.Message) {
 	c.replyTo = append(c.replyTo, m.ReplyTo)
 	c.system = append(c.system, nullable(system))
 	c.createdAt = append(c.createdAt, m.CreatedAt)
+	var atts string
+	if len(m.Attachments) > 0 {
+		b, _ := json.Marshal(m.Attachments)
+		atts = string(b)
+	}
+	c.attachments = append(c.attachments, nullable(atts))
+	for _, a := range m.Attachments {
+		c.refFile = append(c.refFile, string(a.ID))
+		c.refConv = append(c.refConv, string(m.ConversationID))
+		c.refSeq = append(c.refSeq, m.Seq)
+	}
+	c.burnAfter = append(c.burnAfter, int64(m.BurnAfterS))
+	c.burnsAt = append(c.burnsAt, m.BurnsAt)
 }
 
 func nullable(s string) *string {
@@ -226,7 +258,9 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 		n := nexts[nm.ConversationID]
 		m := chat.Message{ConversationID: nm.ConversationID, Seq: n.seq, Mod: n.mod, ClientID: nm.ClientID,
 			SenderID: nm.SenderID, Kind: nm.Kind, Text: nm.Text, Mentions: nm.Mentions, MentionAll: nm.MentionAll,
-			ReplyTo: nm.ReplyTo, System: nm.System, CreatedAt: nm.CreatedAt.UTC().Truncate(time.Microsecond)}
+			ReplyTo: nm.ReplyTo, System: nm.System, CreatedAt: nm.CreatedAt.UTC().Truncate(time.Microsecond),
+			Attachments: nm.Attachments}
+		setBurn(&m, nm)
 		n.seq++
 		n.mod++
 		rows.add(m)
@@ -282,12 +316,22 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 		}
 		b := &pgx.Batch{}
 		b.Queue(`INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions,
-			mention_all, reply_to, system, created_at)
-			SELECT c, s, m, cl, se, k, t, me::jsonb, ma, r, sy::jsonb, at FROM unnest($1::text[], $2::bigint[], $3::bigint[],
+			mention_all, reply_to, system, created_at, attachments, burn_after_s, burns_at)
+			SELECT c, s, m, cl, se, k, t, me::jsonb, ma, r, sy::jsonb, at, att::jsonb, ba, bt FROM unnest($1::text[], $2::bigint[], $3::bigint[],
 				$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::bigint[], $11::text[],
-				$12::timestamptz[]) AS v(c, s, m, cl, se, k, t, me, ma, r, sy, at)`,
+				$12::timestamptz[], $13::text[], $14::bigint[], $15::timestamptz[]) AS v(c, s, m, cl, se, k, t, me, ma, r, sy, at, att, ba, bt)`,
 			rows.conv, rows.seq, rows.mod, rows.client, rows.sender, rows.kind, rows.text, rows.mentions,
-			rows.mentionAll, rows.replyTo, rows.system, rows.createdAt)
+			rows.mentionAll, rows.replyTo, rows.system, rows.createdAt, rows.attachments, rows.burnAfter, rows.burnsAt)
+		if len(rows.refFile) > 0 {
+			// What lets the conversation's members read the files.
+			b.Queue(`INSERT INTO media_refs (file_id, conversation_id, seq)
+				SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`, rows.refFile, rows.refConv, rows.refSeq)
+		}
+		stored := make([]chat.Message, 0, len(fresh))
+		for _, i := range fresh {
+			stored = append(stored, out[i].Message)
+		}
+		queueIndex(b, stored) // the search index, in the same transaction
 		b.Queue(`UPDATE members SET read_seq = v.s FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(c, u, s)
 			WHERE members.conversation_id = v.c AND members.user_id = v.u AND members.read_seq < v.s`, rc, ru, rseq)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
@@ -313,9 +357,18 @@ func (db *DB) Append(ctx context.Context, msgs []chat.NewMessage) ([]chat.Append
 	return out, nil
 }
 
+// directKey is "a:b" (a < b) for a direct chat, "a:b:secret" for a secret
+// chat: one of each per pair.
 func directKey(c chat.Conversation, ms []chat.Membership) any {
-	if c.Kind != chat.Direct || len(ms) != 2 {
+	if !chat.Paired(c.Kind) || len(ms) != 2 {
 		return nil
+	}
+	if c.Kind == chat.Secret {
+		a, b := string(ms[0].UserID), string(ms[1].UserID)
+		if a > b {
+			a, b = b, a
+		}
+		return a + ":" + b + ":secret"
 	}
 	a, b := string(ms[0].UserID), string(ms[1].UserID)
 	if a > b {
@@ -430,6 +483,7 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 		c.Unread = max(c.LastSeq-read, 0)
 		if dk != nil {
 			a, b, _ := strings.Cut(*dk, ":")
+			b, _, _ = strings.Cut(b, ":") // secret chats: "a:b:secret"
 			c.Peer = tack.ID(a)
 			if c.Peer == userID {
 				c.Peer = tack.ID(b)
@@ -660,15 +714,50 @@ func (db *DB) changeMessage(ctx context.Context, convID tack.ID, seq int64, set 
 		WHERE conversation_id = $1 AND seq = $2 RETURNING `+msgCols, append([]any{convID, seq}, args...)...))
 }
 
-// EditMessage replaces a message's text and mentions.
+// EditMessage replaces a message's text and mentions, and its search
+// tokens in the same statement (an unindexed message stays unindexed).
 func (db *DB) EditMessage(ctx context.Context, convID tack.ID, seq int64, text string, mentions []tack.ID, mentionAll bool, at time.Time) (chat.Message, error) {
-	return db.changeMessage(ctx, convID, seq, `text = $3, mentions = $4, mention_all = $5, edited_at = $6`,
-		text, jsonOrNull(mentions, len(mentions) == 0), mentionAll, at)
+	return scanMessage(db.pool.QueryRow(ctx, `WITH c AS (
+			UPDATE conversations SET last_mod = last_mod + 1
+			WHERE id = $1 AND EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND seq = $2)
+			RETURNING last_mod),
+		m AS (UPDATE messages SET text = $3, mentions = $4, mention_all = $5, edited_at = $6, mod = c.last_mod FROM c
+			WHERE conversation_id = $1 AND seq = $2 RETURNING `+prefixedCols("messages.")+`),
+		s AS (UPDATE search_messages SET grams = array_to_tsvector(string_to_array($7, ' '))
+			WHERE conversation_id = $1 AND seq = $2 AND EXISTS (SELECT 1 FROM m))
+		SELECT * FROM m`, convID, seq, text, jsonOrNull(mentions, len(mentions) == 0), mentionAll, at, search.Document(convID, text)))
+}
+
+// prefixedCols is msgCols qualified by p.
+func prefixedCols(p string) string {
+	cols := strings.Split(msgCols, ", ")
+	for i, c := range cols {
+		cols[i] = p + c
+	}
+	return strings.Join(cols, ", ")
 }
 
 // RecallMessage erases a message's text and mentions.
 func (db *DB) RecallMessage(ctx context.Context, convID tack.ID, seq int64, by tack.ID) (chat.Message, error) {
-	return db.changeMessage(ctx, convID, seq, `text = '', mentions = NULL, mention_all = false, recalled_by = $3`, by)
+	var m chat.Message
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		m, err = scanMessage(tx.QueryRow(ctx, `WITH c AS (
+				UPDATE conversations SET last_mod = last_mod + 1
+				WHERE id = $1 AND EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND seq = $2)
+				RETURNING last_mod)
+			UPDATE messages SET text = '', mentions = NULL, mention_all = false, attachments = NULL, recalled_by = $3, mod = c.last_mod FROM c
+			WHERE conversation_id = $1 AND seq = $2 RETURNING `+msgCols, convID, seq, by))
+		if err != nil {
+			return err
+		}
+		// The files it carried are no longer reachable through it.
+		if _, err := tx.Exec(ctx, `DELETE FROM media_refs WHERE conversation_id = $1 AND seq = $2`, convID, seq); err != nil {
+			return fmt.Errorf("drop file references: %w", err)
+		}
+		return nil
+	})
+	return m, err
 }
 
 // SetReadSeq moves a read position forward, never past the last seq.

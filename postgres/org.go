@@ -50,12 +50,12 @@ func (a *args) add(v any) string {
 
 // ---- organisations and departments ----
 
-const orgColumns = `id, name, logo, time_zone, owner_id, privacy, created_at`
+const orgColumns = `id, name, logo, time_zone, owner_id, privacy, created_at, require_admin_2fa`
 
 func scanOrg(row pgx.Row) (org.Org, error) {
 	var o org.Org
 	var priv []byte
-	if err := row.Scan(&o.ID, &o.Name, &o.Logo, &o.TimeZone, &o.OwnerID, &priv, &o.CreatedAt); err != nil {
+	if err := row.Scan(&o.ID, &o.Name, &o.Logo, &o.TimeZone, &o.OwnerID, &priv, &o.CreatedAt, &o.RequireAdmin2FA); err != nil {
 		return o, notFound(err)
 	}
 	o.CreatedAt = utc(o.CreatedAt)
@@ -585,10 +585,10 @@ func (db *DB) Apply(ctx context.Context, b org.Batch) ([]chat.Message, error) {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		msgs = msgs[:0]
 		if o := b.Org; o != nil {
-			_, err := tx.Exec(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			_, err := tx.Exec(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 				ON CONFLICT (id) DO UPDATE SET name = excluded.name, logo = excluded.logo, time_zone = excluded.time_zone,
-					owner_id = excluded.owner_id, privacy = excluded.privacy`,
-				o.ID, o.Name, o.Logo, o.TimeZone, o.OwnerID, jsonOf(o.Privacy), o.CreatedAt)
+					owner_id = excluded.owner_id, privacy = excluded.privacy, require_admin_2fa = excluded.require_admin_2fa`,
+				o.ID, o.Name, o.Logo, o.TimeZone, o.OwnerID, jsonOf(o.Privacy), o.CreatedAt, o.RequireAdmin2FA)
 			if err != nil {
 				return fmt.Errorf("put organisation: %w", err)
 			}

@@ -92,7 +92,8 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker),
+		goose.WithGoMigrations(searchMigration, fileNamesMigration))
 	if err != nil {
 		return fmt.Errorf("postgres: migrations: %w", err)
 	}
@@ -134,7 +135,7 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err = pgx.BeginFunc(ctx, db.pool, fn)
 		if err == nil || attempt == maxAttempts || !retryable(err) || ctx.Err() != nil {
-			return err
+			return diskFull(err)
 		}
 		time.Sleep(time.Duration(attempt) * time.Millisecond)
 	}
@@ -156,6 +157,16 @@ func retryable(err error) bool {
 		return pe.ConstraintName == "messages_client"
 	}
 	return false
+}
+
+// diskFull reports PostgreSQL's "disk full" (SQLSTATE 53100) as the
+// caller-facing insufficient_storage; the transaction was rolled back.
+func diskFull(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "53100" {
+		return tack.Errorf(tack.EInsufficientStorage, "the database server's disk is full: writes are refused until space is freed")
+	}
+	return err
 }
 
 func notFound(err error) error {

@@ -36,3 +36,29 @@ func TestTracker(t *testing.T) {
 		t.Fatal("sweep kept entries")
 	}
 }
+
+// An entry expires at exactly TTL, and Sweep keeps what is still fresh.
+func TestTrackerExpiryBoundary(t *testing.T) {
+	now := time.Unix(1000, 0)
+	tr := &Tracker{now: func() time.Time { return now }}
+	u, v := tack.NewID(), tack.NewID()
+	tr.Handle(&bus.Event{Kind: bus.Presence, Subject: u, Action: "online", Origin: "a"})
+	now = now.Add(TTL - time.Nanosecond)
+	if !tr.Online(u) {
+		t.Fatal("expired before TTL")
+	}
+	tr.Handle(&bus.Event{Kind: bus.Presence, Subject: v, Action: "online", Origin: "a"})
+	now = now.Add(time.Nanosecond)
+	if tr.Online(u) {
+		t.Fatal("still online at exactly TTL")
+	}
+	tr.Sweep()
+	if len(tr.nodes) != 1 || len(tr.nodes[v]) != 1 {
+		t.Fatalf("sweep: %v", tr.nodes)
+	}
+	now = now.Add(TTL - time.Nanosecond)
+	tr.Sweep()
+	if len(tr.nodes) != 0 {
+		t.Fatalf("sweep at exactly TTL kept %v", tr.nodes)
+	}
+}

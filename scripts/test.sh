@@ -3,6 +3,14 @@
 #
 #   ./scripts/test.sh            # everything, with the race detector
 #   ./scripts/test.sh -short     # skip the slow cases (crash test, big imports)
+#   TACK_MUTATE=1 ./scripts/test.sh   # then mutation-test the changed packages
+#
+# With TACK_MUTATE=1, once every test passed, scripts/mutate.sh --changed runs
+# gremlins on the capability packages changed since origin/main (or main;
+# TACK_MUTATE_BASE=<commit> to choose) and fails when one misses its test
+# efficacy goal (see docs/testing.md). It is bounded by TACK_MUTATE_BUDGET
+# seconds (default 3000: with the ~6 min suite it fits CI's 90 minutes on 2
+# cores); packages it had no time for are reported and do not fail the run.
 #
 # Needs: Go 1.26. Installs (Debian, when missing and run as root or with
 # sudo): chromium and fonts-wqy-microhei for the browser tests. Uses
@@ -33,5 +41,39 @@ fi
 echo "TACK_TEST_POSTGRES=${TACK_TEST_POSTGRES:-(unset: PostgreSQL cases skip)}" >&2
 echo "TACK_TEST_NATS=${TACK_TEST_NATS:-(unset: external NATS cases skip; embedded NATS still runs)}" >&2
 
+if ! go mod tidy -diff >/dev/null 2>&1; then
+	echo "go.mod/go.sum are not tidy: run go mod tidy" >&2
+	go mod tidy -diff >&2 || true
+	exit 1
+fi
 go vet ./...
-exec go test -race -count=1 -timeout 45m "$@" ./...
+# Resident memory bounds, and the file bombs, are measured without the race
+# detector, which multiplies memory and time (those tests skip under -race).
+go test -count=1 -run 'InMemoryBounds|ImportMemory|XLSXBombs' "$@" ./org/ ./sheet/
+# The written import's bound also depends on SQLite's page caches: measure it
+# on SQLite too when the run above used PostgreSQL.
+if [ -n "${TACK_TEST_POSTGRES:-}" ]; then
+	TACK_TEST_POSTGRES= go test -count=1 -run 'LargeImportMemory' "$@" ./org/
+fi
+# Every fuzz target (decoders: request bodies, stream frames, imports,
+# uploads, robot payloads, forms, search queries, logins) runs for a short
+# while: TACK_FUZZTIME, default 5s each; 0 skips. A crash it finds is
+# saved under the package's testdata/fuzz and fails the run; commit it as a
+# regression case once fixed. Longer runs: docs/testing.md.
+fuzztime="${TACK_FUZZTIME:-5s}"
+if [ "$fuzztime" != 0 ]; then
+	for pkg in $(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do
+		for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$pkg"/*_test.go | cut -d' ' -f2); do
+			echo "fuzz $target ($pkg, $fuzztime)" >&2
+			go test -run='^$' -fuzz="^$target\$" -fuzztime="$fuzztime" "$pkg" >/dev/null
+		done
+	done
+fi
+# The suite's output is what go test prints, and then one line naming every
+# skipped test by its reason (no PostgreSQL, no NATS, no Chromium, -short):
+# scripts/testsum.go reads go test -json.
+go build -o "${TMPDIR:-/tmp}/tack-testsum" scripts/testsum.go
+go test -json -race -count=1 -timeout 45m "$@" ./... | "${TMPDIR:-/tmp}/tack-testsum"
+if [ "${TACK_MUTATE:-0}" = 1 ]; then
+	./scripts/mutate.sh --changed ${TACK_MUTATE_BASE:+"$TACK_MUTATE_BASE"} --budget "${TACK_MUTATE_BUDGET:-3000}"
+fi

@@ -1,20 +1,23 @@
-// Package sheet reads tables from spreadsheet files: CSV (UTF-8, with or
-// without a byte-order mark, or GB18030 as Chinese Excel saves it) and
-// XLSX (the first worksheet). It is the file side of bulk imports; it
-// knows nothing of what the columns mean.
+// Package sheet reads tables from spreadsheet files: CSV (UTF-8 with or
+// without a byte-order mark, GB18030/GBK as Chinese Excel saves it, or
+// UTF-16 with a byte-order mark, detected by themselves) and XLSX (the
+// first worksheet). It is the file side of bulk imports; it knows nothing
+// of what the columns mean.
+//
+// Rows are read one at a time, and everything a file can make the reader
+// hold is bounded: rows, columns, cell size, cells in all, and for XLSX the
+// parts of the archive, their unpacked size and the shared strings. A file
+// past a bound is refused with tack.ETooLarge as soon as the bound is
+// passed, having held no more than the bound; a file that is broken is
+// refused with tack.EInvalid. An XLSX file is never unpacked whole: the
+// worksheet is parsed as it is inflated.
 package sheet
 
 import (
 	"bytes"
-	"encoding/csv"
-	"errors"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/tackhq/tack"
-	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // Formats.
@@ -23,11 +26,27 @@ const (
 	XLSX = "xlsx"
 )
 
-// Limits on what Read accepts.
+// Encodings that Open reports (CSV; XLSX text is always Unicode).
 const (
-	MaxRows    = 100_000
-	MaxColumns = 64
-	MaxCell    = 1000 // bytes
+	UTF8    = "utf-8"
+	GB18030 = "gb18030"
+	UTF16   = "utf-16"
+)
+
+// Limits on what a file may hold.
+const (
+	MaxRows    = 100_000   // rows, the header included
+	MaxColumns = 64        // columns of a row
+	MaxCell    = 1000      // bytes of one cell
+	MaxCells   = 1_000_000 // non-empty cells of the whole file
+
+	// XLSX archives.
+	MaxParts         = 1000     // entries of the archive
+	MaxUnpacked      = 96 << 20 // bytes inflated from the archive in all
+	MaxPart          = 4 << 20  // bytes of the workbook, its relations and styles
+	MaxSharedStrings = 500_000  // entries of the shared strings table
+	MaxSharedText    = 8 << 20  // bytes of text the shared strings table holds
+	MaxSharedXML     = 32 << 20 // bytes the shared strings table unpacks to
 )
 
 // Detect guesses a file's format from its first bytes: XLSX files are ZIP
@@ -39,134 +58,122 @@ func Detect(b []byte) string {
 	return CSV
 }
 
-// Read returns the rows of a CSV or XLSX file. encoding applies to CSV:
-// "" or "utf-8" (bytes that are not UTF-8 are kept as they are, so that the
-// caller can say which rows are bad), or "gb18030" (also reads GBK and
-// GB2312). Errors are *tack.Error values naming the line at fault.
-func Read(data []byte, format, encoding string) ([][]string, error) {
+// Rows reads a table row by row.
+type Rows struct {
+	// Format is CSV or XLSX.
+	Format string
+	// Encoding is what a CSV file's text was read as (UTF8, GB18030 or
+	// UTF16): given by the caller, or detected. Empty for XLSX.
+	Encoding string
+	// Guessed is true when Encoding was detected rather than given, and
+	// Undecided when detection found neither valid UTF-8 nor valid GB18030
+	// (the text is then read as UTF-8, its bad bytes kept so that the
+	// caller can say which rows hold them).
+	Guessed, Undecided bool
+
+	next  func() ([]string, error)
+	line  int
+	cells int
+	done  bool
+}
+
+// Next returns the next row (trailing empty cells dropped), or io.EOF
+// after the last. Rows are numbered from 1 as a spreadsheet numbers them:
+// an XLSX row missing from the file comes back empty. Errors are
+// *tack.Error values naming the row at fault.
+func (r *Rows) Next() ([]string, error) {
+	if r.done {
+		return nil, io.EOF
+	}
+	row, err := r.next()
+	if err != nil {
+		r.done = true
+		return nil, err
+	}
+	r.line++
+	if r.line > MaxRows {
+		r.done = true
+		return nil, tack.Errorf(tack.ETooLarge, "a file has at most %d rows", MaxRows)
+	}
+	for len(row) > 0 && row[len(row)-1] == "" {
+		row = row[:len(row)-1]
+	}
+	if len(row) > MaxColumns {
+		r.done = true
+		return nil, tack.Invalid("file", "row %d: more than %d columns", r.line, MaxColumns)
+	}
+	for i, c := range row {
+		if len(c) > MaxCell {
+			r.done = true
+			return nil, tack.Invalid("file", "row %d, column %d: a cell has at most %d bytes", r.line, i+1, MaxCell)
+		}
+		if c != "" {
+			r.cells++
+		}
+	}
+	if r.cells > MaxCells {
+		r.done = true
+		return nil, tack.Errorf(tack.ETooLarge, "a file has at most %d filled cells", MaxCells)
+	}
+	return row, nil
+}
+
+// Line is the number of the row Next returned last.
+func (r *Rows) Line() int { return r.line }
+
+// Options tune OpenWith.
+type Options struct {
+	// Format is CSV or XLSX; "" detects it.
+	Format string
+	// Encoding applies to CSV: "" detects it; "utf-8", "gb18030" (also GBK
+	// and GB2312) or "utf-16" force it.
+	Encoding string
+	// Charge, if set, hears of memory the reader keeps beyond a row (the
+	// shared strings of an XLSX file), in bytes, before or as it is kept;
+	// an error stops the reading and is returned.
+	Charge func(n int64) error
+}
+
+// Open returns the rows of a CSV or XLSX file (format "" detects it).
+// encoding applies to CSV: "" detects it; "utf-8", "gb18030" (also GBK
+// and GB2312) or "utf-16" force it.
+func Open(data []byte, format, encoding string) (*Rows, error) {
+	return OpenWith(data, Options{Format: format, Encoding: encoding})
+}
+
+// OpenWith is Open with Options.
+func OpenWith(data []byte, opt Options) (*Rows, error) {
+	format := opt.Format
 	if format == "" {
 		format = Detect(data)
 	}
+	if opt.Charge == nil {
+		opt.Charge = func(int64) error { return nil }
+	}
 	switch format {
 	case CSV:
-		return readCSV(data, encoding)
+		return openCSV(data, opt.Encoding)
 	case XLSX:
-		return readXLSX(data)
+		return openXLSX(data, opt.Charge)
 	}
 	return nil, tack.Invalid("format", "format must be csv or xlsx")
 }
 
-func readCSV(data []byte, encoding string) ([][]string, error) {
-	switch strings.ToLower(encoding) {
-	case "", "utf-8", "utf8":
-		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	case "gb18030", "gbk", "gb2312":
-		d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil {
-			return nil, tack.Invalid("encoding", "the file is not GB18030 text")
-		}
-		data = d
-	default:
-		return nil, tack.Invalid("encoding", "encoding must be utf-8 or gb18030")
+// Read returns every row of a file at once: for small files and tests.
+func Read(data []byte, format, encoding string) ([][]string, error) {
+	r, err := Open(data, format, encoding)
+	if err != nil {
+		return nil, err
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = false
-	// Semicolon-separated files (European Excel) are common: guess from
-	// the first line.
-	if first, _, _ := bytes.Cut(data, []byte("\n")); bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-		r.Comma = ';'
-	}
-	var rows [][]string
+	var out [][]string
 	for {
-		rec, err := r.Read()
+		row, err := r.Next()
 		if err == io.EOF {
-			break
+			return out, nil
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, tack.Invalid("file", "line %d: %v", pe.StartLine, pe.Err)
-			}
-			return nil, tack.Invalid("file", "not a readable CSV file")
-		}
-		if err := checkRow(len(rows)+1, rec); err != nil {
 			return nil, err
 		}
-		rows = append(rows, rec)
+		out = append(out, row)
 	}
-	return rows, nil
-}
-
-func checkRow(line int, rec []string) error {
-	if line > MaxRows+1 {
-		return tack.Errorf(tack.ETooLarge, "a file has at most %d rows", MaxRows)
-	}
-	if len(rec) > MaxColumns {
-		return tack.Invalid("file", "line %d: more than %d columns", line, MaxColumns)
-	}
-	for i, c := range rec {
-		if len(c) > MaxCell {
-			return tack.Invalid("file", "line %d, column %d: a cell has at most %d bytes", line, i+1, MaxCell)
-		}
-	}
-	return nil
-}
-
-func readXLSX(data []byte) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
-	if err != nil {
-		return nil, tack.Invalid("file", "not a readable XLSX file")
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, tack.Invalid("file", "the workbook has no worksheet")
-	}
-	it, err := f.Rows(sheets[0])
-	if err != nil {
-		return nil, tack.Invalid("file", "the first worksheet cannot be read")
-	}
-	defer it.Close()
-	var rows [][]string
-	for it.Next() {
-		rec, err := it.Columns()
-		if err != nil {
-			return nil, tack.Invalid("file", "line %d: %s", len(rows)+1, "a row cannot be read")
-		}
-		if err := checkRow(len(rows)+1, rec); err != nil {
-			return nil, err
-		}
-		rows = append(rows, rec)
-	}
-	if err := it.Error(); err != nil {
-		return nil, tack.Invalid("file", "the first worksheet cannot be read")
-	}
-	return rows, nil
-}
-
-// WriteXLSX writes rows as the first worksheet of a new workbook: for
-// templates and tests.
-func WriteXLSX(w io.Writer, rows [][]string) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		return err
-	}
-	for i, r := range rows {
-		cells := make([]any, len(r))
-		for j, c := range r {
-			cells[j] = c
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, cells); err != nil {
-			return fmt.Errorf("row %d: %w", i+1, err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(w)
 }

@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -15,7 +15,7 @@ var _ account.Store = (*DB)(nil)
 
 // CreateUser stores u; a taken login is tack.EConflict.
 func (db *DB) CreateUser(ctx context.Context, u account.User, passwordHash string) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO users (id, login, name, name_lower, password_hash, created_at)
+	_, err := db.exec(ctx, `INSERT INTO users (id, login, name, name_lower, password_hash, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, u.ID, u.Login, u.Name, strings.ToLower(u.Name), passwordHash, micros(u.CreatedAt))
 	if isUnique(err) {
 		return tack.Errorf(tack.EConflict, "that login is taken")
@@ -26,13 +26,18 @@ func (db *DB) CreateUser(ctx context.Context, u account.User, passwordHash strin
 	return nil
 }
 
-const userCols = `id, login, name, created_at`
+const userCols = `id, login, name, created_at, verified_at`
 
 func scanUser(sc interface{ Scan(...any) error }, extra ...any) (account.User, error) {
 	var u account.User
 	var at int64
-	err := sc.Scan(append([]any{&u.ID, &u.Login, &u.Name, &at}, extra...)...)
+	var verified sql.NullInt64
+	err := sc.Scan(append([]any{&u.ID, &u.Login, &u.Name, &at, &verified}, extra...)...)
 	u.CreatedAt = fromMicros(at)
+	if verified.Valid {
+		v := fromMicros(verified.Int64)
+		u.VerifiedAt = &v
+	}
 	return u, notFound(err)
 }
 
@@ -114,7 +119,7 @@ func (db *DB) SearchUsers(ctx context.Context, q account.UserQuery) ([]account.U
 
 // CreateSession stores s.
 func (db *DB) CreateSession(ctx context.Context, s account.Session) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO sessions (id, user_id, token_hash, device, address, created_at, last_seen_at)
+	_, err := db.exec(ctx, `INSERT INTO sessions (id, user_id, token_hash, device, address, created_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.ID, s.UserID, s.TokenHash, s.Device, s.Address, micros(s.CreatedAt), micros(s.LastSeenAt))
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
@@ -157,7 +162,7 @@ func (db *DB) Sessions(ctx context.Context, userID tack.ID) ([]account.Session, 
 
 // DeleteSession deletes one of userID's sessions.
 func (db *DB) DeleteSession(ctx context.Context, userID, id tack.ID) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
+	res, err := db.exec(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
 	if err != nil {
 		return err
 	}
@@ -169,6 +174,57 @@ func (db *DB) DeleteSession(ctx context.Context, userID, id tack.ID) error {
 
 // TouchSession records that a session was used at at.
 func (db *DB) TouchSession(ctx context.Context, id tack.ID, at time.Time) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, micros(at), id)
+	_, err := db.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, micros(at), id)
 	return err
+}
+
+// SetPassword replaces a user's password hash.
+func (db *DB) SetPassword(ctx context.Context, userID tack.ID, hash string) error {
+	res, err := db.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return tack.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteSessions deletes every session of userID but keep.
+func (db *DB) DeleteSessions(ctx context.Context, userID, keep tack.ID) ([]tack.ID, error) {
+	rows, err := db.w.QueryContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id != ? RETURNING id`, userID, keep)
+	if err != nil {
+		return nil, fmt.Errorf("delete sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []tack.ID
+	for rows.Next() {
+		var id tack.ID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// DeleteExpiredSessions deletes up to limit sessions created before
+// createdBefore or last seen before seenBefore.
+func (db *DB) DeleteExpiredSessions(ctx context.Context, createdBefore, seenBefore time.Time, limit int) ([]account.Session, error) {
+	rows, err := db.w.QueryContext(ctx, `DELETE FROM sessions WHERE id IN (
+			SELECT id FROM sessions WHERE created_at < ? OR last_seen_at < ? LIMIT ?)
+		RETURNING `+sessionCols, micros(createdBefore), micros(seenBefore), limit)
+	if err != nil {
+		return nil, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []account.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

@@ -21,6 +21,7 @@ type stmts struct {
 	findClient, bumpSeq, insertMsg, advanceRead, readPos *sql.Stmt
 	readPosLast, setRead                                 *sql.Stmt
 	membership                                           *sql.Stmt
+	indexDocs, indexFTS                                  *sql.Stmt // search (indexNew)
 }
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -35,14 +36,16 @@ func (db *DB) prepare(ctx context.Context) error {
 	}
 	db.findClient = p(db.w, `SELECT `+msgCols+` FROM messages WHERE sender_id = ? AND client_id = ?`)
 	db.bumpSeq = p(db.w, `UPDATE conversations SET last_seq = last_seq + 1, last_mod = last_mod + 1, last_at = ? WHERE id = ? RETURNING last_seq, last_mod`)
-	db.insertMsg = p(db.w, `INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	db.insertMsg = p(db.w, `INSERT INTO messages (conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at, attachments, burn_after_s, burns_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.readPosLast = p(db.w, `SELECT m.read_seq, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.conversation_id = ? AND m.user_id = ?`)
 	db.setRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ?`)
 	db.readPos = p(db.w, `SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?`)
 	db.advanceRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`)
 	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at, muted FROM members WHERE conversation_id = ? AND user_id = ?`)
+	db.indexDocs = p(db.w, indexDocsSQL)
+	db.indexFTS = p(db.w, indexFTSSQL)
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
@@ -50,28 +53,29 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 func (s *stmts) close() {
-	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.readPosLast, s.setRead, s.membership} {
+	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.readPosLast, s.setRead, s.membership, s.indexDocs, s.indexFTS} {
 		if st != nil {
 			st.Close()
 		}
 	}
 }
 
-const msgCols = `conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at, edited_at, recalled_by`
+const msgCols = `conversation_id, seq, mod, client_id, sender_id, kind, text, mentions, mention_all, reply_to, system, created_at, edited_at, recalled_by, attachments, burn_after_s, burns_at, revealed_at, burned`
 
 // msgScan holds the scan destinations of one message row.
 type msgScan struct {
 	m                                      chat.Message
 	clientID, mentions, system, recalledBy sql.NullString
+	attachments                            sql.NullString
 	created                                int64
-	edited                                 sql.NullInt64
-	all                                    int
+	edited, burnsAt, revealedAt            sql.NullInt64
+	all, burned                            int
 }
 
 func (x *msgScan) dest() []any {
 	m := &x.m
 	return []any{&m.ConversationID, &m.Seq, &m.Mod, &x.clientID, &m.SenderID, &m.Kind, &m.Text, &x.mentions,
-		&x.all, &m.ReplyTo, &x.system, &x.created, &x.edited, &x.recalledBy}
+		&x.all, &m.ReplyTo, &x.system, &x.created, &x.edited, &x.recalledBy, &x.attachments, &m.BurnAfterS, &x.burnsAt, &x.revealedAt, &x.burned}
 }
 
 func (x *msgScan) message() (chat.Message, error) {
@@ -83,6 +87,15 @@ func (x *msgScan) message() (chat.Message, error) {
 		t := fromMicros(x.edited.Int64)
 		m.EditedAt = &t
 	}
+	if x.burnsAt.Valid {
+		t := fromMicros(x.burnsAt.Int64)
+		m.BurnsAt = &t
+	}
+	if x.revealedAt.Valid {
+		t := fromMicros(x.revealedAt.Int64)
+		m.RevealedAt = &t
+	}
+	m.Burned = x.burned != 0
 	if x.recalledBy.Valid {
 		m.Recalled = true
 		m.RecalledBy = tack.ID(x.recalledBy.String)
@@ -90,6 +103,11 @@ func (x *msgScan) message() (chat.Message, error) {
 	if x.mentions.Valid && x.mentions.String != "" {
 		if err := json.Unmarshal([]byte(x.mentions.String), &m.Mentions); err != nil {
 			return m, fmt.Errorf("mentions: %w", err)
+		}
+	}
+	if x.attachments.Valid && x.attachments.String != "" {
+		if err := json.Unmarshal([]byte(x.attachments.String), &m.Attachments); err != nil {
+			return m, fmt.Errorf("attachments: %w", err)
 		}
 	}
 	if x.system.Valid && x.system.String != "" {
@@ -158,16 +176,21 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, nm chat.NewMessage) (cha
 		}
 	}
 	m := chat.Message{ConversationID: nm.ConversationID, ClientID: nm.ClientID, SenderID: nm.SenderID, Kind: nm.Kind,
-		Text: nm.Text, Mentions: nm.Mentions, MentionAll: nm.MentionAll, ReplyTo: nm.ReplyTo, System: nm.System, CreatedAt: nm.CreatedAt}
+		Text: nm.Text, Mentions: nm.Mentions, MentionAll: nm.MentionAll, ReplyTo: nm.ReplyTo, System: nm.System, CreatedAt: nm.CreatedAt,
+		Attachments: nm.Attachments}
+	setBurn(&m, nm)
 	err := tx.StmtContext(ctx, db.bumpSeq).QueryRowContext(ctx, micros(nm.CreatedAt), nm.ConversationID).Scan(&m.Seq, &m.Mod)
 	if err != nil {
 		return chat.Appended{}, fmt.Errorf("next seq of %s: %w", nm.ConversationID, notFound(err))
 	}
 	_, err = tx.StmtContext(ctx, db.insertMsg).ExecContext(ctx, m.ConversationID, m.Seq, m.Mod, nullString(m.ClientID), m.SenderID,
 		m.Kind, m.Text, nullJSON(m.Mentions, len(m.Mentions) == 0), b2i(m.MentionAll), m.ReplyTo,
-		nullJSON(m.System, m.System == nil), micros(m.CreatedAt))
+		nullJSON(m.System, m.System == nil), micros(m.CreatedAt), nullJSON(m.Attachments, len(m.Attachments) == 0), m.BurnAfterS, burnsAt(m))
 	if err != nil {
 		return chat.Appended{}, fmt.Errorf("insert message: %w", err)
+	}
+	if err := insertRefs(ctx, tx, m); err != nil {
+		return chat.Appended{}, err
 	}
 	var prev int64
 	err = tx.StmtContext(ctx, db.readPos).QueryRowContext(ctx, m.ConversationID, m.SenderID).Scan(&prev)
@@ -195,7 +218,10 @@ func (db *DB) Append(ctx context.Context, msgs []chat.NewMessage) ([]chat.Append
 		err := db.tx(ctx, func(tx *sql.Tx) error {
 			a, err := db.appendTx(ctx, tx, msgs[0])
 			out = []chat.Appended{a}
-			return err
+			if err != nil {
+				return err
+			}
+			return db.indexNew(ctx, tx, out) // search, in the same transaction
 		})
 		if err != nil {
 			return nil, err
@@ -205,8 +231,10 @@ func (db *DB) Append(ctx context.Context, msgs []chat.NewMessage) ([]chat.Append
 	var out []chat.Appended
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = db.appendBatch(ctx, tx, msgs)
-		return err
+		if out, err = db.appendBatch(ctx, tx, msgs); err != nil {
+			return err
+		}
+		return db.indexNew(ctx, tx, out) // search, in the same transaction
 	})
 	if err != nil {
 		return nil, err
@@ -318,13 +346,17 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessag
 		c := nm.ConversationID
 		m := chat.Message{ConversationID: c, ClientID: nm.ClientID, SenderID: nm.SenderID, Kind: nm.Kind, Text: nm.Text,
 			Mentions: nm.Mentions, MentionAll: nm.MentionAll, ReplyTo: nm.ReplyTo, System: nm.System, CreatedAt: nm.CreatedAt,
-			Seq: nextSeq[c], Mod: nextMod[c]}
+			Seq: nextSeq[c], Mod: nextMod[c], Attachments: nm.Attachments}
+		setBurn(&m, nm)
 		nextSeq[c]++
 		nextMod[c]++
 		if _, err := ins.ExecContext(ctx, m.ConversationID, m.Seq, m.Mod, nullString(m.ClientID), m.SenderID,
 			m.Kind, m.Text, nullJSON(m.Mentions, len(m.Mentions) == 0), b2i(m.MentionAll), m.ReplyTo,
-			nullJSON(m.System, m.System == nil), micros(m.CreatedAt)); err != nil {
+			nullJSON(m.System, m.System == nil), micros(m.CreatedAt), nullJSON(m.Attachments, len(m.Attachments) == 0), m.BurnAfterS, burnsAt(m)); err != nil {
 			return nil, fmt.Errorf("insert message: %w", err)
+		}
+		if err := insertRefs(ctx, tx, m); err != nil {
+			return nil, err
 		}
 		out[i] = chat.Appended{Message: m}
 	}
@@ -394,13 +426,18 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessag
 	return out, nil
 }
 
+// directKey is "a:b" (a < b) for a direct chat, "a:b:secret" for a secret
+// chat: one of each per pair.
 func directKey(c chat.Conversation, ms []chat.Membership) any {
-	if c.Kind != chat.Direct || len(ms) != 2 {
+	if !chat.Paired(c.Kind) || len(ms) != 2 {
 		return nil
 	}
 	a, b := string(ms[0].UserID), string(ms[1].UserID)
 	if a > b {
 		a, b = b, a
+	}
+	if c.Kind == chat.Secret {
+		return a + ":" + b + ":secret"
 	}
 	return a + ":" + b
 }
@@ -471,7 +508,8 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 	rows, err := db.rquery(ctx, `SELECT `+convCols+`, m.role, m.read_seq, m.muted,
 		COALESCE(g.conversation_id, ''), COALESCE(g.seq, 0), COALESCE(g.mod, 0), g.client_id, COALESCE(g.sender_id, ''),
 		COALESCE(g.kind, ''), COALESCE(g.text, ''), g.mentions, COALESCE(g.mention_all, 0), COALESCE(g.reply_to, 0),
-		g.system, COALESCE(g.created_at, 0), g.edited_at, g.recalled_by
+		g.system, COALESCE(g.created_at, 0), g.edited_at, g.recalled_by, g.attachments,
+		COALESCE(g.burn_after_s, 0), g.burns_at, g.revealed_at, COALESCE(g.burned, 0)
 		FROM members m JOIN conversations c ON c.id = m.conversation_id
 		LEFT JOIN messages g ON g.conversation_id = c.id AND g.seq = c.last_seq
 		WHERE m.user_id = ? ORDER BY c.last_at DESC, c.id`, userID)
@@ -493,6 +531,7 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 		c.Unread = max(c.LastSeq-read, 0)
 		if dk.Valid {
 			a, b, _ := strings.Cut(dk.String, ":")
+			b, _, _ = strings.Cut(b, ":") // secret chats: "a:b:secret"
 			c.Peer = tack.ID(a)
 			if c.Peer == userID {
 				c.Peer = tack.ID(b)
@@ -541,7 +580,7 @@ func scanMembership(sc interface{ Scan(...any) error }) (chat.Membership, error)
 
 // SetMuted sets a member's own notification mute.
 func (db *DB) SetMuted(ctx context.Context, convID, userID tack.ID, muted bool) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE members SET muted = ? WHERE conversation_id = ? AND user_id = ?`, b2i(muted), convID, userID)
+	res, err := db.exec(ctx, `UPDATE members SET muted = ? WHERE conversation_id = ? AND user_id = ?`, b2i(muted), convID, userID)
 	if err != nil {
 		return err
 	}
@@ -733,7 +772,8 @@ func (db *DB) EditMessage(ctx context.Context, convID tack.ID, seq int64, text s
 	return m, err
 }
 
-// RecallMessage erases a message's content.
+// RecallMessage erases a message's content: the row's text at once
+// (secure_delete zeroes the old bytes), the WAL's copies soon (Scrub).
 func (db *DB) RecallMessage(ctx context.Context, convID tack.ID, seq int64, by tack.ID) (chat.Message, error) {
 	var m chat.Message
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -741,10 +781,20 @@ func (db *DB) RecallMessage(ctx context.Context, convID tack.ID, seq int64, by t
 		if err != nil {
 			return err
 		}
-		m, err = scanMessage(tx.QueryRowContext(ctx, `UPDATE messages SET text = '', mentions = NULL, mention_all = 0, recalled_by = ?, mod = ?
+		m, err = scanMessage(tx.QueryRowContext(ctx, `UPDATE messages SET text = '', mentions = NULL, mention_all = 0, attachments = NULL, recalled_by = ?, mod = ?
 			WHERE conversation_id = ? AND seq = ? RETURNING `+msgCols, by, mod, convID, seq))
-		return err
+		if err != nil {
+			return err
+		}
+		// The files it carried are no longer reachable through it.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM media_refs WHERE conversation_id = ? AND seq = ?`, convID, seq); err != nil {
+			return fmt.Errorf("drop file references: %w", err)
+		}
+		return nil
 	})
+	if err == nil {
+		db.Scrub() // the old text is still in the WAL: empty it soon
+	}
 	return m, err
 }
 

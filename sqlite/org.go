@@ -59,15 +59,17 @@ func pathEnd(path string) string { return strings.TrimSuffix(path, "/") + "0" }
 
 // ---- organisations and departments ----
 
-const orgCols = `id, name, logo, time_zone, owner_id, privacy, created_at`
+const orgCols = `id, name, logo, time_zone, owner_id, privacy, created_at, require_admin_2fa`
 
 func scanOrg(sc scanner) (org.Org, error) {
 	var o org.Org
 	var priv string
 	var at int64
-	if err := sc.Scan(&o.ID, &o.Name, &o.Logo, &o.TimeZone, &o.OwnerID, &priv, &at); err != nil {
+	var req2 int
+	if err := sc.Scan(&o.ID, &o.Name, &o.Logo, &o.TimeZone, &o.OwnerID, &priv, &at, &req2); err != nil {
 		return o, notFound(err)
 	}
+	o.RequireAdmin2FA = req2 != 0
 	o.CreatedAt = fromMicros(at)
 	if err := json.Unmarshal([]byte(priv), &o.Privacy); err != nil {
 		return o, fmt.Errorf("privacy: %w", err)
@@ -194,7 +196,7 @@ func (db *DB) membersFrom(ctx context.Context, tail string, args ...any) ([]org.
 
 // Member returns the member of orgID whose member or user ID is id.
 func (db *DB) Member(ctx context.Context, orgID, id tack.ID) (org.Member, error) {
-	return scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM org_members m
+	return scanMember(db.rqueryRow(ctx, `SELECT `+memberCols+` FROM org_members m
 		WHERE m.org_id = ?1 AND (m.id = ?2 OR m.user_id = ?2) ORDER BY m.id = ?2 DESC LIMIT 1`, orgID, id))
 }
 
@@ -632,7 +634,7 @@ func (db *DB) Contacts(ctx context.Context, orgID, owner tack.ID, text, tag stri
 
 // PutContact inserts or replaces a contact.
 func (db *DB) PutContact(ctx context.Context, c org.Contact) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO org_contacts (id, org_id, owner_id, name, name_lower, company, title, phone, email, tags, note, shared, created_at, updated_at)
+	_, err := db.exec(ctx, `INSERT INTO org_contacts (id, org_id, owner_id, name, name_lower, company, title, phone, email, tags, note, shared, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_lower = excluded.name_lower, company = excluded.company,
 			title = excluded.title, phone = excluded.phone, email = excluded.email, tags = excluded.tags, note = excluded.note,
@@ -644,7 +646,7 @@ func (db *DB) PutContact(ctx context.Context, c org.Contact) error {
 
 // DeleteContact deletes a contact.
 func (db *DB) DeleteContact(ctx context.Context, orgID, id tack.ID) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM org_contacts WHERE org_id = ? AND id = ?`, orgID, id)
+	res, err := db.exec(ctx, `DELETE FROM org_contacts WHERE org_id = ? AND id = ?`, orgID, id)
 	if err != nil {
 		return err
 	}
@@ -668,10 +670,10 @@ func (db *DB) Apply(ctx context.Context, b org.Batch) ([]chat.Message, error) {
 	var msgs []chat.Message
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if o := b.Org; o != nil {
-			_, err := tx.ExecContext(ctx, `INSERT INTO orgs (`+orgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+			_, err := tx.ExecContext(ctx, `INSERT INTO orgs (`+orgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (id) DO UPDATE SET name = excluded.name, logo = excluded.logo, time_zone = excluded.time_zone,
-					owner_id = excluded.owner_id, privacy = excluded.privacy`,
-				o.ID, o.Name, o.Logo, o.TimeZone, o.OwnerID, jsonText(o.Privacy), micros(o.CreatedAt))
+					owner_id = excluded.owner_id, privacy = excluded.privacy, require_admin_2fa = excluded.require_admin_2fa`,
+				o.ID, o.Name, o.Logo, o.TimeZone, o.OwnerID, jsonText(o.Privacy), micros(o.CreatedAt), b2i(o.RequireAdmin2FA))
 			if err != nil {
 				return fmt.Errorf("put organisation: %w", err)
 			}

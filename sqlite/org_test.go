@@ -40,7 +40,7 @@ func TestSearchPlans(t *testing.T) {
 		table = append(table, []string{string(sur[r.IntN(len(sur))]) + string(giv[r.IntN(len(giv))]) + string(giv[r.IntN(len(giv))]),
 			fmt.Sprintf("E%04d", i), fmt.Sprintf("组%d", i%5)})
 	}
-	if res, err := svc.Import(uctx, o.ID, table, false, nil); err != nil || !res.Committed {
+	if res, err := svc.Import(uctx, o.ID, org.Table(table), org.ImportOptions{}); err != nil || !res.Committed {
 		t.Fatalf("import: %v %+v", err, res.Errors)
 	}
 	pages := func(q string) []tack.ID {

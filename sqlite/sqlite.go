@@ -8,6 +8,16 @@
 // kernel crash since the last checkpoint; Options.Durable switches to
 // synchronous=FULL, which fsyncs every commit, for machines without a
 // battery-backed disk.
+//
+// Erasure: secure_delete is on, so deleted or overwritten content is zeroed
+// in the pages that held it; and after a message is recalled (RecallMessage,
+// or anything calling Scrub) a truncating checkpoint soon copies the WAL
+// into the database file and empties the WAL, so the old text is in none of
+// tack.db, tack.db-wal and tack.db-shm (see checkpointLoop).
+//
+// Disk: the WAL is bounded (Options.WALLimit), and writes are refused with
+// tack.EInsufficientStorage when Options.WriteGuard says so or SQLite finds
+// the disk full; a refused or failed transaction is rolled back whole.
 package sqlite
 
 import (
@@ -18,6 +28,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -38,7 +49,19 @@ type Options struct {
 	Durable bool
 	// Readers is the size of the read pool; default 2×GOMAXPROCS, at least 4.
 	Readers int
+	// WALLimit bounds the WAL file, in bytes: a commit that leaves it
+	// larger triggers a truncating checkpoint at once, and SQLite truncates
+	// it to this size whenever it restarts it (journal_size_limit).
+	// Default 64 MiB.
+	WALLimit int64
+	// WriteGuard, if set, is asked before every write; an error (such as
+	// tack.EInsufficientStorage when the disk is nearly full) refuses the
+	// write. It must be cheap.
+	WriteGuard func() error
 }
+
+// DefaultWALLimit is Options.WALLimit's default.
+const DefaultWALLimit = 64 << 20
 
 // DB is a Tack database in one SQLite file. It implements account.Store and
 // chat.Store. It is safe for concurrent use.
@@ -47,10 +70,22 @@ type DB struct {
 	r  *sql.DB // read-only pool
 	ck *sql.DB // one connection: background checkpoints
 
-	stopCk, ckDone chan struct{}
+	stopCk chan struct{}
+	loops  sync.WaitGroup // the checkpoint goroutines
+	// ckMu serialises checkpoints: SQLite fails a second one at once,
+	// without waiting, so a truncation must not meet a passive one.
+	ckMu     sync.Mutex
+	stop     sync.Once
+	walPath  string
+	walLimit int64
+	guard    func() error
+	commits  atomic.Int64  // write transactions committed
+	scrubs   atomic.Int64  // erasures asked for (Scrub)
+	wake     chan struct{} // wakes checkpointLoop at once
 	stmts
 	rcache  sync.Map // query text -> *sql.Stmt on r
 	rcached atomic.Int64
+	att     attCommitter // attendance writes, committed in groups
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -59,15 +94,23 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if opt.Durable {
 		sync = "FULL"
 	}
+	if opt.WALLimit <= 0 {
+		opt.WALLimit = DefaultWALLimit
+	}
+	limit := fmt.Sprintf("journal_size_limit(%d)", opt.WALLimit)
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "foreign_keys(ON)")
-	q.Add("_pragma", "cache_size(-32000)")
+	q.Add("_pragma", "cache_size(-8000)")
 	// Checkpoints run on a connection of their own (see checkpointLoop),
 	// never inside a commit of the writer.
 	q.Add("_pragma", "wal_autocheckpoint(0)")
+	q.Add("_pragma", limit)
+	// Deleted and overwritten content (a recalled message's text) is
+	// zeroed, not left in free space.
+	q.Add("_pragma", "secure_delete(ON)")
 	q.Add("_txlock", "immediate")
 	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -99,6 +142,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	r.SetConnMaxIdleTime(0)
 	cq := url.Values{}
 	cq.Add("_pragma", "busy_timeout(10000)")
+	cq.Add("_pragma", limit)
 	ck, err := sql.Open("sqlite", "file:"+path+"?"+cq.Encode())
 	if err != nil {
 		w.Close()
@@ -106,24 +150,26 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	ck.SetMaxOpenConns(1)
-	db := &DB{w: w, r: r, ck: ck, stopCk: make(chan struct{}), ckDone: make(chan struct{})}
+	db := &DB{w: w, r: r, ck: ck, stopCk: make(chan struct{}),
+		walPath: path + "-wal", walLimit: opt.WALLimit, guard: opt.WriteGuard, wake: make(chan struct{}, 1)}
 	if err := db.prepare(ctx); err != nil {
-		close(db.stopCk)
 		db.Close()
 		return nil, err
 	}
-	go db.checkpointLoop()
+	db.loops.Add(2)
+	go db.passiveLoop()
+	go db.truncateLoop()
 	return db, nil
 }
 
-// checkpointLoop copies the WAL into the database file in the background,
+// passiveLoop copies the WAL into the database file in the background,
 // from its own connection, in PASSIVE mode: it never blocks the writer, so
 // a commit never waits for the database file's fsync (with the default
 // auto-checkpoint, every thousandth page written made one commit pay for a
 // whole checkpoint). Durability is unchanged: a commit is durable once in
 // the WAL.
-func (db *DB) checkpointLoop() {
-	defer close(db.ckDone)
+func (db *DB) passiveLoop() {
+	defer db.loops.Done()
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -132,9 +178,147 @@ func (db *DB) checkpointLoop() {
 			return
 		case <-t.C:
 			var busy, log, done int
+			db.ckMu.Lock()
 			_ = db.ck.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done)
+			db.ckMu.Unlock()
 		}
 	}
+}
+
+// truncateLoop bounds the WAL. A passive checkpoint alone lets it grow
+// without end under sustained writes (SQLite restarts the WAL only when a
+// checkpoint has caught up with it, which a steady stream of commits
+// prevents), and leaves it at its largest when writes stop. So the loop
+// truncates it (see truncate): at once when a commit leaves it over
+// Options.WALLimit, when writes stop (no commit for 250 ms), and soon after
+// Scrub, retrying every 250 ms until it succeeds. Should it fall behind, a
+// commit that leaves the WAL over twice the limit truncates it itself
+// (see committed).
+func (db *DB) truncateLoop() {
+	defer db.loops.Done()
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	lastCommits, scrubbed := int64(-1), int64(0)
+	for {
+		idle := false
+		select {
+		case <-db.stopCk:
+			return
+		case <-db.wake:
+		case <-t.C:
+			idle = db.commits.Load() == lastCommits
+			lastCommits = db.commits.Load()
+		}
+		scrubs := db.scrubs.Load()
+		size := db.walSize()
+		if scrubs > scrubbed || size > db.walLimit || idle && size > 0 {
+			if db.truncate() {
+				scrubbed = scrubs
+			}
+		}
+	}
+}
+
+// truncate runs a truncating checkpoint on the writer's connection: it
+// copies every frame of the WAL into the database file and empties the
+// WAL, while writes wait. It waits at most 250 ms for readers still using
+// the WAL, so that writes never stall long; it reports whether it
+// succeeded.
+func (db *DB) truncate() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var busy, log, done int
+	db.ckMu.Lock()
+	defer db.ckMu.Unlock()
+	// First a passive checkpoint on the checkpoint connection: it copies
+	// the WAL's frames into the database while writes go on, so that the
+	// truncating one, during which writes wait, has only the last few
+	// left (copying a whole 64 MiB WAL there held writes for over 100 ms).
+	_ = db.ck.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done)
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout(250)"); err != nil {
+		return false
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA busy_timeout(10000)")
+	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done); err != nil {
+		return false
+	}
+	return busy == 0
+}
+
+// walSize is the WAL file's size in bytes (0 if it does not exist).
+func (db *DB) walSize() int64 {
+	fi, err := os.Stat(db.walPath)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// Scrub asks for content deleted or overwritten so far (a recalled
+// message) to be erased from the WAL too: a truncating checkpoint follows
+// within moments (retried until no reader holds the WAL). Secret chats
+// need the same.
+func (db *DB) Scrub() {
+	db.scrubs.Add(1)
+	db.poke()
+}
+
+func (db *DB) poke() {
+	select {
+	case db.wake <- struct{}{}:
+	default:
+	}
+}
+
+// committed notes a write: over the WAL limit it wakes truncateLoop;
+// over twice the limit (the loop fell behind: a burst of commits) it
+// truncates the WAL itself before the writer goes on.
+func (db *DB) committed() {
+	db.commits.Add(1)
+	switch size := db.walSize(); {
+	case size > 2*db.walLimit:
+		db.truncate()
+	case size > db.walLimit:
+		db.poke()
+	}
+}
+
+// writable returns the WriteGuard's verdict.
+func (db *DB) writable() error {
+	if db.guard == nil {
+		return nil
+	}
+	return db.guard()
+}
+
+// sqliteFull is SQLITE_FULL: the disk (or the database) is full.
+const sqliteFull = 13
+
+// storageError turns SQLite's "disk full" into the caller-facing error.
+func storageError(err error) error {
+	var se interface{ Code() int }
+	if errors.As(err, &se) && se.Code()&0xff == sqliteFull {
+		return tack.Errorf(tack.EInsufficientStorage, "the server's disk is full: writes are refused until space is freed")
+	}
+	return err
+}
+
+// exec runs one write statement outside a transaction.
+func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := db.writable(); err != nil {
+		return nil, err
+	}
+	res, err := db.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	db.committed()
+	return res, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -154,14 +338,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // Close closes the database, checkpointing the WAL.
 func (db *DB) Close() error {
-	select {
-	case <-db.stopCk:
-	default:
-		close(db.stopCk)
-		<-db.ckDone
-	}
+	db.stop.Do(func() { close(db.stopCk) })
+	db.loops.Wait()
 	db.stmts.close()
 	db.closeCached()
+	db.att.close()
 	err0 := db.ck.Close()
 	_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	err1 := db.r.Close()
@@ -183,17 +364,21 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // tx runs fn in a write transaction, committing if it returns nil.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := db.writable(); err != nil {
+		return err
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", storageError(err))
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return storageError(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", storageError(err))
 	}
+	db.committed()
 	return nil
 }
 

@@ -53,6 +53,7 @@ func TestChatStore(t *testing.T, open func(t *testing.T) (account.Store, chat.St
 		{"MembersAmong", testMembersAmong},
 		{"SearchUsers", testSearchUsers},
 		{"Text", testText},
+		{"Secret", testSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

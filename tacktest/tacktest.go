@@ -16,6 +16,7 @@ import (
 
 	"github.com/tackhq/tack/client"
 	"github.com/tackhq/tack/node"
+	"github.com/tackhq/tack/notify/notifytest"
 )
 
 // Server is a running test server.
@@ -35,10 +36,20 @@ type Option func(*node.Config)
 // WithConfig applies fn to the node Config.
 func WithConfig(fn func(*node.Config)) Option { return Option(fn) }
 
+// WithSMTP makes the server send email through m (an in-process SMTP
+// server), so that email logins can be verified.
+func WithSMTP(m *notifytest.SMTPServer) Option {
+	return func(c *node.Config) { c.SMTPURL, c.SMTPFrom = m.URL(), "Tack <tack@tack.example>" }
+}
+
 // NewServer starts a server and stops it when the test ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := node.Config{DataDir: t.TempDir(), FastHash: true, SendRate: 1000}
+	// Tests register many people from 127.0.0.1: no registration limit
+	// unless a test sets one.
+	// Nor a sign-in alert on each new client (tests that want one turn
+	// them back on).
+	cfg := node.Config{DataDir: t.TempDir(), FastHash: true, SendRate: 1000, RegisterPerHour: 1e9, RegisterGlobalPerHour: 1e9, NoSignInAlerts: true}
 	if os.Getenv("TACK_TEST_VERBOSE") == "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -123,4 +134,22 @@ func (s *Server) NewUser(t testing.TB, name string) *User {
 		t.Fatalf("register %s: %v", name, err)
 	}
 	return &User{Client: c, ID: string(u.ID), Login: login, Name: name, Password: "correct horse battery"}
+}
+
+// VerifyEmail proves that u owns its email login: it asks for a code, reads
+// it from the mail m received, and confirms it.
+func (u *User) VerifyEmail(t testing.TB, m *notifytest.SMTPServer) {
+	t.Helper()
+	ctx := context.Background()
+	if err := u.SendVerificationCode(ctx, "email"); err != nil {
+		t.Fatalf("verify %s: %v", u.Login, err)
+	}
+	mail := m.Wait(t, u.Login, func(x notifytest.Mail) bool { return notifytest.Code(x.Text) != "" })
+	got, err := u.ConfirmVerificationCode(ctx, notifytest.Code(mail.Text))
+	if err != nil {
+		t.Fatalf("confirm %s: %v", u.Login, err)
+	}
+	if got.VerifiedAt == nil {
+		t.Fatalf("%s not verified after confirming", u.Login)
+	}
 }

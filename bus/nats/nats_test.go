@@ -164,7 +164,7 @@ func TestCluster(t *testing.T) {
 		if err := buses[0].Publish(ctx, &bus.Event{Kind: bus.Presence, Action: "probe"}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling: the probe is repeated until every node hears it
 		ready := true
 		for _, c := range cs {
 			ready = ready && c.count() > 0
@@ -300,7 +300,15 @@ func TestClose(t *testing.T) {
 	if _, err := a.Subscribe(func(*bus.Event) {}); !errors.Is(err, busnats.ErrClosed) {
 		t.Errorf("Subscribe after Close: %v, want ErrClosed", err)
 	}
-	time.Sleep(50 * time.Millisecond)
+	// Another bus on the same server publishes; once its own subscriber
+	// has the event, the server has routed it, and the closed bus's
+	// subscriber must not have it.
+	b := newBus(t, url)
+	cb := collect(t, b)
+	if err := b.Publish(context.Background(), &bus.Event{Kind: bus.Typing}); err != nil {
+		t.Fatal(err)
+	}
+	cb.waitFor(t, 1)
 	if n := c.count(); n != 0 {
 		t.Errorf("%d events after Close", n)
 	}
@@ -371,8 +379,16 @@ func TestPrefix(t *testing.T) {
 	if e := cb.waitFor(t, 1)[0]; e.Kind != bus.Presence {
 		t.Errorf("prefix two got %q", e.Kind)
 	}
-	time.Sleep(50 * time.Millisecond)
-	if ca.count() != 1 || cb.count() != 1 {
+	// Markers published after: each side's own marker arrives after
+	// anything the other side's first event could have leaked.
+	if err := b.Publish(ctx, &bus.Event{Kind: bus.Read}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Publish(ctx, &bus.Event{Kind: bus.Member}); err != nil {
+		t.Fatal(err)
+	}
+	ea, eb := ca.waitFor(t, 2), cb.waitFor(t, 2)
+	if ca.count() != 2 || cb.count() != 2 || ea[1].Kind != bus.Member || eb[1].Kind != bus.Read {
 		t.Errorf("cross-talk: %d and %d events", ca.count(), cb.count())
 	}
 }
@@ -408,7 +424,7 @@ func TestReconnect(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("client never noticed the server went away")
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // polling for the condition above, with its deadline
 	}
 	if err := a.Publish(ctx, &bus.Event{Kind: bus.Message, Mod: 2}); err != nil {
 		t.Fatalf("Publish while disconnected: %v", err)

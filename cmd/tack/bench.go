@@ -51,7 +51,9 @@ const benchUsage = `tack bench — load a Tack server and report throughput, lat
   tack bench --baseline                      also run the floors: a storage-free fan-out server on the
                                              same WebSocket library, and a bare SQLite insert loop
 
-Scenarios: direct, group, broadcast, idle, reconnect, receipts.
+Scenarios: direct, group, broadcast, idle, reconnect, receipts; and punch (not in "all"):
+  tack bench punch                           10,000 members clock in over REST (--punch-members, --punch-window)
+  tack bench robots                          300 robots post their burst of 20 through the webhook (--robots, --punch-window)
 `
 
 func benchCmd(args []string) error {
@@ -79,6 +81,10 @@ func benchCmd(args []string) error {
 	fs.IntVar(&c.ReceiptMsgs, "receipt-msgs", 50, "receipts: messages")
 	fs.Float64Var(&c.ReceiptRate, "receipt-rate", 10, "receipts: messages per second")
 	fs.IntVar(&c.Pad, "pad", 40, "extra bytes of text per message")
+	fs.IntVar(&c.PunchMembers, "punch-members", 10000, "punch: members clocking in")
+	fs.IntVar(&c.Robots, "robots", 300, "robots: robots posting their burst of 20 messages")
+	fs.IntVar(&c.PunchWindow, "punch-window", 128, "punch: requests in flight during a rush")
+	fs.DurationVar(&c.PunchSpread, "punch-spread", time.Minute, "punch: the minute phase spreads everyone's punch over this")
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	timeout := fs.Duration("timeout", 30*time.Minute, "stop the whole run after this long")
@@ -86,7 +92,10 @@ func benchCmd(args []string) error {
 	worker := fs.Bool("worker", false, "internal: run as a client worker process (ops on stdin, results on stdout)")
 	render := fs.String("render", "", "print the table of a report saved with --json and exit")
 	fanout := fs.String("fanout-server", "", "internal: run the storage-free fan-out floor server on this address")
-	fs.Parse(args)
+	pos, err := parseMixed(fs, args) // tack bench punch --punch-members 2000
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -110,6 +119,9 @@ func benchCmd(args []string) error {
 	}
 	if *scen != "all" {
 		c.Scenarios = strings.Split(*scen, ",")
+	}
+	if len(pos) > 0 {
+		c.Scenarios = pos
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/tackhq/tack/client"
@@ -248,12 +247,11 @@ func (r *orgRunner) run(cmd string) error {
 			r.print(list)
 			return err
 		}
-		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tNAME\tROLE\tSTATUS\tTIME ZONE")
+		rows := [][]string{{"ID", "NAME", "ROLE", "STATUS", "TIME ZONE"}}
 		for _, o := range list {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Me.Role, o.Me.Status, o.TimeZone)
+			rows = append(rows, []string{string(o.ID), clip(o.Name, 30), o.Me.Role, o.Me.Status, o.TimeZone})
 		}
-		return w.Flush()
+		return printTable(os.Stdout, rows)
 	case "create":
 		if err := r.need(1, "create NAME [--tz ZONE]"); err != nil {
 			return err
@@ -371,8 +369,7 @@ func (r *orgRunner) run(cmd string) error {
 			r.print(list)
 			return err
 		}
-		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "CODE\tFOR\tUSES\tEXPIRES\tSTATE")
+		rows := [][]string{{"CODE", "FOR", "USES", "EXPIRES", "STATE"}}
 		for _, inv := range list {
 			state := "open"
 			if inv.Revoked {
@@ -380,9 +377,9 @@ func (r *orgRunner) run(cmd string) error {
 			} else if time.Now().After(inv.ExpiresAt) {
 				state = "expired"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\n", inv.Code, inv.Target, inv.Uses, inv.MaxUses, inv.ExpiresAt.Local().Format(time.DateOnly), state)
+			rows = append(rows, []string{inv.Code, inv.Target, fmt.Sprintf("%d/%d", inv.Uses, inv.MaxUses), inv.ExpiresAt.Local().Format(time.DateOnly), state})
 		}
-		return w.Flush()
+		return printTable(os.Stdout, rows)
 	case "group":
 		dept := ""
 		if len(r.f.depts) > 0 {
@@ -401,12 +398,15 @@ func (r *orgRunner) run(cmd string) error {
 			r.print(list)
 			return err
 		}
-		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "WHEN\tWHO\tWHAT\tTARGET")
+		who := newNames(r.ctx, r.c)
 		for _, a := range list {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.At.Local().Format(time.DateTime), a.ActorID, a.Action, a.Target)
+			who.want(string(a.ActorID))
 		}
-		return w.Flush()
+		rows := [][]string{{"WHEN", "WHO", "WHAT", "TARGET"}}
+		for _, a := range list {
+			rows = append(rows, []string{a.At.Local().Format(time.DateTime), clip(who.of(string(a.ActorID)), 20), a.Action, a.Target})
+		}
+		return printTable(os.Stdout, rows)
 	case "leave":
 		return r.c.LeaveOrg(r.ctx, oid)
 	default:
@@ -584,12 +584,11 @@ func (r *orgRunner) members(cmd string) error {
 		r.print(list)
 		return nil
 	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tTITLE\tEMPLOYEE NO\tEMAIL\tPHONE\tSTATUS\tROLE")
+	rows := [][]string{{"ID", "NAME", "TITLE", "EMPLOYEE NO", "EMAIL", "PHONE", "STATUS", "ROLE"}}
 	for _, m := range list {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Title, m.EmployeeNo, m.WorkEmail, m.Phone, m.Status, m.Role)
+		rows = append(rows, []string{string(m.ID), clip(m.Name, 24), clip(m.Title, 20), m.EmployeeNo, m.WorkEmail, m.Phone, m.Status, m.Role})
 	}
-	return w.Flush()
+	return printTable(os.Stdout, rows)
 }
 
 // importFile uploads a CSV or XLSX file with a progress bar on stderr,
@@ -678,14 +677,12 @@ func (b *progressBar) update(p client.ImportProgress) {
 		frac = float64(p.Done) / float64(p.Total)
 	}
 	fill := int(frac * width)
-	unit := "rows"
-	done, total := fmt.Sprint(p.Done), fmt.Sprint(p.Total)
+	counts := fmt.Sprintf("%d/%d rows", p.Done, p.Total)
 	if p.Phase == "upload" {
-		unit = "KiB"
-		done, total = fmt.Sprint(p.Done>>10), fmt.Sprint(p.Total>>10)
+		counts = humanBytes(int64(p.Done)) + "/" + humanBytes(int64(p.Total))
 	}
-	line := fmt.Sprintf("%-14s [%s%s] %3.0f%%  %s/%s %s", phaseNames[p.Phase], strings.Repeat("█", fill), strings.Repeat("·", width-fill),
-		frac*100, done, total, unit)
+	line := fmt.Sprintf("%-14s [%s%s] %3.0f%%  %s", phaseNames[p.Phase], strings.Repeat("█", fill), strings.Repeat("·", width-fill),
+		frac*100, counts)
 	if b.tty {
 		fmt.Fprintf(b.w, "\r\033[K%s", line)
 		b.line = true

@@ -50,7 +50,7 @@ export async function api(method, path, body, opts = {}) {
       headers,
       body: payload,
       credentials: 'same-origin',
-      cache: 'no-store',
+      cache: opts.cache || 'no-store',
       signal: opts.signal,
     });
   } catch (e) {

@@ -1,17 +1,21 @@
 // app.js: start-up, routing (/, /c/<conversation id>, /contacts, /admin,
-// /join/<code>), the tab title,
-// desktop notifications, and the two-pane / phone layout switch.
+// /workbench, /me[/security|password|devices|privacy], /join/<code>, /attendance[/admin], /approvals[/<id>|new|admin], /leave), the tab title, desktop notifications, and
+// the layout: two panes on a desktop; on a phone one screen at a time, with
+// a tab bar (消息 / 通讯录 / 工作台 / 我) on the top-level screens.
+//
+// This and the modules it imports statically are the shell, the first
+// load. Every other screen is a feature module loaded on first use (see
+// lazy.js).
 
-import { h, clear, $ } from './dom.js';
-import { t, onLang } from './i18n.js';
+import { h, clear, icon, $ } from './dom.js';
+import { t, onLang, lang, errorText } from './i18n.js';
 import { onUnauthorized } from './api.js';
 import * as S from './store.js';
-import { renderAuth } from './ui-auth.js';
 import { ListView } from './ui-list.js';
 import { ChatView, previewText } from './ui-chat.js';
-import { orgBar, directory, joinPage } from './ui-org.js';
-import { adminPage } from './ui-admin.js';
-import { orgs } from './org.js';
+import { link, narrow } from './ui-base.js';
+import { feature } from './lazy.js';
+import { orgs, setOrgs, loadOrgs, forget as forgetOrgs } from './org.js';
 
 const root = $('#app');
 let list = null;
@@ -19,9 +23,30 @@ let chat = null;
 let shell = null;
 let main = null;
 let pageEl = null;
-let bar = null;
+let tabbar = null;
 let shownPage = '';
-const PAGES = { contacts: directory, admin: adminPage, join: (el, nav, code) => joinPage(el, code, nav) };
+
+// Pages: each is a feature module's function, given its element.
+const PAGES = {
+  contacts: (el, nav) => feature('directory').then((m) => m.directory(el, nav)),
+  admin: (el, nav) => feature('admin').then((m) => m.adminPage(el, nav)),
+  join: (el, nav, code) => feature('join').then((m) => m.joinPage(el, code, nav)),
+  workbench: (el, nav) => feature('workbench').then((m) => m.workbench(el, nav)),
+  me: (el, nav, arg) => (arg ? feature('account').then((m) => m.accountPage(el, nav, arg)) : feature('settings').then((m) => m.settingsPage(el, nav, signOut))),
+  attendance: (el, nav, arg) => (arg === 'admin' ? feature('attendanceAdmin').then((m) => m.attendanceAdmin(el, nav)) : feature('attendance').then((m) => m.attendancePage(el, nav))),
+  approvals: (el, nav, arg) => (arg === 'new' ? feature('approvalForm').then((m) => m.approvalForm(el, nav)) : arg === 'admin' ? feature('approvalsAdmin').then((m) => m.approvalsAdmin(el, nav)) : feature('approvals').then((m) => m.approvalsPage(el, nav, arg))),
+  leave: (el, nav) => feature('leave').then((m) => m.leavePage(el, nav)),
+  platform: (el, nav) => feature('platform').then((m) => m.platformPage(el, nav)),
+  ding: (el, nav, arg) => feature('ding').then((m) => m.dingPage(el, nav, arg)),
+};
+// Top-level screens: on a phone they show the tab bar.
+const TABS = [
+  ['/', 'tabChats', 'chat'],
+  ['/contacts', 'tabContacts', 'people'],
+  ['/workbench/moments', 'tabMoments', 'ring'],
+  ['/workbench', 'tabWork', 'grid'],
+  ['/me', 'tabMe', 'user'],
+];
 
 function route() {
   const m = location.pathname.match(/^\/c\/([^/]+)$/);
@@ -29,7 +54,7 @@ function route() {
 }
 
 function pageRoute() {
-  const m = location.pathname.match(/^\/(contacts|admin|join)(?:\/([^/]+))?$/);
+  const m = location.pathname.match(/^\/(contacts|admin|join|workbench|me|attendance|approvals|leave|platform|ding)(?:\/([^/]+))?$/);
   return m && (m[1] !== 'join' || m[2]) ? { name: m[1], arg: m[2] && decodeURIComponent(m[2]) } : null;
 }
 
@@ -38,13 +63,15 @@ let goingBack = false;
 function nav(path, replace) {
   if (goingBack) return;
   // Going back to the list from a chat opened from the list is a history
-  // step back, so the browser's back button and ours agree.
+  // step back, so the browser's back button (and gesture) and ours agree.
   if (path === '/' && location.pathname !== '/' && history.state && history.state.fromList) {
     goingBack = true;
     history.back();
     return;
   }
-  if (location.pathname !== path) history[replace ? 'replaceState' : 'pushState']({ fromList: location.pathname === '/' && path !== '/' }, '', path);
+  // Switching tabs replaces the entry: back leaves the app's top level.
+  const tab = TABS.some(([p]) => p === path) && TABS.some(([p]) => p === location.pathname);
+  if (location.pathname !== path) history[replace || tab ? 'replaceState' : 'pushState']({ fromList: location.pathname === '/' && path !== '/' }, '', path);
   apply();
 }
 
@@ -53,19 +80,24 @@ function apply() {
   const id = route();
   const pg = pageRoute();
   shell.classList.toggle('in-chat', !!(id || pg));
+  shell.classList.toggle('tabbed', !id && (!pg || ['contacts', 'workbench', 'me'].includes(pg.name) && (!pg.arg || pg.arg == 'moments')));
   list.setCurrent(id);
   S.state.current = id;
-  chat.open(id);
+  // A search result opens its message in context: /c/<id>#m<seq>.
+  const found = id && location.hash.match(/^#m(\d+)$/);
+  const opening = chat.open(id);
+  if (found) opening.then(() => feature('search')).then((m) => m.reveal(chat, +found[1]), () => {});
   main.hidden = !!pg;
   pageEl.hidden = !pg;
   // A page is built again when its path or the chosen organisation changes.
-  const key = !pg ? '' : pg.name === 'join' ? location.pathname : orgs.loaded ? location.pathname + '|' + (orgs.cur && orgs.cur.id) : 'wait';
+  const key = !pg ? '' : pg.name === 'join' || pg.name === 'me' ? location.pathname : orgs.loaded ? location.pathname + '|' + (orgs.cur && orgs.cur.id) : 'wait';
   if (key !== shownPage) {
     shownPage = key;
     clear(pageEl);
-    if (key !== 'wait' && pg) PAGES[pg.name](pageEl, nav, pg.arg);
+    // A page that fails to build says so (not a blank page).
+    if (key !== 'wait' && pg) PAGES[pg.name](pageEl, nav, pg.arg).catch((e) => shownPage === key && (console.error(e), pageEl.append(h('p', { class: 'chat-empty' }, errorText(e)))));
   }
-  for (const a of bar.querySelectorAll('.side-link')) a.toggleAttribute('aria-current', location.pathname === a.getAttribute('href'));
+  for (const a of shell.querySelectorAll('.side-link, .tab')) a.toggleAttribute('aria-current', location.pathname === a.getAttribute('href'));
   updateTitle();
 }
 
@@ -74,6 +106,16 @@ function updateTitle() {
   const c = S.state.current && S.state.convs.get(S.state.current);
   const base = c ? `${S.convTitle(c)} · ${t('app')}` : t('app');
   document.title = n ? `(${n > 99 ? '99+' : n}) ${base}` : base;
+  const badge = tabbar && tabbar.querySelector('.badge');
+  if (badge) {
+    badge.hidden = !n;
+    badge.textContent = n > 99 ? '99+' : String(n);
+  }
+}
+
+function makeTabbar() {
+  return h('nav', { class: 'tabbar', 'aria-label': t('tabs') }, TABS.map(([path, label, ic]) =>
+    link(path, nav, { class: 'tab', id: 'tab-' + ic }, icon(ic), h('span', null, t(label)), path === '/' ? h('span', { class: 'badge', hidden: true }) : null)));
 }
 
 function showMain() {
@@ -81,14 +123,17 @@ function showMain() {
   const side = h('aside', { class: 'sidebar' });
   main = h('div', { class: 'chat' });
   pageEl = h('main', { class: 'page', hidden: true });
-  shell = h('div', { class: 'shell' }, side, main, pageEl);
+  tabbar = makeTabbar();
+  shell = h('div', { class: 'shell' }, side, main, pageEl, tabbar);
   root.append(shell);
   list = new ListView(side, nav, signOut);
-  bar = orgBar(nav);
-  list.navEl.before(bar);
   chat = new ChatView(main, nav);
   S.startStream();
   apply();
+  // After the first screen: what this device keeps for offline use (and
+  // the outbox it saved), and the push subscription renewed.
+  feature('offline', true).then((m) => m.start()).catch(() => {});
+  if (window.Notification && Notification.permission === 'granted') feature('push', true).then((m) => m.renew()).catch(() => {});
 }
 
 async function signOut() {
@@ -98,10 +143,35 @@ async function signOut() {
 
 function showAuth() {
   S.reset();
+  forgetOrgs();
   shell = list = chat = null;
-  if (location.pathname !== '/' && !route() && !location.pathname.startsWith('/join/')) history.replaceState(null, '', '/');
-  renderAuth(root, showMain);
+  if (location.pathname !== '/' && !route() && !location.pathname.startsWith('/join/') && location.pathname !== '/reset') history.replaceState(null, '', '/');
+  // Signed out: nothing of the last person stays on this device.
+  try {
+    if (localStorage.getItem('tack.uid')) feature('offline', true).then((m) => m.forget()).catch(() => {});
+  } catch {}
+  feature('auth').then((m) => shell || m.renderAuth(root, showMain)).catch(() => {});
 }
+
+// worker follows the service worker (sw.js: the app starts offline and
+// shows pushes) from the start: a notification tap opens its conversation
+// here, and when a new release takes over a page that an older one started,
+// a feature module that fails to load reloads the page into the new release
+// (lazy.js). After the first screen, it registers the worker and tells it
+// the language for notifications.
+function worker() {
+  const sw = navigator.serviceWorker;
+  if (!sw) return;
+  const had = !!sw.controller;
+  sw.addEventListener('controllerchange', () => (window.tackUpdated = had));
+  sw.addEventListener('message', (e) => {
+    const d = e.data || {};
+    if (d.type === 'open' && typeof d.url === 'string' && /^\/(?!\/)/.test(d.url) && shell) nav(d.url);
+  });
+  sw.startMessages();
+}
+const register = () => navigator.serviceWorker?.register('/sw.js', { scope: '/' }).then(tellLang, () => {});
+const tellLang = () => navigator.serviceWorker?.ready.then((r) => r.active.postMessage({ type: 'lang', lang }));
 
 function notify(m) {
   if (!document.hidden) return;
@@ -121,6 +191,7 @@ function notify(m) {
 }
 
 async function boot() {
+  worker();
   S.on('convs', updateTitle);
   S.on('orgs', apply);
   S.on('incoming', notify);
@@ -129,36 +200,53 @@ async function boot() {
     if (shell) showAuth();
   });
   onLang(() => {
-    if (list) {
-      list.relabel();
-      chat.relabel();
-      bar.off();
-      const b = orgBar(nav);
-      bar.replaceWith(b);
-      bar = b;
-      shownPage = '';
-      apply();
-      updateTitle();
-    } else if (!shell) {
-      // The auth screen re-renders itself.
+    tellLang();
+    if (!list) return; // the auth screen re-renders itself
+    list.relabel();
+    chat.relabel();
+    const tb = makeTabbar();
+    tabbar.replaceWith(tb);
+    tabbar = tb;
+    shownPage = '';
+    apply();
+  });
+  // Ctrl/⌘+K: search messages and people.
+  document.addEventListener('keydown', (e) => {
+    if (shell && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
+      e.preventDefault();
+      feature('search').then((m) => m.openSearch(nav)).catch(() => {});
     }
   });
   window.addEventListener('popstate', () => {
     goingBack = false;
     apply();
   });
-  let me;
+  // A phone turned into a tablet (or a window resized) keeps its screen.
+  matchMedia('(max-width: 720px)').addEventListener('change', () => narrow() || apply());
+  // After an offline start, the organisations are this device's copy.
+  S.on('synced', () => (!orgs.loaded || orgs.saved) && loadOrgs().then(() => (orgs.saved = false), () => {}));
+  let me = null;
   for (let i = 0; ; i++) {
     try {
-      me = await S.loadMe();
+      const r = await S.bootstrap();
+      if (r) {
+        setOrgs(r.orgs || []);
+        me = r.me;
+      }
       break;
     } catch (e) {
+      // No network: start from what this device saved, if anything.
+      if (i === 0 && (await feature('offline', true).then((m) => m.restore(), () => false))) {
+        me = S.state.me;
+        break;
+      }
       clear(root).append(h('p', { class: 'boot-error', role: 'alert' }, t('err_network')));
       await new Promise((r) => setTimeout(r, Math.min(10000, 1000 * 2 ** i)));
     }
   }
   if (me) showMain();
   else showAuth();
+  setTimeout(register, 1000);
 }
 
 boot();

@@ -1,12 +1,16 @@
 // composer.js: <tack-composer>, the message box. It owns its state: the
 // draft of each conversation, reply/edit mode, and @mention completion.
 // Enter sends, Shift+Enter breaks the line (and Enter during IME
-// composition is left to the IME).
+// composition is left to the IME). Near the length limit it counts; over
+// it, it refuses to send and says why: nothing typed is ever cut off.
 
 import { h, clear, icon, avatar } from './dom.js';
 import { t } from './i18n.js';
 import * as S from './store.js';
+import { feature } from './lazy.js';
 
+// The count shows from this many code points on.
+const COUNT_FROM = S.MAX_TEXT - 500;
 const MENTION_RE = /(^|\s)@([^\s@]{0,24})$/;
 
 class Composer extends HTMLElement {
@@ -22,11 +26,19 @@ class Composer extends HTMLElement {
 
     this.modeText = h('span', { class: 'mode-text' });
     this.modeBar = h('div', { class: 'mode-bar', hidden: true }, this.modeText, h('button', { type: 'button', class: 'icon-btn small', 'aria-label': t('cancel'), onclick: () => this.cancelMode() }, icon('close')));
-    this.area = h('textarea', { id: 'composer-text', rows: '1', 'aria-label': t('messageLabel'), 'aria-autocomplete': 'list', 'aria-controls': 'mention-list', maxlength: '5000' });
+    this.area = h('textarea', { id: 'composer-text', rows: '1', 'aria-label': t('messageLabel'), 'aria-autocomplete': 'list', 'aria-controls': 'mention-list', 'aria-describedby': 'composer-count composer-error' });
     this.sendBtn = h('button', { type: 'submit', class: 'send', 'aria-label': t('send') }, icon('send'));
     this.list = h('ul', { id: 'mention-list', class: 'mentions', role: 'listbox', 'aria-label': t('mentionList'), hidden: true });
-    this.form = h('form', { class: 'composer-form' }, this.area, this.sendBtn);
-    this.append(this.list, this.modeBar, this.form);
+    this.count = h('span', { id: 'composer-count', class: 'count', hidden: true });
+    this.error = h('p', { id: 'composer-error', class: 'error', role: 'alert' });
+    this.attachBtn = h('button', { type: 'button', class: 'icon-btn attach', 'aria-label': t('attach'), 'aria-haspopup': 'menu', onclick: () => this.media('menu') }, icon('plus'));
+    this.form = h('form', { class: 'composer-form' }, this.attachBtn, this.area, this.sendBtn);
+    // Pasted or dropped files and images go to the media feature.
+    const take = (e, dt) => dt && dt.files.length && (e.preventDefault(), this.media('files', [...dt.files]));
+    this.area.addEventListener('paste', (e) => take(e, e.clipboardData));
+    this.addEventListener('dragover', (e) => e.preventDefault());
+    this.addEventListener('drop', (e) => take(e, e.dataTransfer));
+    this.append(this.list, this.modeBar, this.form, h('div', { class: 'composer-status' }, this.error, this.count));
 
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -41,8 +53,12 @@ class Composer extends HTMLElement {
   }
 
   relabel() {
+    // Not shown yet (no chat opened on a phone): it labels itself when it is.
+    if (!this.built) return;
+    this.updateCount();
     this.area.setAttribute('aria-label', t('messageLabel'));
     this.sendBtn.setAttribute('aria-label', t('send'));
+    this.attachBtn.setAttribute('aria-label', t('attach'));
     this.list.setAttribute('aria-label', t('mentionList'));
     this.renderMode();
   }
@@ -60,6 +76,20 @@ class Composer extends HTMLElement {
     this.renderMode();
     this.closeList();
     this.resize();
+    this.updateCount();
+  }
+
+  // updateCount shows how much room is left near the limit, and clears a
+  // refusal once the text fits.
+  updateCount() {
+    const n = S.textLength(this.area.value);
+    const over = n > S.MAX_TEXT;
+    this.count.hidden = n < COUNT_FROM;
+    this.count.classList.toggle('over', over);
+    this.count.textContent = over ? t('charsOver', { n: n - S.MAX_TEXT }) : t('charsLeft', { n: S.MAX_TEXT - n });
+    if (!over) this.error.textContent = '';
+    this.area.toggleAttribute('aria-invalid', over);
+    return n;
   }
 
   focus() {
@@ -80,6 +110,7 @@ class Composer extends HTMLElement {
     for (const id of m.mentions || []) this.picked.set('@' + S.userName(id), id);
     this.renderMode();
     this.resize();
+    this.updateCount();
     this.area.focus();
     this.area.setSelectionRange(this.area.value.length, this.area.value.length);
   }
@@ -141,57 +172,38 @@ class Composer extends HTMLElement {
 
   onInput() {
     this.resize();
+    this.updateCount();
     if (this.area.value.trim() && !(this.mode && this.mode.kind === 'edit')) S.sendTyping(this.conv);
     this.updateList();
   }
 
+  // resize fits the box to the text (not to a long placeholder).
   resize() {
-    this.area.style.height = 'auto';
-    this.area.style.height = Math.min(this.area.scrollHeight, 180) + 'px';
+    this.area.style.height = '';
+    if (this.area.value) this.area.style.height = Math.min(this.area.scrollHeight, 180) + 'px';
+  }
+
+  media(what, arg) {
+    if (this.conv) feature('media').then((m) => m[what](this, arg), () => {});
   }
 
   // ---- @mentions ----
 
+  // The list of people to mention comes from a module of its own, loaded
+  // on the first "@" in a group.
   updateList() {
-    const before = this.area.value.slice(0, this.area.selectionStart);
-    const mm = before.match(MENTION_RE);
+    const mm = this.area.value.slice(0, this.area.selectionStart).match(MENTION_RE);
     const c = S.state.convs.get(this.conv);
     if (!mm || !c || c.type !== 'group') return this.closeList();
-    const q = mm[2].toLowerCase();
-    const members = S.state.members.get(this.conv);
-    if (!members) {
-      S.members(this.conv).then(() => this.updateList(), () => {});
-      return;
-    }
-    const me = S.state.me.id;
-    const opts = [];
-    if (c.role === 'owner' && (t('mentionAll').toLowerCase().startsWith(q) || 'all'.startsWith(q))) opts.push({ id: '*', name: t('mentionAll') });
-    for (const m of members) {
-      if (m.user_id === me) continue;
-      const name = m.name || S.userName(m.user_id);
-      if (!q || name.toLowerCase().includes(q)) opts.push({ id: m.user_id, name });
-      if (opts.length >= 8) break;
-    }
-    this.query = mm[2];
-    this.options = opts;
-    this.active = 0;
-    if (!opts.length) return this.closeList();
-    this.renderList();
+    feature('mentions').then((m) => (this.mx = m).update(this), () => {});
   }
 
   renderList() {
-    clear(this.list);
-    this.options.forEach((o, i) => {
-      const li = h('li', { role: 'option', id: 'mention-' + i, 'aria-selected': i === this.active ? 'true' : 'false', class: i === this.active ? 'active' : null }, avatar(o.id, o.name), h('span', null, o.name));
-      li.addEventListener('pointerdown', (e) => {
-        e.preventDefault();
-        this.choose(o);
-      });
-      this.list.append(li);
-    });
-    this.list.hidden = false;
-    this.area.setAttribute('aria-expanded', 'true');
-    this.area.setAttribute('aria-activedescendant', 'mention-' + this.active);
+    this.mx.render(this);
+  }
+
+  choose(o) {
+    this.mx.choose(this, o);
   }
 
   closeList() {
@@ -202,23 +214,16 @@ class Composer extends HTMLElement {
     this.area.removeAttribute('aria-activedescendant');
   }
 
-  choose(o) {
-    const v = this.area.value;
-    const caret = this.area.selectionStart;
-    const start = caret - this.query.length - 1;
-    const token = '@' + o.name;
-    this.area.value = v.slice(0, start) + token + ' ' + v.slice(caret);
-    const at = start + token.length + 1;
-    this.area.setSelectionRange(at, at);
-    this.picked.set(token, o.id);
-    this.closeList();
-    this.resize();
-    this.area.focus();
-  }
-
   submit() {
     const text = this.area.value.replace(/^\s*\n|\s+$/g, '');
     if (!text.trim() || !this.conv) return;
+    const n = S.textLength(text);
+    if (n > S.MAX_TEXT) {
+      this.updateCount();
+      this.error.textContent = t('tooLong', { n, max: S.MAX_TEXT });
+      this.area.focus();
+      return;
+    }
     const mentions = [];
     let all = false;
     for (const [token, id] of this.picked) {
@@ -242,6 +247,7 @@ class Composer extends HTMLElement {
     this.renderMode();
     this.closeList();
     this.resize();
+    this.updateCount();
     this.dispatchEvent(new CustomEvent('send', { detail: d }));
   }
 }

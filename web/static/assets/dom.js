@@ -79,6 +79,16 @@ const ICONS = {
   search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM21 21l-5-5',
   people: 'M16 20v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM22 20v-1a4 4 0 0 0-3-3.9M16 3.1a4 4 0 0 1 0 7.8',
   gear: 'M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12M16 4v4M10 10v4M18 16v4',
+  chat: 'M4 5h16v11H9l-5 4z',
+  grid: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
+  user: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21v-1a6 6 0 0 1 6-6h4a6 6 0 0 1 6 6v1',
+  clock: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2',
+  clockcog: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2M17 3l2 2',
+  stamp: 'M9 3h6v6l3 3v3H6v-3l3-3zM5 19h14',
+  stampcog: 'M9 3h6v6l3 3v3H6v-3l3-3zM5 19h9M19 17v4M17 19h4',
+  leaf: 'M5 19c0-9 6-14 14-14 0 8-5 14-14 14zM5 19l7-7',
+  ring: 'M12 3a9 9 0 1 0 0 18 9 9 0 1 0 0-18zm0 5a4 4 0 1 0 0 8 4 4 0 1 0 0-8z',
+  plug: 'M9 3v5M15 3v5M6 8h12v3a6 6 0 0 1-12 0zM12 17v4',
 };
 const SVGNS = 'http://www.w3.org/2000/svg';
 export function icon(name) {
@@ -99,6 +109,19 @@ export function avatar(id, name, big) {
   return el;
 }
 
+// groupAvatar: up to four members' initials in a grid, as DingTalk shows a
+// group; people is [[id, name]...]. With fewer than two it is a plain avatar.
+export function groupAvatar(id, name, people, big) {
+  if (!people || people.length < 2) return avatar(id, name, big);
+  const el = h('span', { class: ['avatar', 'grid', 'n' + Math.min(4, people.length), big && 'big'], 'aria-hidden': 'true' });
+  for (const [pid, pname] of people.slice(0, 4)) {
+    const c = h('span', null, initial(pname));
+    c.style.setProperty('--hue', String(hue(pid || pname || '')));
+    el.append(c);
+  }
+  return el;
+}
+
 export function initial(name) {
   const s = (name || '?').trim();
   const first = Array.from(s)[0] || '?';
@@ -110,6 +133,20 @@ function hue(s) {
   let x = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), 16777619) >>> 0;
   return x % 360;
+}
+
+// css loads a feature's stylesheet (a URL next to its module) once, and
+// resolves when it applies, so a feature never shows unstyled. The CSP
+// allows it: the file comes from this origin.
+const sheets = new Map();
+export function css(url) {
+  const href = String(url);
+  if (!sheets.has(href)) {
+    const l = h('link', { rel: 'stylesheet', href });
+    sheets.set(href, new Promise((done) => (l.onload = l.onerror = done)));
+    document.head.append(l);
+  }
+  return sheets.get(href);
 }
 
 // randomID returns n random bytes as hex (works outside secure contexts too).

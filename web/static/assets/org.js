@@ -3,18 +3,31 @@
 
 import { api, get, post, enc } from './api.js';
 import { emit, refreshExternal } from './store.js';
+import { t, lang } from './i18n.js';
+import { ask } from './ui-base.js';
 
 export const orgs = { list: [], cur: null, depts: null, loaded: false };
 const KEY = 'tack.org';
 const active = (o) => o.me && o.me.status === 'active';
 
 export async function loadOrgs() {
-  orgs.list = (await get('/orgs')).orgs || [];
+  setOrgs((await get('/orgs')).orgs || []);
+}
+
+// setOrgs takes my organisations (from GET /orgs, the bootstrap or this
+// device's saved copy) and keeps the chosen one if it is still there.
+export function setOrgs(list) {
+  orgs.list = list;
   let id = orgs.cur && orgs.cur.id;
   try {
     id = id || localStorage.getItem(KEY);
   } catch {}
   choose(id);
+}
+
+// forget drops the signed-out person's organisations.
+export function forget() {
+  Object.assign(orgs, { list: [], cur: null, depts: null, loaded: false });
 }
 
 export function choose(id) {
@@ -40,6 +53,13 @@ export async function createOrg(name) {
   return o;
 }
 
+// createOrgDialog asks for a name, creates the organisation and shows its
+// directory.
+export const createOrgDialog = (nav) => ask(t('createOrg'), t('orgName'), '', t('create'), async (v) => {
+  await createOrg(v);
+  nav('/contacts');
+});
+
 export const call = (method, path, body) => api(method, '/orgs/' + enc(orgs.cur.id) + path, body);
 
 // depts: the visible tree, depth first, each with its depth.
@@ -63,4 +83,4 @@ export async function depts(force) {
   return orgs.depts;
 }
 
-export const deptNames = (m) => (m.department_ids || []).map((id) => orgs.depts && orgs.depts.by.get(id)).filter(Boolean).map((d) => d.name).join(', ');
+export const deptNames = (m) => (m.department_ids || []).map((id) => orgs.depts && orgs.depts.by.get(id)).filter(Boolean).map((d) => d.name).join(lang === 'zh' ? '、' : ', ');

@@ -1,12 +1,36 @@
 // picker.js: <tack-picker>, a people picker with its own state (query,
 // results, selection). mode="single" picks one person at once (event
-// "pick"); otherwise people are ticked and read from .selected.
+// "pick"); otherwise people are ticked and read from .selected. It finds
+// colleagues, friends, external contacts and chat partners by name, pinyin
+// or initials, and anyone by exact email or phone (GET /users?q=).
+// Feature modules that need it import it statically.
 
-import { h, clear, avatar } from './dom.js';
-import { t, errorText } from './i18n.js';
+import { h, clear, avatar, css } from './dom.js';
+import { t, errorText, addStrings } from './i18n.js';
 import * as S from './store.js';
 
+addStrings({
+  en: {
+    findPeople: 'Find people',
+    findHint: 'Name, pinyin or initials (zs for 张三), or an exact email or phone',
+    noMatches: 'No one found.',
+    selected: 'Selected',
+    remove: 'Remove',
+  },
+  zh: {
+    findPeople: '查找联系人',
+    findHint: '姓名、拼音或首字母（如 zs 找张三），或完整的邮箱、手机号',
+    noMatches: '没有找到。',
+    selected: '已选',
+    remove: '移除',
+  },
+});
+await css(new URL('./people.css', import.meta.url));
+
 let n = 0;
+
+// who: a name, and below it where the person comes from.
+const who = (u) => h('span', { class: 'grow' }, h('span', { class: 'p-name' }, u.name), S.personDetail(u) ? h('span', { class: 'p-sub' }, S.personDetail(u)) : null);
 
 class Picker extends HTMLElement {
   connectedCallback() {
@@ -76,14 +100,14 @@ class Picker extends HTMLElement {
     }
     for (const u of this.results) {
       if (this.single) {
-        this.out.append(h('li', null, h('button', { type: 'button', class: 'person', dataset: { id: u.id }, onclick: () => this.pick(u) }, avatar(u.id, u.name), h('span', null, u.name))));
+        this.out.append(h('li', null, h('button', { type: 'button', class: 'person', dataset: { id: u.id }, onclick: () => this.pick(u) }, avatar(u.id, u.name), who(u))));
       } else {
         const box = h('input', { type: 'checkbox', checked: this.chosen.has(u.id), dataset: { id: u.id } });
         box.addEventListener('change', () => {
           box.checked ? this.chosen.set(u.id, u.name) : this.chosen.delete(u.id);
           this.renderChips();
         });
-        this.out.append(h('li', null, h('label', { class: 'person' }, box, avatar(u.id, u.name), h('span', null, u.name))));
+        this.out.append(h('li', null, h('label', { class: 'person' }, box, avatar(u.id, u.name), who(u))));
       }
     }
   }

@@ -7,11 +7,20 @@
 // conversation whose messages are loaded, the highest mod seen is kept as
 // its resume cursor.
 
-import { ApiError, get, post, patch, put as httpPut, del, enc, rememberCSRF } from './api.js';
+import { ApiError, get, post, patch, del, enc, rememberCSRF } from './api.js';
 import { Stream } from './stream.js';
 import { randomID } from './dom.js';
 
 const PAGE = 50;
+// MAX_TEXT is the server's limit on a message, in code points.
+export const MAX_TEXT = 5000;
+// EDIT_WINDOW is how long a message may be edited.
+export const EDIT_WINDOW = 24 * 3600 * 1000;
+export const textLength = (s) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
 
 export const state = {
   me: null,
@@ -25,6 +34,8 @@ export const state = {
   connInfo: null,
   synced: false,
   external: new Set(), // conversation ids, until conversations carry `external`
+  faces: new Map(), // group id -> its first members, for the group's avatar
+  saved: false, // what is shown came from this device (offline start), not yet from the server
 };
 
 // ---- events ----
@@ -91,18 +102,25 @@ export function rememberUsers(list) {
 
 // ---- session ----
 
-export async function loadMe() {
+// bootstrap loads the first screen in one request (index.html preloads
+// it): me, my conversations, the names they show, my organisations. It
+// returns the answer, or null when nobody is signed in.
+export async function bootstrap() {
+  let r;
   try {
-    state.me = await get('/me', { quiet: true });
-    return state.me;
+    r = await get('/bootstrap', { quiet: true, cache: 'default' });
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return null;
     throw e;
   }
+  state.me = r.me;
+  rememberUsers(r.users || []);
+  for (const c of r.conversations || []) upsertConv(c);
+  return r;
 }
 
-export async function signIn(login, password) {
-  const r = await post('/sessions', { login, password, cookie: true });
+export async function signIn(login, password, code) {
+  const r = await post('/sessions', { login, password, cookie: true, code: code || undefined });
   rememberCSRF(r.csrf_token);
   state.me = r.user;
   return r.user;
@@ -131,7 +149,10 @@ export function reset() {
   state.typing.clear();
   state.current = null;
   state.synced = false;
+  state.saved = false;
   state.external.clear();
+  state.faces.clear();
+  faceQueue.length = 0;
 }
 
 // ---- mute: the member's own notification setting, kept by the server so
@@ -140,15 +161,11 @@ export function reset() {
 export function isMuted(id) {
   return !!state.convs.get(id)?.muted;
 }
-export async function setMuted(id, on) {
-  upsertConv(await httpPut('/conversations/' + enc(id) + '/settings', { muted: !!on }));
-}
-
 // ---- conversations ----
 
 export function convTitle(c) {
   if (!c) return '';
-  if (c.type === 'direct') {
+  if (c.type !== 'group') {
     if (c.peer_id) return userName(c.peer_id);
     return c.title || '…';
   }
@@ -189,7 +206,7 @@ export function totalUnread() {
   return n;
 }
 
-function upsertConv(c) {
+export function upsertConv(c) {
   const old = state.convs.get(c.id);
   if (!old) {
     state.convs.set(c.id, { ...c, unread: c.unread || 0, read_seq: c.read_seq || 0 });
@@ -207,7 +224,7 @@ function upsertConv(c) {
     }
   }
   const cc = state.convs.get(c.id);
-  if (cc.type === 'direct' && cc.peer_id) userName(cc.peer_id);
+  if (cc.type !== 'group' && cc.peer_id) userName(cc.peer_id);
   emit('convs');
   emit('conv', c.id);
 }
@@ -231,8 +248,9 @@ export async function members(convID, force) {
 }
 
 // setMembers stores a member list; the member count follows it.
-function setMembers(convID, list) {
+export function setMembers(convID, list) {
   state.members.set(convID, list);
+  state.faces.set(convID, list.slice(0, 4));
   rememberUsers(list);
   const c = state.convs.get(convID);
   if (c && c.member_count !== list.length) {
@@ -257,28 +275,7 @@ function membersChanged(convID) {
   }, 50));
 }
 
-export async function renameConv(id, title) {
-  upsertConv(await patch('/conversations/' + enc(id), { title }));
-}
-export async function setMuteAll(id, on) {
-  upsertConv(await patch('/conversations/' + enc(id), { mute_all: on }));
-}
-export async function addMembers(id, userIDs) {
-  const r = await post(`/conversations/${enc(id)}/members`, { user_ids: userIDs });
-  if (r && r.members) setMembers(id, r.members);
-  else await members(id, true);
-}
-export async function removeMember(id, userID) {
-  await del(`/conversations/${enc(id)}/members/${enc(userID)}`);
-  const l = state.members.get(id);
-  if (l) setMembers(id, l.filter((m) => m.user_id !== userID));
-}
-export async function leaveConv(id) {
-  await post(`/conversations/${enc(id)}/leave`);
-  dropConv(id);
-}
-
-function dropConv(id) {
+export function dropConv(id) {
   state.convs.delete(id);
   state.timelines.delete(id);
   state.members.delete(id);
@@ -286,11 +283,44 @@ function dropConv(id) {
   emit('removed', id);
 }
 
-export async function searchUsers(q) {
-  const r = await get('/users?q=' + enc(q));
+// searchUsers finds people by name, pinyin, initials, or exact email or
+// phone: colleagues, friends, external contacts and chat partners.
+export async function searchUsers(q, limit) {
+  const r = await get('/users?q=' + enc(q) + (limit ? '&limit=' + limit : ''));
   const list = (r.users || []).filter((u) => !state.me || u.id !== state.me.id);
   rememberUsers(list);
   return list;
+}
+
+// personDetail: what tells two people of the same name apart in a list
+// (and 休假中 / 出差中 while they are away).
+export const personDetail = (u) => [u.away && u.away.label, u.title, u.org_name].filter(Boolean).join(' · ');
+
+// faces: up to four [id, name] of a group's members for its avatar, or
+// null until known. Member lists of groups up to 500 are fetched in the
+// background, one at a time.
+const faceQueue = [];
+let faceBusy = false;
+export function faces(c) {
+  const ms = state.faces.get(c.id);
+  if (ms) return ms.map((m) => [m.user_id, m.name || userName(m.user_id)]);
+  if (c.type === 'group' && (c.member_count || 0) <= 500 && !faceQueue.includes(c.id)) {
+    faceQueue.push(c.id);
+    nextFaces();
+  }
+  return null;
+}
+async function nextFaces() {
+  if (faceBusy || !faceQueue.length) return;
+  faceBusy = true;
+  const id = faceQueue.shift();
+  try {
+    if (state.convs.has(id) && !state.faces.has(id)) await members(id);
+  } catch {
+    state.faces.set(id, []);
+  }
+  faceBusy = false;
+  nextFaces();
 }
 
 // ---- timelines ----
@@ -299,7 +329,8 @@ class Timeline {
   constructor(id) {
     this.id = id;
     this.bySeq = new Map();
-    this.pending = new Map(); // client id -> {msg, status, error}
+    this.pending = new Map(); // client id -> {msg, body, at, status, error, tries, timer}, oldest first
+    this.sending = null; // the client id on its way to the server
     this.loaded = false;
     this.loading = null;
     this.older = null;
@@ -344,8 +375,20 @@ function put(tl, m, fromREST) {
     if (m.mod === old.mod && m.unread === old.unread) return false;
   }
   tl.bySeq.set(m.seq, m);
-  if (m.client_id && m.sender_id === (state.me && state.me.id)) tl.pending.delete(m.client_id);
+  if (m.client_id && m.sender_id === (state.me && state.me.id)) unpend(tl, m.client_id);
   return true;
+}
+
+// restoreTimeline shows the messages this device saved of a conversation
+// (offline.js), oldest first. Their highest mod is the resume cursor, so
+// the stream replays whatever changed since; the first sync reloads them.
+export function restoreTimeline(id, msgs) {
+  const tl = timeline(id);
+  if (tl.loaded || !msgs.length) return;
+  for (const m of msgs) put(tl, m, true);
+  tl.loaded = true;
+  tl.hasMore = msgs[0].seq > 1;
+  emit('messages', id);
 }
 
 // loadLatest fetches the newest page (again, when refresh is set).
@@ -410,7 +453,17 @@ function wantSender(m) {
   if (m.quote && m.quote.sender_id) userName(m.quote.sender_id);
 }
 
-// ---- sending ----
+// ---- sending: the outbox ----
+//
+// A message is pending from the tap until the server has it. The pending
+// messages of a conversation go one at a time, oldest first, each with its
+// client id: the server keeps one copy of a client id however often it is
+// sent, so they arrive in the order written and never twice, through
+// retries, reconnects and reloads. 'outbox' events ({add: p} and {done:
+// client id}) let offline.js keep them in IndexedDB until they are sent, so
+// a closed tab or a start without network loses none. Statuses: sending,
+// waiting (a temporary failure: tried again later, and at once when the
+// stream is back), failed (the server refused it: retry or discard).
 
 function findQuote(convID, seq) {
   const tl = state.timelines.get(convID);
@@ -419,79 +472,113 @@ function findQuote(convID, seq) {
 }
 
 export function sendMessage(convID, text, opts = {}) {
-  const tl = timeline(convID);
   const clientID = 'w' + randomID(10);
   const body = { client_id: clientID, text };
   if (opts.mentions && opts.mentions.length) body.mentions = opts.mentions;
   if (opts.mention_all) body.mention_all = true;
   if (opts.reply_to) body.reply_to = opts.reply_to;
+  if (opts.attachments) body.attachments = opts.attachments.map((a) => a.id);
+  if (opts.burn_after_s) body.burn_after_s = opts.burn_after_s;
   const msg = {
     conversation_id: convID,
     client_id: clientID,
     sender_id: state.me.id,
-    kind: 'text',
+    kind: opts.kind || 'text',
     text,
+    attachments: opts.attachments,
     reply_to: opts.reply_to || 0,
     quote: opts.reply_to ? findQuote(convID, opts.reply_to) : null,
     created_at: new Date().toISOString(),
   };
-  const p = { msg, body, status: 'sending', error: null, tries: 0 };
-  tl.pending.set(clientID, p);
-  emit('messages', convID);
-  deliver(convID, p);
+  queue({ msg, body, at: Date.now() }, true);
   return clientID;
 }
 
-async function deliver(convID, p) {
+// queue adds a pending message, new (fresh) or from the saved outbox
+// ({msg, body, at}), and sends what can go.
+export function queue(entry, fresh) {
+  const convID = entry.msg.conversation_id;
   const tl = timeline(convID);
+  if (tl.pending.has(entry.body.client_id)) return;
+  const p = { ...entry, status: 'waiting', error: null, tries: 0, timer: 0 };
+  tl.pending.set(p.body.client_id, p);
+  // A saved message restored after a newer one was written goes first.
+  if (!fresh) tl.pending = new Map([...tl.pending].sort((a, b) => a[1].at - b[1].at));
+  if (fresh) emit('outbox', { add: p });
+  emit('messages', convID);
+  pump(convID);
+}
+
+function unpend(tl, clientID) {
+  const p = tl.pending.get(clientID);
+  if (!p) return;
+  clearTimeout(p.timer);
+  tl.pending.delete(clientID);
+  emit('outbox', { done: clientID });
+}
+
+// pump sends a conversation's oldest pending message that has not failed,
+// unless one is on its way or the oldest waits for its retry.
+function pump(convID) {
+  const tl = timeline(convID);
+  if (tl.sending) return;
+  const p = [...tl.pending.values()].find((x) => x.status !== 'failed');
+  if (p && !p.timer) deliver(convID, tl, p);
+}
+
+async function deliver(convID, tl, p) {
+  const id = p.body.client_id;
+  tl.sending = id;
   p.status = 'sending';
   p.tries++;
   try {
     const m = await post(`/conversations/${enc(convID)}/messages`, p.body);
     gotMessage(m, false);
-    tl.pending.delete(p.body.client_id);
-    emit('messages', convID);
+    unpend(tl, id);
   } catch (e) {
-    if (!tl.pending.has(p.body.client_id)) return;
-    if (e instanceof ApiError && e.temporary) {
-      // Same client id on every retry: the server keeps one copy.
-      p.status = 'retrying';
+    if (tl.pending.has(id)) {
       p.error = e;
-      const wait = e.retryAfter ? e.retryAfter * 1000 : Math.min(10000, 500 * 2 ** Math.min(p.tries, 5));
-      p.timer = setTimeout(() => tl.pending.has(p.body.client_id) && deliver(convID, p), wait);
-    } else {
-      p.status = 'failed';
-      p.error = e;
+      if (e instanceof ApiError && e.temporary) {
+        p.status = 'waiting';
+        const wait = e.retryAfter ? e.retryAfter * 1000 : Math.min(10000, 500 * 2 ** Math.min(p.tries, 5));
+        p.timer = setTimeout(() => {
+          p.timer = 0;
+          pump(convID);
+        }, wait);
+      } else p.status = 'failed';
     }
-    emit('messages', convID);
+  } finally {
+    if (tl.sending === id) tl.sending = null;
   }
+  emit('messages', convID);
+  pump(convID);
 }
 
 export function retryPending(convID, clientID) {
-  const tl = timeline(convID);
-  const p = tl.pending.get(clientID);
+  const p = timeline(convID).pending.get(clientID);
   if (!p) return;
   clearTimeout(p.timer);
-  deliver(convID, p);
+  p.timer = 0;
+  p.status = 'waiting';
+  emit('messages', convID);
+  pump(convID);
 }
 
 export function discardPending(convID, clientID) {
-  const tl = timeline(convID);
-  const p = tl.pending.get(clientID);
-  if (p) clearTimeout(p.timer);
-  tl.pending.delete(clientID);
+  unpend(timeline(convID), clientID);
   emit('messages', convID);
 }
 
-// Retry everything waiting as soon as the connection is back.
+// Send everything waiting as soon as the connection is back.
 function kickPending() {
   for (const [convID, tl] of state.timelines) {
     for (const p of tl.pending.values()) {
-      if (p.status === 'retrying') {
+      if (p.status === 'waiting' && p.timer) {
         clearTimeout(p.timer);
-        deliver(convID, p);
+        p.timer = 0;
       }
     }
+    pump(convID);
   }
 }
 
@@ -503,12 +590,6 @@ export async function editMessage(convID, seq, text, mentions) {
 
 export async function recallMessage(convID, seq) {
   gotMessage(await post(`/conversations/${enc(convID)}/messages/${seq}/recall`), false);
-}
-
-export async function receipts(convID, seq) {
-  const r = await get(`/conversations/${enc(convID)}/messages/${seq}/receipts`);
-  rememberUsers([...(r.read || []), ...(r.unread || [])]);
-  return r;
 }
 
 // ---- read positions and typing ----
@@ -628,8 +709,14 @@ function onEvent(ev) {
     case 'typing':
       gotTyping(ev.conversation_id, ev.user_id);
       break;
+    case 'approval':
+    case 'ding':
+    case 'moment':
+      emit(ev.type, ev);
+      break;
     case 'synced':
       state.synced = true;
+      state.saved = false;
       for (const tl of state.timelines.values()) if (tl.loaded) tl.stale = true;
       if (state.current && state.convs.has(state.current)) loadLatest(state.current, true).catch(() => {});
       kickPending();

@@ -73,7 +73,8 @@ export class Stream {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let ws;
     try {
-      ws = new WebSocket(`${proto}//${location.host}/api/v1/stream`);
+      // hello=1: the server waits for our hello and catches up from its cursors first.
+      ws = new WebSocket(`${proto}//${location.host}/api/v1/stream?hello=1`);
     } catch {
       this.ws = null;
       this.retry(1006);

@@ -1,15 +1,17 @@
 // ui-chat.js: the open conversation: header, message log with lazy history,
 // day separators, receipts, the message menu, and the composer.
 
-import { h, clear, icon, avatar, reconcile } from './dom.js';
+import { h, clear, icon, avatar, groupAvatar, reconcile } from './dom.js';
 import { t, memberCount, formatTime, formatDay, formatFull, dayKey, errorText, lang } from './i18n.js';
 import * as S from './store.js';
-import { openReceipts, openInfo, confirmDialog, toast } from './ui-dialogs.js';
+import { confirmDialog, toast } from './ui-base.js';
+import { feature } from './lazy.js';
 import './composer.js';
 
+const openInfo = (id, nav) => feature('convinfo').then((m) => m.openInfo(id, nav));
+const openReceipts = (id, seq) => feature('convinfo').then((m) => m.openReceipts(id, seq));
+
 const GROUP_GAP = 5 * 60 * 1000;
-const EDIT_WINDOW = 24 * 3600 * 1000;
-const RECALL_WINDOW = 2 * 60 * 1000;
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]】。，]/g;
 
 export class ChatView {
@@ -25,6 +27,21 @@ export class ChatView {
     S.on('users', () => this.id && this.schedule(true));
     S.on('conv', (id) => id === this.id && this.renderHeader());
     S.on('members', (id) => id === this.id && this.renderHeader());
+    S.on('conn', () => this.id && this.schedule());
+    // Long-press (touch) or right-click on a message opens its menu.
+    this.list.addEventListener('contextmenu', (e) => this.pressMenu(e));
+    this.list.addEventListener('pointerdown', (e) => {
+      if (e.pointerType !== 'touch') return;
+      clearTimeout(this.press);
+      this.pressAt = [e.clientX, e.clientY];
+      this.press = setTimeout(() => this.pressMenu(e), 550);
+    });
+    const stop = () => clearTimeout(this.press);
+    this.list.addEventListener('pointerup', stop);
+    this.list.addEventListener('pointercancel', stop);
+    this.list.addEventListener('pointermove', (e) => {
+      if (this.pressAt && Math.hypot(e.clientX - this.pressAt[0], e.clientY - this.pressAt[1]) > 8) stop();
+    });
     S.on('typing', (id) => id === this.id && this.renderTyping());
     S.on('removed', (id) => {
       if (id === this.id) {
@@ -41,26 +58,25 @@ export class ChatView {
     this.title = h('h2', { class: 'chat-title', id: 'chat-title', tabindex: '-1' });
     this.ext = h('span', { class: 'ext', hidden: true });
     this.sub = h('p', { class: 'chat-sub', 'aria-live': 'polite' });
-    this.infoBtn = h('button', { class: 'icon-btn', id: 'conv-info', type: 'button', 'aria-label': t('info'), onclick: () => openInfo(this.id, this.nav) }, icon('info'));
+    this.infoBtn = h('button', { class: 'icon-btn', id: 'conv-info', type: 'button', 'aria-label': t('chatInfo'), onclick: () => openInfo(this.id, this.nav) }, icon('info'));
     this.head = h('header', { class: 'chat-head' }, this.back, this.headAvatar, h('div', { class: 'chat-names' }, h('div', { class: 'chat-line' }, this.title, this.ext), this.sub), this.infoBtn);
 
     this.list = h('ol', { class: 'messages', role: 'log', 'aria-labelledby': 'chat-title' });
     this.scroller = h('div', { class: 'scroller', tabindex: '0' }, this.list);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    // The soft keyboard (or a resized window) shrinks the log: the newest
+    // message stays in view when it was.
+    new ResizeObserver(() => this.atBottom && this.toBottom(false)).observe(this.scroller);
     this.jump = h('button', { class: 'jump', type: 'button', hidden: true, onclick: () => this.toBottom(true) }, t('jumpLatest'));
 
     this.notice = h('p', { class: 'composer-notice', hidden: true });
+    this.savedNote = h('p', { class: 'saved-note', role: 'status', hidden: true });
     this.composer = document.createElement('tack-composer');
     this.composer.addEventListener('send', (e) => this.onSend(e.detail));
     this.composer.addEventListener('edit-last', () => this.editLast());
 
-    this.menu = h('div', { class: 'menu', role: 'menu', hidden: true });
-    this.menu.addEventListener('keydown', (e) => this.menuKey(e));
-    document.addEventListener('pointerdown', (e) => {
-      if (!this.menu.hidden && !this.menu.contains(e.target) && !e.target.closest('.msg-menu-btn')) this.closeMenu(false);
-    });
 
-    this.pane = h('section', { class: 'chat-pane', 'aria-labelledby': 'chat-title' }, this.head, h('div', { class: 'log-wrap' }, this.scroller, this.jump), this.notice, this.composer, this.menu);
+    this.pane = h('section', { class: 'chat-pane', 'aria-labelledby': 'chat-title' }, this.head, this.savedNote, h('div', { class: 'log-wrap' }, this.scroller, this.jump), this.notice, this.composer);
     this.empty = h('div', { class: 'chat-empty' }, h('p', null, t('pickConversation')));
     this.root.append(this.empty);
 
@@ -69,7 +85,6 @@ export class ChatView {
 
   relabel() {
     this.back.setAttribute('aria-label', t('back'));
-    this.infoBtn.setAttribute('aria-label', t('info'));
     this.jump.textContent = t('jumpLatest');
     this.empty.firstChild.textContent = t('pickConversation');
     this.composer.relabel && this.composer.relabel();
@@ -137,13 +152,16 @@ export class ChatView {
     const title = S.convTitle(c);
     this.title.textContent = title;
     this.ext.hidden = !S.isExternal(c);
+    if (this.pane.classList.toggle('secret', c.type === 'secret')) feature('secret').then((x) => x.head(this));
     this.ext.textContent = t('external');
-    clear(this.headAvatar).append(avatar(c.type === 'direct' ? c.peer_id : c.id, title));
+    clear(this.headAvatar).append(c.type === 'group' ? groupAvatar(c.id, title, S.faces(c)) : avatar(c.peer_id, title));
     this.infoBtn.setAttribute('aria-label', c.type === 'group' ? t('groupInfo') : t('chatInfo'));
     this.composer.setPlaceholder(t('messagePlaceholder', { t: title }));
     const blocked = c.type === 'group' && c.mute_all && c.role === 'member';
     this.notice.hidden = !blocked;
     this.notice.textContent = t('mutedAllNotice');
+    this.savedNote.hidden = !S.state.saved;
+    this.savedNote.textContent = t('savedOffline');
     this.composer.hidden = blocked;
     this.renderTyping();
   }
@@ -157,7 +175,8 @@ export class ChatView {
     else if (who.length === 2) s = t('typing2', { a: who[0], b: who[1] });
     else if (who.length > 2) s = t('typingN');
     this.sub.classList.toggle('typing', !!s);
-    this.sub.textContent = s || (c.type === 'group' ? memberCount(c.member_count || 0) : '');
+    const peer = c.type === 'direct' && S.state.users.get(c.peer_id);
+    this.sub.textContent = s || (c.type === 'group' ? memberCount(c.member_count || 0) : (peer && peer.away && peer.away.label) || '');
   }
 
   schedule(force) {
@@ -219,7 +238,7 @@ export class ChatView {
     const mine = m.sender_id === me;
     const c = this.conv();
     if (pending) {
-      const sig = [pending.status, grouped, lang, m.text, pending.error && pending.error.code].join('|');
+      const sig = [pending.status, grouped, lang, m.text, pending.error && pending.error.code, S.state.conn === 'online'].join('|');
       return ['p' + m.client_id, sig, () => this.pendingEl(m, pending, grouped)];
     }
     const names = [S.userName(m.sender_id)];
@@ -239,22 +258,29 @@ export class ChatView {
     if (m.kind === 'system') {
       return h('li', { class: 'notice', id: 'm-' + m.seq, dataset: { seq: m.seq } }, h('span', null, systemText(m)), ' ', h('time', { datetime: m.created_at, title: formatFull(d) }, formatTime(d)));
     }
+    if (m.burn_after_s && !m.recalled) {
+      const li = h('li', { class: ['msg', mine ? 'own' : 'other', 'secret-msg'], id: 'm-' + m.seq, dataset: { seq: m.seq } });
+      feature('secret').then((x) => x.fill(li, m, mine));
+      return li;
+    }
     if (m.recalled) {
       const who = m.recalled_by && m.recalled_by !== m.sender_id ? m.recalled_by : m.sender_id;
       const text = who === S.state.me.id ? t('youRecalled') : t('recalledBy', { a: S.userName(who) });
       return h('li', { class: 'notice recalled', id: 'm-' + m.seq, dataset: { seq: m.seq } }, h('span', null, text));
     }
-    const name = S.userName(m.sender_id);
+    const bot = m.kind === 'robot' && m.system;
+    const name = bot ? bot.title : S.userName(m.sender_id);
     const li = h('li', { class: ['msg', mine ? 'own' : 'other', grouped && 'grouped'], id: 'm-' + m.seq, dataset: { seq: m.seq } });
     if (!mine) li.append(grouped ? h('span', { class: 'avatar-gap' }) : avatar(m.sender_id, name));
     const body = h('div', { class: 'body' });
     if (grouped) body.append(h('span', { class: 'sr-only' }, mine ? t('you') : name));
     else {
-      body.append(h('div', { class: 'meta' }, mine ? null : h('span', { class: 'sender' }, name), h('time', { datetime: m.created_at, title: formatFull(d) }, formatTime(d))));
+      body.append(h('div', { class: 'meta' }, mine ? null : h('span', { class: 'sender' }, name, bot && h('span', { class: 'bot-badge' }, t('robot'))), h('time', { datetime: m.created_at, title: formatFull(d) }, formatTime(d))));
     }
     const bubble = h('div', { class: 'bubble', title: grouped ? formatFull(d) : null });
     if (m.quote) bubble.append(quoteEl(this.currentQuote(m.quote)));
-    bubble.append(textEl(m));
+    if (bot && bot.card) feature('robotcard').then((x) => x.card(bubble, m), () => bubble.append(...bodyEls(m)));
+    else bubble.append(...bodyEls(m));
     body.append(bubble);
     const foot = h('div', { class: 'foot' });
     if (m.edited_at) foot.append(h('span', { class: 'edited' }, t('edited')));
@@ -286,7 +312,7 @@ export class ChatView {
     const li = h('li', { class: ['msg', 'own', 'pending', grouped && 'grouped', p.status === 'failed' && 'failed'], dataset: { client: m.client_id } });
     const bubble = h('div', { class: 'bubble' });
     if (m.quote) bubble.append(quoteEl(m.quote));
-    bubble.append(textEl(m));
+    bubble.append(...bodyEls(m));
     const foot = h('div', { class: 'foot', role: p.status === 'failed' ? 'alert' : null });
     if (p.status === 'failed') {
       foot.append(
@@ -294,7 +320,7 @@ export class ChatView {
         h('button', { type: 'button', class: 'link', onclick: () => S.retryPending(this.id, m.client_id) }, t('retry')),
         h('button', { type: 'button', class: 'link', onclick: () => S.discardPending(this.id, m.client_id) }, t('discard')),
       );
-    } else foot.append(h('span', { class: 'sending' }, t('sending')));
+    } else foot.append(h('span', { class: 'sending' }, t(p.status === 'waiting' && S.state.conn !== 'online' ? 'queued' : 'sending')));
     li.append(h('div', { class: 'body' }, bubble, foot));
     return li;
   }
@@ -306,7 +332,7 @@ export class ChatView {
     this.atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < 48;
     this.updateJump();
     this.maybeRead();
-    if (!this.menu.hidden) this.placeMenu();
+    if (this.mm) this.mm.place();
   }
 
   toBottom(smooth) {
@@ -328,7 +354,7 @@ export class ChatView {
       // Keep filling while the top is still in view.
       if (n && this.id === id && this.scroller.scrollTop < 300) requestAnimationFrame(() => this.older());
     } catch (e) {
-      toast(errorText(e));
+      if (e.status !== 0 || S.state.conn === 'online') toast(errorText(e));
     }
   }
 
@@ -347,7 +373,8 @@ export class ChatView {
       S.editMessage(this.id, d.editSeq, d.text, d.mentions).catch((e) => toast(errorText(e)));
       return;
     }
-    S.sendMessage(this.id, d.text, d);
+    if (c.type === 'secret') feature('secret').then((x) => x.send(this, d));
+    else S.sendMessage(this.id, d.text, d);
     this.toBottom(false);
   }
 
@@ -356,87 +383,30 @@ export class ChatView {
     const me = S.state.me.id;
     const mine = tl.sorted().filter((m) => m.sender_id === me && m.kind === 'text' && !m.recalled);
     const m = mine[mine.length - 1];
-    if (m && Date.now() - Date.parse(m.created_at) < EDIT_WINDOW) this.composer.startEdit(m);
+    if (m && Date.now() - Date.parse(m.created_at) < S.EDIT_WINDOW) this.composer.startEdit(m);
   }
 
   // ---- the message menu ----
 
-  openMenu(btn, seq) {
-    if (!this.menu.hidden && this.menuSeq === seq) return this.closeMenu(true);
-    const m = S.timeline(this.id).bySeq.get(seq);
-    if (!m) return;
-    const c = this.conv();
-    const me = S.state.me.id;
-    const mine = m.sender_id === me;
-    const age = Date.now() - Date.parse(m.created_at);
-    const admin = c && c.type === 'group' && (c.role === 'owner' || c.role === 'admin');
-    const items = [[t('reply'), 'reply', () => this.composer.startReply(m)]];
-    if (mine && age < EDIT_WINDOW) items.push([t('edit'), 'edit', () => this.composer.startEdit(m)]);
-    if ((mine && age < RECALL_WINDOW) || admin) items.push([t('recall'), 'recall', () => this.recall(m)]);
-    clear(this.menu);
-    for (const [label, ic, fn] of items) {
-      this.menu.append(
-        h('button', { type: 'button', role: 'menuitem', tabindex: '-1', class: 'menu-item', dataset: { action: ic }, onclick: () => {
-          this.closeMenu(false);
-          fn();
-        } }, icon(ic), label),
-      );
-    }
-    this.menuSeq = seq;
-    this.menuBtn = btn;
-    btn.setAttribute('aria-expanded', 'true');
-    this.menu.hidden = false;
-    this.placeMenu();
-    this.menu.firstChild.focus();
+  pressMenu(e) {
+    const li = e.target.closest('.msg[data-seq]');
+    if (!li || e.target.closest('a, button') || String(getSelection())) return;
+    if (e.type === 'contextmenu') e.preventDefault();
+    clearTimeout(this.press);
+    const btn = li.querySelector('.msg-menu-btn');
+    if (btn && (!this.mm || this.mm.seq !== +li.dataset.seq)) this.openMenu(btn, +li.dataset.seq);
   }
 
-  // placeMenu puts the menu next to its button, or closes it when the
-  // button has scrolled out of view.
-  placeMenu() {
-    const btn = this.menuBtn;
-    if (!btn || !btn.isConnected) return this.closeMenu(false);
-    const r = btn.getBoundingClientRect();
-    const sr = this.scroller.getBoundingClientRect();
-    if (r.bottom < sr.top || r.top > sr.bottom) return this.closeMenu(false);
-    const pr = this.pane.getBoundingClientRect();
-    const mh = this.menu.offsetHeight;
-    const mw = this.menu.offsetWidth;
-    let top = r.bottom - pr.top + 4;
-    if (top + mh > pr.height - 8) top = r.top - pr.top - mh - 4;
-    let left = Math.min(Math.max(8, r.right - pr.left - mw), pr.width - mw - 8);
-    this.menu.style.top = Math.max(8, top) + 'px';
-    this.menu.style.left = left + 'px';
+  // openMenu opens a message's menu (its module loads on first use).
+  openMenu(btn, seq) {
+    feature('msgmenu').then((m) => {
+      this.mm = this.mm || new m.MessageMenu(this);
+      this.mm.open(btn, seq);
+    });
   }
 
   closeMenu(refocus) {
-    if (this.menu.hidden) return;
-    this.menu.hidden = true;
-    if (this.menuBtn) {
-      this.menuBtn.setAttribute('aria-expanded', 'false');
-      if (refocus && this.menuBtn.isConnected) this.menuBtn.focus();
-    }
-    this.menuSeq = null;
-  }
-
-  menuKey(e) {
-    const items = [...this.menu.querySelectorAll('[role=menuitem]')];
-    const i = items.indexOf(document.activeElement);
-    if (e.key === 'ArrowDown') items[(i + 1) % items.length].focus();
-    else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length].focus();
-    else if (e.key === 'Home') items[0].focus();
-    else if (e.key === 'End') items[items.length - 1].focus();
-    else if (e.key === 'Escape' || e.key === 'Tab') this.closeMenu(true);
-    else return;
-    e.preventDefault();
-  }
-
-  async recall(m) {
-    if (!(await confirmDialog(t('recallConfirm'), t('recall')))) return;
-    try {
-      await S.recallMessage(this.id, m.seq);
-    } catch (e) {
-      toast(errorText(e));
-    }
+    if (this.mm) this.mm.close(refocus);
   }
 }
 
@@ -444,6 +414,14 @@ export class ChatView {
 
 function quoteEl(q) {
   return h('div', { class: 'quote' }, h('span', { class: 'q-name' }, S.userName(q.sender_id)), h('span', { class: 'q-text' }, q.recalled ? t('recalled') : q.text));
+}
+
+// bodyEls: a message's files (drawn by the media feature) and its text.
+function bodyEls(m) {
+  if (!m.attachments) return [textEl(m)];
+  const d = h('div', { class: 'att' });
+  feature('media').then((x) => x.render(d, m), () => {});
+  return m.text ? [d, textEl(m)] : [d];
 }
 
 // textEl renders message text as text nodes, with @mentions and links
@@ -485,7 +463,7 @@ export function systemText(m) {
   const list = (s.users || []).map(S.userName).join(lang === 'zh' ? '、' : ', ');
   switch (s.action) {
     case 'created':
-      return t(c && c.type === 'direct' ? 'sysCreatedDirect' : 'sysCreated', { a });
+      return t(c && c.type !== 'group' ? 'sysCreatedDirect' : 'sysCreated', { a });
     case 'added':
       return t('sysAdded', { a, b: list });
     case 'removed':
@@ -504,17 +482,26 @@ export function systemText(m) {
       return t('sysMuted', { a });
     case 'unmuted':
       return t('sysUnmuted', { a });
+    case 'screenshot':
+      return t('sysShot', { a });
+    case 'approval':
+    case 'auto_reply':
+    case 'security':
+      if (m.text) return m.text;
   }
-  return m.text || '';
+  return t('sysOther', { a });
 }
 
 // previewText: one line for the conversation list.
 export function previewText(m, c) {
   if (!m) return '';
   if (m.kind === 'system') return systemText(m);
+  if (m.burn_after_s) return t('secretMsg');
   if (m.recalled) return m.sender_id === S.state.me.id ? t('youRecalled') : t('recalledBy', { a: S.userName(m.sender_id) });
-  const text = (m.text || '').replace(/\s+/g, ' ');
-  if (m.sender_id === S.state.me.id) return t('you') + ': ' + text;
-  if (c && c.type === 'group') return S.userName(m.sender_id) + ': ' + text;
+  const card = m.kind === 'robot' && m.system && m.system.card;
+  const text = ((card && card.title) || m.text || (m.kind !== 'text' ? t('att_' + m.kind) : '')).replace(/\s+/g, ' ');
+  if (card) return t('said', { a: m.system.title, t: text });
+  if (m.sender_id === S.state.me.id) return t('said', { a: t('you'), t: text });
+  if (c && c.type === 'group') return t('said', { a: S.userName(m.sender_id), t: text });
   return text;
 }

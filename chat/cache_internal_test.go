@@ -1,0 +1,90 @@
+package chat
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tackhq/tack"
+)
+
+// The send cache keeps what was read unless a change raced with the read
+// (its generation moved), forgets a conversation on invalidate, expires
+// entries after sendCacheTTL, and is cleared when it holds sendCacheMax
+// conversations.
+func TestSendCache(t *testing.T) {
+	var c sendCache
+	conv, u := tack.NewID(), tack.NewID()
+	now := time.Unix(1000, 0)
+	gen := c.generation(conv)
+	c.put(conv, gen, Conversation{ID: conv, Title: "a"}, u, Admin, false, now)
+	if got, role, blocked, ok := c.get(conv, u, now); !ok || got.Title != "a" || role != Admin || blocked {
+		t.Fatalf("get after put: %+v %q %v %v", got, role, blocked, ok)
+	}
+	if _, _, _, ok := c.get(conv, tack.NewID(), now); ok {
+		t.Fatal("a member never looked up is cached")
+	}
+	// Expiry: still there at exactly the TTL, gone after.
+	if _, _, _, ok := c.get(conv, u, now.Add(sendCacheTTL)); !ok {
+		t.Fatal("expired at exactly the TTL")
+	}
+	if _, _, _, ok := c.get(conv, u, now.Add(sendCacheTTL+time.Nanosecond)); ok {
+		t.Fatal("kept past the TTL")
+	}
+	// A read that raced with a change does not store its result.
+	gen = c.generation(conv)
+	c.invalidate(conv)
+	c.put(conv, gen, Conversation{ID: conv, Title: "stale"}, u, Member, true, now)
+	if _, _, _, ok := c.get(conv, u, now); ok {
+		t.Fatal("a stale read was cached")
+	}
+	gen = c.generation(conv)
+	c.put(conv, gen, Conversation{ID: conv, Title: "b"}, u, Member, true, now)
+	if got, _, blocked, ok := c.get(conv, u, now); !ok || got.Title != "b" || !blocked {
+		t.Fatal("a fresh read was not cached")
+	}
+	c.invalidate(conv)
+	if _, _, _, ok := c.get(conv, u, now); ok {
+		t.Fatal("invalidate kept the entry")
+	}
+	// Full: cleared when the next conversation would exceed the cap.
+	var full sendCache
+	for i := 0; i < sendCacheMax; i++ {
+		id := tack.ID(strconv.Itoa(i))
+		full.put(id, 0, Conversation{}, u, Member, false, now)
+	}
+	if len(full.convs) != sendCacheMax {
+		t.Fatalf("%d entries, want %d", len(full.convs), sendCacheMax)
+	}
+	full.put(conv, full.generation(conv), Conversation{}, u, Member, false, now)
+	if len(full.convs) != 1 {
+		t.Fatalf("%d entries after the cap, want 1", len(full.convs))
+	}
+}
+
+func TestSnapshotCache(t *testing.T) {
+	var c snapshotCache
+	k := snapshotKey{conv: tack.NewID(), after: 1, upTo: 5, limit: 10}
+	now := time.Unix(1000, 0)
+	if _, ok := c.get(k, now); ok {
+		t.Fatal("empty cache hit")
+	}
+	c.put(k, []Message{{Seq: 2}}, now)
+	if ms, ok := c.get(k, now.Add(snapshotTTL)); !ok || len(ms) != 1 {
+		t.Fatal("expired at exactly the TTL")
+	}
+	if _, ok := c.get(k, now.Add(snapshotTTL+time.Nanosecond)); ok {
+		t.Fatal("kept past the TTL")
+	}
+	other := k
+	other.limit = 11
+	if _, ok := c.get(other, now); ok {
+		t.Fatal("another limit shares the snapshot")
+	}
+	for i := 0; i < snapshotMax; i++ {
+		c.put(snapshotKey{conv: k.conv, after: int64(i) + 100}, nil, now)
+	}
+	if len(c.entries) != 1 {
+		t.Fatalf("%d entries after filling to the cap, want 1 (cleared)", len(c.entries))
+	}
+}

@@ -1,0 +1,210 @@
+package web_test
+
+import (
+	"context"
+	"image/color"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/tackhq/tack/circle"
+	"github.com/tackhq/tack/client"
+	"github.com/tackhq/tack/tacktest"
+)
+
+// TestBrowserMoments: 张三, a plain member of an organisation on a 375 px
+// phone in Chinese, posts a moment with an image to one chosen friend
+// (李四). 李四, on a desktop in English with the moments page open, sees it
+// appear live, likes it and comments. 王五, a friend left out, with the
+// page open too, never sees it: a later moment to all friends reaches him
+// first. 张三 sees 李四's like and comment live. With screenshots.
+func TestBrowserMoments(t *testing.T) {
+	chromium(t)
+	srv := tacktest.NewServer(t)
+	ctx := context.Background()
+	owner, zhang, li, wang := srv.NewUser(t, "王伟"), srv.NewUser(t, "张三"), srv.NewUser(t, "李四"), srv.NewUser(t, "王五")
+	org := must(owner.CreateOrg(ctx, "星辰科技", "Asia/Shanghai"))
+	inv := must(owner.CreateInvitation(ctx, string(org.ID), map[string]any{}))
+	must(zhang.AcceptInvitation(ctx, inv.Code))
+	for _, u := range []*tacktest.User{li, wang} {
+		must(zhang.RequestFriend(ctx, u.ID))
+		if err := u.AcceptFriend(ctx, zhang.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	photo := filepath.Join(dir, "西湖.jpg")
+	os.WriteFile(photo, testJPEG(t, 640, 480, color.RGBA{60, 120, 200, 255}), 0o644)
+	const text = "周末去西湖，风景很好"
+
+	phone := newBrowser(t, "zhang-phone", 375, 812, "zh-CN")
+	defer phone.check()
+	desk := newBrowser(t, "li-desktop", 1280, 800, "en-US")
+	defer desk.check()
+	left := newBrowser(t, "wang-desktop", 1280, 800, "zh-CN")
+	defer left.check()
+	phone.signIn(srv.URL, zhang.Login, zhang.Password)
+	desk.signIn(srv.URL, li.Login, li.Password)
+	left.signIn(srv.URL, wang.Login, wang.Password)
+
+	desk.open(srv.URL + "/workbench")
+	desk.click("the moments tile", "#app-moments")
+	desk.wait("the empty timeline", hasText("#mm-list .empty", "No moments yet. Share something with your friends."))
+	left.open(srv.URL + "/workbench/moments")
+	left.wait("the empty timeline", `document.querySelector('#mm-list .empty')`)
+
+	// 动态 is a tab of the phone's bottom bar, which stays on its page.
+	phone.open(srv.URL + "/")
+	phone.click("the moments tab", "#tab-ring")
+	phone.wait("the moments page under its tab", `location.pathname === '/workbench/moments' && document.querySelector('#mm-new') && document.querySelector('#tab-ring[aria-current]') && getComputedStyle(document.querySelector('.tabbar')).display !== 'none'`)
+	phone.click("share", "#mm-new")
+	phone.typeInto("#mm-text", text)
+	phone.do("choose the photo", chromedp.SetUploadFiles(chromedp.CSS("#mm-files"), []string{photo}))
+	phone.setValue("#mm-audience", "only")
+	phone.click("李四", `#mm-pick input[data-id="`+li.ID+`"]`)
+	phone.fits("moment composer")
+	phone.screenshot("moments-compose-phone-zh")
+	phone.click("post", "#mm-post")
+	phone.wait("the posted moment", `[...document.querySelectorAll('.mm-card .mm-text')].some(p => p.textContent === `+js(text)+`) && document.querySelector('.mm-card .mm-aud').textContent === '可见范围：部分可见'`)
+	phone.wait("its image", `[...document.querySelectorAll('.mm-card .mm-imgs img')].some(i => i.complete && i.naturalWidth > 0)`)
+
+	desk.wait("the moment, live", `[...document.querySelectorAll('.mm-card .mm-text')].some(p => p.textContent === `+js(text)+`)`)
+	desk.wait("its image", `[...document.querySelectorAll('.mm-card .mm-imgs img')].some(i => i.complete && i.naturalWidth > 0)`)
+	if evalAs[bool](desk, `!!document.querySelector('.mm-card .mm-aud')`) {
+		desk.fail("李四 sees the audience of 张三's moment")
+	}
+	desk.click("like", ".mm-card .mm-like")
+	desk.wait("liked", `document.querySelector('.mm-card .mm-like').getAttribute('aria-pressed') === 'true' && document.querySelector('.mm-card .mm-likes').textContent.includes('李四')`)
+	desk.typeInto(".mm-card .mm-cinput", "Looks lovely!\n")
+	desk.wait("the comment", hasText(".mm-card .mm-ctext", "Looks lovely!"))
+	desk.screenshot("moments-timeline-desktop-en")
+
+	phone.wait("the like and comment, live", `document.querySelector('.mm-card .mm-likes').textContent.includes('李四') && [...document.querySelectorAll('.mm-card .mm-ctext')].some(s => s.textContent === 'Looks lovely!')`)
+	phone.fits("moments timeline")
+	phone.screenshot("moments-timeline-phone-zh")
+
+	// 王五 was left out: a moment to all friends posted afterwards reaches
+	// him, and the first one never did.
+	must(zhang.PostMoment(ctx, client.MomentInput{Text: "大家好", Audience: circle.Audience{Type: circle.Friends}}))
+	left.wait("the later moment, live", hasText(".mm-card .mm-text", "大家好"))
+	if evalAs[bool](left, `document.body.textContent.includes(`+js(text)+`)`) {
+		left.fail("王五 sees the moment he was left out of")
+	}
+	left.open(srv.URL + "/workbench/moments")
+	left.wait("the timeline after a reload", hasText(".mm-card .mm-text", "大家好"))
+	if n := evalAs[int](left, `document.querySelectorAll('.mm-card').length`); n != 1 {
+		left.fail("王五's timeline has %d moments, want 1", n)
+	}
+	left.screenshot("moments-left-out-desktop-zh")
+}
+
+// TestBrowserAnnouncements: an admin on a desktop in English writes a
+// must-read announcement in the markdown subset; a plain member on a 375 px
+// phone in Chinese finds it unread on the workbench, opens it (rendered,
+// with no HTML let through) and so reads it; the admin's page then lists
+// the member among those who have read it. With screenshots.
+func TestBrowserAnnouncements(t *testing.T) {
+	chromium(t)
+	srv := tacktest.NewServer(t)
+	ctx := context.Background()
+	owner, zhang, li := srv.NewUser(t, "王伟"), srv.NewUser(t, "张三"), srv.NewUser(t, "李四")
+	org := must(owner.CreateOrg(ctx, "星辰科技", "Asia/Shanghai"))
+	for _, u := range []*tacktest.User{zhang, li} {
+		inv := must(owner.CreateInvitation(ctx, string(org.ID), map[string]any{}))
+		must(u.AcceptInvitation(ctx, inv.Code))
+	}
+	desk := newBrowser(t, "owner-desktop", 1280, 800, "en-US")
+	defer desk.check()
+	phone := newBrowser(t, "zhang-phone", 375, 812, "zh-CN")
+	defer phone.check()
+	desk.signIn(srv.URL, owner.Login, owner.Password)
+	phone.signIn(srv.URL, zhang.Login, zhang.Password)
+
+	desk.open(srv.URL + "/workbench")
+	desk.click("the announcements tile", "#app-announcements")
+	desk.click("new", "#an-new")
+	desk.typeInto("#an-title", "周五停电通知")
+	desk.typeInto("#an-body", "# 停电\n**周五 9:00–12:00** 全楼停电。\n- 保存文件\n- 关闭电脑\n详见 [物业通知](https://example.com/notice) <b>x</b>")
+	desk.click("must read", "#an-must")
+	desk.screenshot("announcement-compose-desktop-en")
+	desk.click("publish", "#an-post")
+	desk.wait("the announcement", `document.querySelector('#an-one h3')?.textContent === '周五停电通知' && document.querySelector('#an-receipts')`)
+	desk.wait("only its author has read it", `document.querySelector('#an-receipts h4')?.textContent === 'Read (1)'`)
+
+	phone.open(srv.URL + "/workbench")
+	phone.click("the announcements tile", "#app-announcements")
+	phone.wait("unread and must read", `document.querySelector('.an-item.unread .an-tag.must')?.textContent === '必读'`)
+	phone.fits("announcements")
+	phone.screenshot("announcements-list-phone-zh")
+	phone.click("open it", ".an-item .an-link")
+	phone.wait("rendered", `document.querySelector('.an-md h3')?.textContent === '停电' && document.querySelector('.an-md strong')?.textContent === '周五 9:00–12:00' && document.querySelectorAll('.an-md li').length === 2`)
+	if evalAs[bool](phone, `!!document.querySelector('.an-md b') || !document.querySelector('.an-md a[href="https://example.com/notice"]')`) {
+		phone.fail("the markdown subset let HTML through or lost its link")
+	}
+	if evalAs[bool](phone, `!!document.querySelector('#an-receipts')`) {
+		phone.fail("a plain member sees who has read it")
+	}
+	phone.fits("announcement")
+	phone.screenshot("announcement-read-phone-zh")
+
+	desk.open(srv.URL + "/workbench/announcements")
+	desk.wait("2 of 3 read", `document.querySelector('.an-item .an-count')?.textContent === '2 of 3 read'`)
+	desk.click("open it", ".an-item .an-link")
+	desk.wait("张三 has read it", `document.querySelector('#an-receipts h4')?.textContent === 'Read (2)' && [...(document.querySelector('#an-receipts .an-who')?.querySelectorAll('li') || [])].some(l => l.textContent === '张三')`)
+	desk.wait("李四 has not", `[...(document.querySelectorAll('#an-receipts .an-who')[1]?.querySelectorAll('li') || [])].some(l => l.textContent === '李四')`)
+	desk.screenshot("announcement-receipts-desktop-en")
+}
+
+// TestBrowserReports: a plain member on a 375 px phone in Chinese writes
+// a daily report that goes to their manager by default; the manager on a
+// desktop in English opens it from the received box and comments; the
+// member's sent box says the manager read it, and the statistics list
+// who submitted. With screenshots.
+func TestBrowserReports(t *testing.T) {
+	chromium(t)
+	srv := tacktest.NewServer(t)
+	ctx := context.Background()
+	owner, zhang, li := srv.NewUser(t, "王伟"), srv.NewUser(t, "张三"), srv.NewUser(t, "李经理")
+	org := must(owner.CreateOrg(ctx, "星辰科技", "Asia/Shanghai"))
+	oid := string(org.ID)
+	var mids []string
+	for _, u := range []*tacktest.User{zhang, li} {
+		inv := must(owner.CreateInvitation(ctx, oid, map[string]any{}))
+		j := must(u.AcceptInvitation(ctx, inv.Code))
+		mids = append(mids, string(j.Member.ID))
+	}
+	must(owner.UpdateOrgMember(ctx, oid, mids[0], map[string]any{"manager_id": mids[1]}))
+
+	phone := newBrowser(t, "zhang-phone", 375, 812, "zh-CN")
+	defer phone.check()
+	desk := newBrowser(t, "li-desktop", 1280, 800, "en-US")
+	defer desk.check()
+	phone.signIn(srv.URL, zhang.Login, zhang.Password)
+	desk.signIn(srv.URL, li.Login, li.Password)
+
+	phone.open(srv.URL + "/workbench")
+	phone.click("the reports tile", "#app-reports")
+	phone.click("write", "#rp-tab-new")
+	phone.typeInto("#rp-f0", "拜访了三个客户")
+	phone.typeInto("#rp-f1", "写方案")
+	phone.fits("report form")
+	phone.screenshot("report-write-phone-zh")
+	phone.click("submit", "#rp-submit")
+	phone.wait("the sent box", `document.querySelector('#rp-tab-sent[aria-pressed=true]') && document.querySelector('#rp-list .an-count')?.textContent === '1 人中 0 人已读'`)
+
+	desk.open(srv.URL + "/workbench/reports")
+	desk.click("the report", "#rp-list .an-link")
+	desk.wait("the report", hasText("#rp-one .mm-text", "拜访了三个客户")+` && document.querySelector('#rp-read').textContent === 'Read by 1 of 1'`)
+	desk.typeInto("#rp-cinput", "Good work\n")
+	desk.wait("the comment", `document.querySelector('#rp-comments li')?.textContent.includes('Good work')`)
+	desk.screenshot("report-read-desktop-en")
+
+	phone.click("sent", "#rp-tab-sent")
+	phone.wait("read by the manager", `document.querySelector('#rp-list .an-count')?.textContent === '1 人中 1 人已读'`)
+	phone.click("stats", "#rp-tab-stats")
+	phone.wait("who submitted", `document.querySelector('#rp-stats h4')?.textContent === '已提交（1）' && [...document.querySelectorAll('#rp-stats .an-who')[0].querySelectorAll('li')].some(l => l.textContent === '张三')`)
+	phone.fits("report stats")
+	phone.screenshot("report-stats-phone-zh")
+}

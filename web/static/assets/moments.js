@@ -1,0 +1,187 @@
+// moments.js: 动态, friends' moments and colleague circles (feature). The
+// timeline (newest first, more on demand), a composer with an audience
+// picker (all friends, chosen friends, all but some, only me, a colleague
+// circle) and images, likes and comments as the server filters them for
+// this viewer, someone's moments (?user=ID), and live hints: a moment
+// posted to me appears while the page is open.
+
+import { h, clear, avatar, css } from './dom.js';
+import { t, errorText, formatFull } from './i18n.js';
+import './circle-strings.js';
+import { get, post, put, del, api, enc } from './api.js';
+import * as S from './store.js';
+import * as O from './org.js';
+import { page, toast, link, confirmDialog } from './ui-base.js';
+
+await css(new URL('./moments.css', import.meta.url));
+
+let shown = null; // {list, views: Map id -> view, order: [ids], user}
+
+S.on('moment', async (ev) => {
+  if (!shown || !shown.list.isConnected) return;
+  const id = ev.moment_id;
+  if (ev.action === 'deleted') {
+    shown.views.delete(id);
+    shown.order = shown.order.filter((x) => x !== id);
+    return render();
+  }
+  if (shown.user && ev.author_id !== shown.user) return;
+  if (ev.action === 'new' && shown.views.has(id)) return;
+  if (ev.action !== 'new' && !shown.views.has(id)) return;
+  try {
+    const m = await get('/moments/' + enc(id));
+    if (!shown.views.has(id)) {
+      shown.order.unshift(id);
+      if (m.author_id !== S.state.me.id) toast(t('mmNewOne'));
+    }
+    shown.views.set(id, m);
+    render();
+  } catch (e) { /* gone or no longer visible */ }
+});
+S.on('users', () => shown && shown.list.isConnected && render());
+
+function render() {
+  const { list, views, order } = shown;
+  clear(list);
+  if (!order.length) list.append(h('li', { class: 'empty' }, t('mmNone')));
+  for (const id of order) if (views.has(id)) list.append(card(views.get(id)));
+}
+
+const audName = (a) => (a.type === 'colleagues' ? t('mmColleagues', { o: (O.orgs.list.find((o) => o.id === a.org_id) || {}).name || '' }) : t({ friends: 'mmFriends', only: 'mmOnly', except: 'mmExcept', private: 'mmPrivate' }[a.type]));
+
+function replace(m) {
+  shown.views.set(m.id, m);
+  render();
+}
+
+function card(m) {
+  const me = S.state.me.id;
+  const name = S.userName(m.author_id);
+  const imgs = m.files.filter((f) => f.kind === 'image');
+  const likes = h('p', { class: 'mm-likes' }, m.likes.length ? '♥ ' + m.likes.map((l) => S.userName(l.user_id)).join(', ') : '');
+  const comments = h('ul', { class: 'mm-comments' }, m.comments.map((c) => h('li', { 'data-id': c.id },
+    h('b', null, S.userName(c.author_id)), c.reply_to ? ' ' + t('mmReply', { n: S.userName(c.reply_to) }) : '', ': ', h('span', { class: 'mm-ctext' }, c.text))));
+  const input = h('input', { type: 'text', class: 'mm-cinput', maxlength: '500', 'aria-label': t('mmComment'), placeholder: t('mmComment') });
+  const send = async (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    try {
+      await post('/moments/' + enc(m.id) + '/comments', { text });
+      input.value = '';
+      replace(await get('/moments/' + enc(m.id)));
+    } catch (err) { toast(errorText(err)); }
+  };
+  const like = async () => {
+    try { replace(await (m.liked ? del : put)('/moments/' + enc(m.id) + '/like')); } catch (err) { toast(errorText(err)); }
+  };
+  const remove = async () => {
+    if (!(await confirmDialog(t('mmDeleteQ'), t('mmDelete')))) return;
+    try {
+      await del('/moments/' + enc(m.id));
+      shown.views.delete(m.id);
+      shown.order = shown.order.filter((x) => x !== m.id);
+      render();
+    } catch (err) { toast(errorText(err)); }
+  };
+  return h('li', { class: 'mm-card', 'data-id': m.id },
+    avatar(m.author_id, name),
+    h('div', { class: 'mm-main' },
+      h('a', { href: '/workbench/moments', class: 'mm-name', onclick: (e) => { e.preventDefault(); shown.go(m.author_id); } }, name),
+      m.text && h('p', { class: 'mm-text' }, m.text),
+      imgs.length > 0 && h('div', { class: ['mm-imgs', 'n' + Math.min(imgs.length, 3)] }, imgs.map((f) => h('a', { href: f.url, target: '_blank', rel: 'noopener' }, h('img', { src: f.thumb_url || f.url, alt: f.name, loading: 'lazy' })))),
+      h('div', { class: 'mm-meta' },
+        h('time', { datetime: m.created_at }, formatFull(new Date(m.created_at))),
+        m.edited_at && h('span', null, t('mmEdited')),
+        m.audience && h('span', { class: 'mm-aud' }, t('mmAud', { a: audName(m.audience) })),
+        m.author_id === me && h('button', { type: 'button', class: 'link-btn mm-del', onclick: remove }, t('mmDelete')),
+        h('button', { type: 'button', class: ['btn', 'small', 'mm-like', m.liked && 'primary'], 'aria-pressed': String(!!m.liked), onclick: like }, m.liked ? t('mmUnlike') : t('mmLike'))),
+      likes, comments,
+      h('form', { class: 'mm-cform', onsubmit: send }, input, h('button', { type: 'submit', class: 'btn small' }, t('mmSend')))));
+}
+
+// composer: text, images, audience.
+function composer(nav, done) {
+  const text = h('textarea', { id: 'mm-text', rows: '3', maxlength: '2000', placeholder: t('mmText'), 'aria-label': t('mmText') });
+  const files = h('input', { type: 'file', id: 'mm-files', accept: 'image/*', multiple: true, 'aria-label': t('mmImages') });
+  const opts = [['friends', t('mmFriends')], ['only', t('mmOnly')], ['except', t('mmExcept')], ['private', t('mmPrivate')]];
+  for (const o of O.orgs.list.filter((x) => !x.me || x.me.status === 'active')) opts.push(['colleagues:' + o.id, t('mmColleagues', { o: o.name })]);
+  const who = h('select', { id: 'mm-audience', 'aria-label': t('mmWho') }, opts.map(([v, l]) => h('option', { value: v }, l)));
+  const pick = h('fieldset', { class: 'mm-pick', id: 'mm-pick', hidden: true }, h('legend', null, t('mmPick')));
+  let friends = null;
+  who.addEventListener('change', async () => {
+    const need = who.value === 'only' || who.value === 'except';
+    pick.hidden = !need;
+    if (!need || friends) return;
+    friends = ((await get('/friends').catch(() => ({ friends: [] }))).friends || []).filter((f) => f.state === 'friend');
+    if (!friends.length) pick.append(h('p', { class: 'hint' }, t('mmNoFriends')));
+    for (const f of friends) pick.append(h('label', { class: 'mm-friend' }, h('input', { type: 'checkbox', value: f.user_id, 'data-id': f.user_id }), ' ', f.name));
+  });
+  const btn = h('button', { type: 'submit', class: 'btn primary', id: 'mm-post' }, t('mmPost'));
+  const submit = async (e) => {
+    e.preventDefault();
+    const chosen = [...pick.querySelectorAll('input:checked')].map((i) => i.value);
+    const [type, org] = who.value.split(':');
+    if (!text.value.trim() && !files.files.length) return toast(t('mmEmpty'));
+    if (type === 'only' && !chosen.length) return toast(t('mmPickOne'));
+    btn.disabled = true;
+    btn.textContent = t('mmPosting');
+    try {
+      const ids = [];
+      for (const f of [...files.files].slice(0, 9)) ids.push((await api('POST', '/files?kind=image&name=' + enc(f.name), f)).id);
+      const audience = { type };
+      if (org) audience.org_id = org;
+      if (type === 'only' || type === 'except') audience.user_ids = chosen;
+      const m = await post('/moments', { text: text.value, audience, file_ids: ids });
+      done(m);
+    } catch (err) {
+      toast(errorText(err));
+    } finally {
+      btn.disabled = false;
+      btn.textContent = t('mmPost');
+    }
+  };
+  return h('form', { class: 'mm-form stack', id: 'mm-form', onsubmit: submit }, text, files, h('label', null, t('mmWho'), ' ', who), pick, btn);
+}
+
+// momentsPage is /workbench/moments: the timeline, or (drawn in place,
+// the path stays) someone's moments.
+export function momentsPage(root, nav, user = '') {
+  clear(root);
+  const go = (u) => momentsPage(root, nav, u);
+  const body = page(root, user ? t('mmOf', { n: S.userName(user) }) : t('mmTitle'), user ? () => go('') : nav, { back: '/workbench' });
+  const list = h('ul', { class: 'mm-list', id: 'mm-list', 'aria-live': 'polite' });
+  shown = { list, views: new Map(), order: [], user, go };
+  const mine = shown;
+  if (!user || user === S.state.me.id) {
+    const slot = h('div', { class: 'mm-compose' });
+    const open = h('button', { type: 'button', class: 'btn primary', id: 'mm-new' }, t('mmNew'));
+    open.onclick = () => {
+      open.hidden = true;
+      slot.append(composer(nav, (m) => {
+        clear(slot);
+        open.hidden = false;
+        if (!mine.views.has(m.id)) mine.order.unshift(m.id);
+        mine.views.set(m.id, m);
+        render();
+      }));
+    };
+    body.append(open, slot);
+  }
+  const more = h('button', { type: 'button', class: 'btn mm-more', id: 'mm-more', hidden: true }, t('mmMore'));
+  body.append(list, more);
+  const load = async (cursor) => {
+    const path = (user ? '/users/' + enc(user) + '/moments' : '/moments') + (cursor ? '?cursor=' + enc(cursor) : '');
+    try {
+      const r = await get(path);
+      for (const m of r.moments) {
+        if (!mine.views.has(m.id)) mine.order.push(m.id);
+        mine.views.set(m.id, m);
+      }
+      more.hidden = !r.next_cursor;
+      more.onclick = () => load(r.next_cursor);
+      if (shown === mine) render();
+    } catch (err) { toast(errorText(err)); }
+  };
+  load('');
+}
