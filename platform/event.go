@@ -252,7 +252,12 @@ func (s *Service) Deliver(ctx context.Context, owner string, send Sender, limit 
 func (s *Service) attempt(ctx context.Context, owner string, send Sender, d Delivery) {
 	r := s.cfg.Retry
 	o := Outcome{}
-	a, err := s.store.App(ctx, d.AppID)
+	// Store calls outlive a shutdown that cuts the attempt short, so its
+	// outcome is still recorded (a failed try, due again soon) and the
+	// delivery is not left leased to a node that is gone.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer scancel()
+	a, err := s.store.App(sctx, d.AppID)
 	switch {
 	case errors.Is(err, tack.ErrNotFound):
 		o.State, o.LastError = Dead, "the app is gone"
@@ -286,7 +291,7 @@ func (s *Service) attempt(ctx context.Context, owner string, send Sender, d Deli
 			o.State = Dead
 		}
 	}
-	if err := s.store.FinishDelivery(ctx, d.ID, owner, o); err != nil && !errors.Is(err, tack.ErrNotFound) {
+	if err := s.store.FinishDelivery(sctx, d.ID, owner, o); err != nil && !errors.Is(err, tack.ErrNotFound) {
 		s.log.Warn("delivery finish", "delivery", d.ID, "err", err)
 	}
 }
