@@ -16,10 +16,12 @@ import (
 //   - memberships read one at a time for punches, each good for
 //     memberCacheTTL (a member punching twice reads once);
 //   - when an organisation punches in earnest (dirHotMisses reads within
-//     memberCacheTTL and at least a tenth of its members: the morning
-//     rush), a snapshot of all its active plain members read in one query
-//     (~3 µs a member), also good for memberCacheTTL and refreshed by the
-//     punch that finds it half that old.
+//     memberCacheTTL and at least one for every dirMissRatio members: the
+//     morning rush), a snapshot of all its active plain members read in
+//     one query (per member about an eighth of a read of one), also good
+//     for memberCacheTTL and read again by the punch that finds it three
+//     quarters that old if it served enough punches to pay for itself;
+//     otherwise it expires and punches read one at a time again.
 //
 // Either way a membership counts for at most memberCacheTTL after it was
 // read: a member suspended or removed on another node may still punch for
@@ -30,7 +32,7 @@ import (
 
 const (
 	dirHotMisses   = 32     // membership reads within memberCacheTTL before a snapshot pays
-	dirMissRatio   = 10     // … and at least one for every dirMissRatio members
+	dirMissRatio   = 5      // … and at least one for every dirMissRatio members (BenchmarkDirectoryReads: a snapshot costs ~1/8 of a read per member)
 	maxDirSnapshot = 50_000 // larger organisations are read a member at a time
 	maxDirOrgs     = 10_000 // organisations with cached state, then all are forgotten
 	maxDirMembers  = 20_000 // memberships cached one at a time per organisation
@@ -46,6 +48,7 @@ type dirState struct {
 	window  time.Time // start of the current count of reads
 	misses  int       // membership reads since window
 	size    int       // active members at the last snapshot read (0: unknown)
+	hits    int       // punches the snapshot served since it was read
 }
 
 type memberHit struct {
@@ -96,7 +99,12 @@ func (s *Service) punchActor(ctx context.Context, orgID tack.ID) (*actor, error)
 	st := s.stateOf(orgID)
 	if st.snap != nil && now.Sub(st.snapAt) < s.memberTTL {
 		m, ok := st.snap[uid]
-		refresh := !st.loading && now.Sub(st.snapAt) > s.memberTTL/2
+		if ok {
+			st.hits++
+		}
+		// Read it again before it expires only if it saved enough reads
+		// since it was read to pay for another.
+		refresh := !st.loading && now.Sub(st.snapAt) > s.memberTTL*3/4 && st.hits*dirMissRatio >= st.size
 		if refresh {
 			st.loading = true
 		}
@@ -182,6 +190,6 @@ func (s *Service) loadSnapshot(ctx context.Context, orgID tack.ID) bool {
 		snap[m.UserID] = org.Member{ID: m.ID, OrgID: m.OrgID, UserID: m.UserID, Status: m.Status, Role: m.Role,
 			Departments: m.Departments, ManagerID: m.ManagerID}
 	}
-	st.snap, st.snapAt = snap, at
+	st.snap, st.snapAt, st.hits = snap, at, 0
 	return true
 }

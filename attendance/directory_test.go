@@ -167,8 +167,8 @@ func TestPunchDirectory(t *testing.T) {
 }
 
 // TestPunchDirectoryLarge: an organisation is read whole only when its
-// punches within memberCacheTTL are a tenth of its members or more, and
-// never above maxDirSnapshot members.
+// punches within memberCacheTTL are a fifth of its members or more, and
+// read again before it expires only if it was worth it.
 func TestPunchDirectoryLarge(t *testing.T) {
 	orgID := tack.NewID()
 	d := &fakeDir{members: map[tack.ID]org.Member{}}
@@ -210,6 +210,22 @@ func TestPunchDirectoryLarge(t *testing.T) {
 		punch(uid)
 	}
 	if _, all := d.counts(); all != 2 {
-		t.Fatalf("snapshot reads = %d after a tenth of the organisation punched, want 2", all)
+		t.Fatalf("snapshot reads = %d after a fifth of the organisation punched, want 2", all)
+	}
+	// Near its end a snapshot is read again only if it served enough
+	// punches to pay for another read.
+	s.dirMu.Lock()
+	st.snapAt, st.hits = time.Now().Add(-50*time.Minute), 0 // 5/6 of its hour
+	s.dirMu.Unlock()
+	punch(uids[600])
+	if _, all := d.counts(); all != 2 {
+		t.Fatalf("a snapshot that served one punch was read again: %d snapshot reads", all)
+	}
+	s.dirMu.Lock()
+	st.hits = 300
+	s.dirMu.Unlock()
+	punch(uids[601])
+	if _, all := d.counts(); all != 3 {
+		t.Fatalf("a snapshot that served 300 punches of 1,000 members was not read again: %d snapshot reads", all)
 	}
 }
