@@ -2,6 +2,7 @@ package attendance_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -780,5 +781,45 @@ func TestCalendarPreset(t *testing.T) {
 	days, _ = as.WorkingDays(bg, tack.ID(w.org), tack.ID(w.member.ID), "2026-10-10", "2026-10-13")
 	if len(days) != 1 || days[0].Date != "2026-10-13" {
 		t.Errorf("after the admin's changes: %+v", days)
+	}
+}
+
+// TestPunchSeesMemberChangesAtOnce: punches read memberships through a
+// cache (one at a time, or the whole organisation in a rush); a
+// suspension, a department move or a removal made through the node counts
+// for the very next punch, whichever way the member was cached.
+func TestPunchSeesMemberChangesAtOnce(t *testing.T) {
+	clk := newClock(at("2026-03-04 08:30")) // a Wednesday
+	srv := server(t, clk)
+	w := newWorld(t, srv, clk)
+	w.group(t, nil)
+	// A rush: enough members punch for the organisation to be read whole.
+	inv := must[client.InvitationOut](t)(w.owner.CreateInvitation(bg, w.org, map[string]any{"department_ids": []string{w.eng}, "max_uses": 40}))
+	var crowd []*tacktest.User
+	for i := range 40 {
+		u := srv.NewUser(t, fmt.Sprint("Crowd ", i))
+		j := must[client.Joined](t)(u.AcceptInvitation(bg, inv.Code))
+		w.mid[u] = string(j.Member.ID)
+		crowd = append(crowd, u)
+	}
+	for _, u := range append([]*tacktest.User{w.member}, crowd...) {
+		must[client.AttPunch](t)(u.Punch(bg, w.org, inside()))
+	}
+	for _, u := range []*tacktest.User{w.member, crowd[39]} {
+		must[client.OrgMember](t)(w.owner.SetMemberStatus(bg, w.org, w.mid[u], "suspended"))
+		if _, err := u.Punch(bg, w.org, inside()); code(err) != "forbidden" {
+			t.Fatalf("a suspended member's punch right after the suspension: %v, want forbidden", err)
+		}
+		must[client.OrgMember](t)(w.owner.SetMemberStatus(bg, w.org, w.mid[u], "active"))
+		must[client.AttPunch](t)(u.Punch(bg, w.org, inside()))
+	}
+	// Moved out of every department of the group: in no group now.
+	must[client.OrgMember](t)(w.owner.UpdateOrgMember(bg, w.org, w.mid[crowd[5]], map[string]any{"department_ids": []string{}}))
+	if _, err := crowd[5].Punch(bg, w.org, inside()); code(err) != "forbidden" {
+		t.Fatalf("a member moved out of the group's departments: %v, want forbidden (in no group)", err)
+	}
+	must[client.OrgMember](t)(w.owner.SetMemberStatus(bg, w.org, w.mid[crowd[6]], "left"))
+	if _, err := crowd[6].Punch(bg, w.org, inside()); code(err) != "not_found" {
+		t.Fatalf("a removed member's punch: %v, want not_found", err)
 	}
 }

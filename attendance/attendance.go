@@ -201,15 +201,9 @@ type Service struct {
 
 	events Events
 
-	memberMu    sync.Mutex
-	memberCache map[memberKey]memberEntry
-}
-
-type memberKey struct{ org, user tack.ID }
-
-type memberEntry struct {
-	m  org.Member
-	at time.Time
+	dirMu     sync.Mutex
+	dirs      map[tack.ID]*dirState // the punch's directory cache (directory.go)
+	memberTTL time.Duration         // memberCacheTTL; tests make it longer
 }
 
 type groupEntry struct {
@@ -232,7 +226,7 @@ func NewService(store Store, dir Directory, clock tack.Clock, cfg Config) *Servi
 	}
 	return &Service{store: store, dir: dir, clock: clock, log: cfg.Logger, node: cfg.Node, depts: map[tack.ID]deptEntry{},
 		groupCache: map[tack.ID]groupEntry{}, kick: make(chan struct{}, 1),
-		memberCache: map[memberKey]memberEntry{}, events: cfg.Events}
+		dirs: map[tack.ID]*dirState{}, memberTTL: memberCacheTTL, events: cfg.Events}
 }
 
 var (
@@ -304,29 +298,3 @@ func (s *Service) subject(ctx context.Context, a *actor, id tack.ID) (org.Member
 }
 
 func (s *Service) now() time.Time { return s.clock.Now() }
-
-// punchActor is actor for punches, the hot path: an active membership read
-// at most memberCacheTTL ago counts (a member suspended or removed a
-// second ago may still punch once; reads of attendance always check
-// afresh).
-func (s *Service) punchActor(ctx context.Context, orgID tack.ID) (*actor, error) {
-	uid := tack.UserID(ctx)
-	k := memberKey{orgID, uid}
-	s.memberMu.Lock()
-	e, ok := s.memberCache[k]
-	s.memberMu.Unlock()
-	if ok && time.Since(e.at) < memberCacheTTL {
-		return &actor{orgID: orgID, me: e.m}, nil
-	}
-	a, err := s.actor(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	s.memberMu.Lock()
-	if len(s.memberCache) > 100_000 {
-		clear(s.memberCache)
-	}
-	s.memberCache[k] = memberEntry{m: a.me, at: time.Now()}
-	s.memberMu.Unlock()
-	return a, nil
-}

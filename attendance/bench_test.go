@@ -226,3 +226,30 @@ func BenchmarkPunchHTTP(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "punches/s")
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-us/punch")
 }
+
+// BenchmarkDirectoryReads compares the two ways a punch can learn the
+// caller's membership on SQLite: a read per member (DirectoryMember) and
+// the organisation's active members read at once (DirectoryActiveMembers),
+// per member; the punch's directory cache chooses between them.
+func BenchmarkDirectoryReads(b *testing.B) {
+	nd, orgID, ctxs := benchNode(b, 1000)
+	b.Run("one", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			ctx := ctxs[i%len(ctxs)]
+			if _, err := nd.Org.DirectoryMember(ctx, orgID, tack.UserID(ctx)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("all", func(b *testing.B) {
+		n := 0
+		for i := 0; i < b.N; i++ {
+			ms, err := nd.Org.DirectoryActiveMembers(bg, orgID, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(ms)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/member")
+	})
+}

@@ -379,13 +379,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	var approvals atomic.Pointer[approval.Service]
 	chatPub = messageTap{Publisher: chatPub, approvals: &approvals}
 	var plat atomic.Pointer[platform.Service]
+	var att atomic.Pointer[attendance.Service]
 	chatPub = platformTap{Publisher: chatPub, plat: &plat}
 	bots := &botExternals{store: n.Store}
 	var people chat.People = n.Accounts
 	ccfg := chat.Config{MaxGroupMembers: cfg.MaxGroupMembers, SendLimit: &limit.Keyed{Rate: rate, Burst: 5 * rate}, Logger: log}
 	if os, ok := n.Store.(org.Store); ok {
 		n.Org = org.NewService(os, n.Store, n.Accounts, n.Bus, nil, org.Config{Logger: log, Verifier: n.Accounts, SecondFactor: n.Accounts.HasSecondFactor,
-			Events: platEvents{&plat}})
+			Events: orgEvents{platEvents{&plat}, &att}})
 		people = n.Org // blocks and organisations' rules on whom one may chat with
 		bots.org = n.Org
 		ccfg.Externals = bots      // the approvals bot's chat is not external
@@ -409,6 +410,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if as, ok := n.Store.(interface{ Attendance() attendance.Store }); ok && n.Org != nil {
 		n.Attendance = attendance.NewService(as.Attendance(), n.Org, cfg.AttendanceClock, attendance.Config{Logger: log, Events: platEvents{&plat}})
+		att.Store(n.Attendance)
 		n.attClock = cfg.AttendanceClock
 		if cfg.AttendanceEvery >= 0 {
 			every := cfg.AttendanceEvery

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/attendance"
 	"github.com/tackhq/tack/bus"
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/org"
@@ -239,4 +240,19 @@ func (e platEvents) Event(ctx context.Context, orgID tack.ID, event, key string,
 	if p := e.plat.Load(); p != nil {
 		p.Event(ctx, orgID, event, key, data)
 	}
+}
+
+// orgEvents hands the organisation service's changes to the platform and
+// tells attendance, which caches memberships for punches, that the
+// organisation's directory changed.
+type orgEvents struct {
+	platEvents
+	att *atomic.Pointer[attendance.Service]
+}
+
+func (e orgEvents) Event(ctx context.Context, orgID tack.ID, event, key string, data any) {
+	if a := e.att.Load(); a != nil {
+		a.DirectoryChanged(orgID)
+	}
+	e.platEvents.Event(ctx, orgID, event, key, data)
 }

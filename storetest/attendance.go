@@ -259,6 +259,62 @@ func TestAttendanceStore(t *testing.T, open func(t *testing.T) attendance.Store)
 		}
 	})
 
+	t.Run("DaysSharingABody", func(t *testing.T) {
+		// Many rows carry the same body (a group's planned days before
+		// anyone punched); a store may decode it once. Whatever a caller
+		// does to the days it got must not show in another read.
+		s := open(t)
+		org := tack.NewID()
+		on := time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC)
+		punchAt, dist := on.Add(time.Minute), 120
+		plan := attendance.Plan{Kind: attendance.KindWork, TimeZone: "Asia/Shanghai", ExpectedMinutes: 480,
+			Pairs: []attendance.PlanPair{{On: on, Off: on.Add(9 * time.Hour)}}, Breaks: []attendance.PlanSpan{{From: on.Add(3 * time.Hour), To: on.Add(4 * time.Hour)}}}
+		var writes []attendance.DayWrite
+		var users []tack.ID
+		for range 3 {
+			u := tack.NewID()
+			users = append(users, u)
+			writes = append(writes, attendance.DayWrite{Mode: attendance.InsertDay, Day: attendance.Day{OrgID: org, UserID: u, MemberID: tack.NewID(),
+				GroupID: tack.NewID(), WorkDate: "2026-03-04", State: attendance.Open, Plan: plan, DueAt: on.Add(15 * time.Hour), UpdatedAt: on,
+				Checks:  []attendance.Check{{CheckType: attendance.OnDuty, BaseTime: on, UserTime: &punchAt, DistanceM: &dist, TimeResult: attendance.Normal}},
+				Summary: attendance.Summary{Status: "open", LeaveMinutes: map[string]int{"annual": 60}},
+				Covers:  []attendance.Cover{{ID: tack.NewID(), Kind: attendance.CoverLeave, LeaveType: "annual", Start: on, End: on.Add(time.Hour)}}}})
+		}
+		must(t, "insert", s.Apply(ctx, attendance.Batch{Days: writes}))
+		check := func(what string) {
+			t.Helper()
+			for _, u := range users {
+				days, err := s.Days(ctx, org, []tack.ID{u}, "2026-03-04", "2026-03-04")
+				must(t, "days", err)
+				if len(days) != 1 {
+					t.Fatalf("%s: %d days", what, len(days))
+				}
+				d := days[0]
+				if d.UserID != u || len(d.Plan.Pairs) != 1 || !d.Plan.Pairs[0].On.Equal(on) || len(d.Plan.Breaks) != 1 || len(d.Checks) != 1 ||
+					d.Checks[0].UserTime == nil || !d.Checks[0].UserTime.Equal(punchAt) || d.Checks[0].DistanceM == nil || *d.Checks[0].DistanceM != 120 ||
+					d.Summary.LeaveMinutes["annual"] != 60 || len(d.Summary.LeaveMinutes) != 1 || len(d.Covers) != 1 || d.Covers[0].LeaveType != "annual" {
+					t.Fatalf("%s: day = %+v", what, d)
+				}
+				// Change everything this read returned.
+				d.Plan.Pairs[0].On = on.Add(time.Hour)
+				d.Plan.Breaks[0].To = on
+				d.Checks[0].TimeResult = attendance.Late
+				*d.Checks[0].UserTime = on.Add(time.Hour)
+				*d.Checks[0].DistanceM = 999
+				d.Checks = append(d.Checks, attendance.Check{CheckType: attendance.OffDuty})
+				d.Summary.LeaveMinutes["sick"] = 5
+				d.Covers[0].LeaveType = "sick"
+			}
+		}
+		check("first read")
+		check("second read")
+		days, err := s.Days(ctx, org, nil, "2026-03-04", "2026-03-04")
+		must(t, "days", err)
+		if len(days) != 3 || days[0].Checks[0].TimeResult != attendance.Normal || days[2].Checks[0].TimeResult != attendance.Normal {
+			t.Fatalf("all days: %+v", days)
+		}
+	})
+
 	t.Run("ClaimDue", func(t *testing.T) {
 		s := open(t)
 		org := tack.NewID()
