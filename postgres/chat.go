@@ -219,8 +219,10 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 		}
 	}
 
-	// Take a block of seqs and mods from each conversation, locking them in
-	// ID order so that concurrent batches cannot deadlock.
+	// Take a block of seqs and mods from each conversation, in one
+	// statement: it locks the batch's conversations in ID order (so that
+	// concurrent batches, from this node or others, cannot deadlock), then
+	// moves each counter by the batch's count.
 	convs := make([]tack.ID, 0, len(count))
 	for id := range count {
 		convs = append(convs, id)
@@ -229,22 +231,36 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 	type next struct{ seq, mod int64 }
 	nexts := make(map[tack.ID]*next, len(convs))
 	if len(convs) > 0 {
-		b := &pgx.Batch{}
-		for _, id := range convs {
-			b.Queue(`UPDATE conversations SET last_seq = last_seq + $2, last_mod = last_mod + $2,
-				last_at = GREATEST(last_at, $3) WHERE id = $1 RETURNING last_seq, last_mod`, id, count[id], latest[id])
+		ids := make([]string, len(convs))
+		ns := make([]int64, len(convs))
+		ats := make([]time.Time, len(convs))
+		for i, id := range convs {
+			ids[i], ns[i], ats[i] = string(id), count[id], latest[id]
 		}
-		res := tx.SendBatch(ctx, b)
-		for _, id := range convs {
+		rows, err := tx.Query(ctx, `WITH l AS MATERIALIZED (SELECT id FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
+			UPDATE conversations c SET last_seq = c.last_seq + v.n, last_mod = c.last_mod + v.n, last_at = GREATEST(c.last_at, v.at)
+			FROM l JOIN unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS v(id, n, at) ON v.id = l.id
+			WHERE c.id = l.id RETURNING c.id, c.last_seq, c.last_mod`, ids, ns, ats)
+		if err != nil {
+			return fmt.Errorf("next seqs: %w", err)
+		}
+		for rows.Next() {
+			var id tack.ID
 			var seq, mod int64
-			if err := res.QueryRow().Scan(&seq, &mod); err != nil {
-				res.Close()
-				return fmt.Errorf("next seq of %s: %w", id, notFound(err))
+			if err := rows.Scan(&id, &seq, &mod); err != nil {
+				rows.Close()
+				return fmt.Errorf("next seqs: %w", err)
 			}
 			nexts[id] = &next{seq - count[id] + 1, mod - count[id] + 1}
 		}
-		if err := res.Close(); err != nil {
-			return err
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("next seqs: %w", err)
+		}
+		for _, id := range convs {
+			if nexts[id] == nil {
+				return fmt.Errorf("next seq of %s: %w", id, tack.ErrNotFound)
+			}
 		}
 	}
 
