@@ -131,7 +131,7 @@ func NewService(store Store, pub bus.Publisher, people People, clock tack.Clock,
 		}
 	}
 	s := &Service{store: store, bus: pub, people: people, clock: clock, cfg: cfg, log: cfg.Logger,
-		typing: &limit.Keyed{Rate: 0.5, Burst: 2},
+		typing:  &limit.Keyed{Rate: 0.5, Burst: 2},
 		publish: make(chan committed, 1024), done: make(chan struct{})}
 	s.reads, s.readsDone = make(chan *readReq, 4096), make(chan struct{})
 	var committers sync.WaitGroup
