@@ -807,9 +807,11 @@ func (p *Pending) Wait() (m Message, duplicate bool, err error) {
 }
 
 // Queue checks a send and queues it for the group committer without waiting
-// for the commit. Sends queued one after another by one caller commit in
-// that order, so a connection can pipeline its sends and still have them
-// stored in the order it sent them.
+// for the commit. Sends to one conversation queued one after another by one
+// caller commit in that order, so a connection can pipeline its sends and
+// still have them stored in the order it sent them. (Sends to different
+// conversations may commit in either order when there are several
+// committers; each conversation has its own seqs.)
 func (s *Service) Queue(ctx context.Context, convID tack.ID, d Draft) *Pending {
 	req, err := s.queue(ctx, convID, d)
 	return &Pending{req: req, err: err}
