@@ -920,9 +920,6 @@ func quoteOf(m Message) *Quote {
 
 // sendsOf is the queue of the committer that stores convID's sends.
 func (s *Service) sendsOf(convID tack.ID) chan *sendReq {
-	if len(s.sends) == 1 {
-		return s.sends[0]
-	}
 	h := fnv.New32a()
 	h.Write([]byte(convID))
 	return s.sends[h.Sum32()%uint32(len(s.sends))]

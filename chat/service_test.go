@@ -341,3 +341,42 @@ func TestSeveralCommittersKeepEachConversationInOrder(t *testing.T) {
 		}
 	}
 }
+
+// committing is a store that runs transactions side by side.
+type committing struct {
+	*sqlite.DB
+	n int
+}
+
+func (c committing) Committers() int { return c.n }
+
+// TestCommittersFromConfigOrStore: the configured number of committers,
+// else what the store reports (at least one), else one.
+func TestCommittersFromConfigOrStore(t *testing.T) {
+	f := newFixture(t, 1, chat.Config{})
+	for _, tc := range []struct {
+		store chat.Store
+		cfg   int
+		want  int
+	}{
+		{f.db, 0, 1},
+		{committing{f.db, 3}, 0, 3},
+		{committing{f.db, 0}, 0, 1},
+		{committing{f.db, -2}, 0, 1},
+		{committing{f.db, 3}, 2, 2},
+		{f.db, 4, 4},
+	} {
+		svc := chat.NewService(tc.store, f.bus, everyone{}, f.clock, chat.Config{Committers: tc.cfg})
+		if got := chat.Committers(svc); got != tc.want {
+			t.Errorf("store %T, configured %d: %d committers, want %d", tc.store, tc.cfg, got, tc.want)
+		}
+		g, _, err := svc.Create(f.as(0), chat.Group, nil, "g")
+		if err == nil {
+			_, _, err = svc.Send(f.as(0), g.ID, chat.Draft{ClientID: string(tack.NewID()), Text: "x"})
+		}
+		if err != nil {
+			t.Errorf("store %T, configured %d: %v", tc.store, tc.cfg, err)
+		}
+		svc.Close()
+	}
+}
