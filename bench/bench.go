@@ -35,6 +35,10 @@ type Config struct {
 	ServerArgs []string
 	// ServerEnv is extra environment for the started server.
 	ServerEnv []string
+	// DB is a PostgreSQL URL for the started server (tack serve --db);
+	// empty uses SQLite. With Baseline, the storage floor is then a bare
+	// batched insert loop into that database (PostgresFloor).
+	DB string
 
 	Scenarios []string
 	Duration  time.Duration // each timed phase
@@ -113,7 +117,7 @@ var AllScenarios = []string{"direct", "group", "broadcast", "idle", "reconnect",
 type Row struct {
 	Scenario  string             `json:"scenario"`
 	Phase     string             `json:"phase"`
-	Target    string             `json:"target"` // tack, ws-floor, sqlite-floor
+	Target    string             `json:"target"` // tack, ws-floor, sqlite-floor, pg-floor
 	Conns     int                `json:"conns"`
 	Seconds   float64            `json:"seconds"`
 	Rate      float64            `json:"rate"`
@@ -252,6 +256,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.Defaults()
 	rep := &Report{Started: time.Now().UTC(), Machine: machine(), Config: cfg}
 	rep.Config.Log = nil
+	if u, err := url.Parse(cfg.DB); err == nil && u.User != nil {
+		rep.Config.DB = u.Redacted() // a report names the database, never its password
+	}
 	e := &env{cfg: cfg, runID: strconv.FormatInt(time.Now().UnixNano()%1e9, 36), paced: map[string]float64{}}
 	e.logf = func(format string, args ...any) { fmt.Fprintf(cfg.Log, "bench: "+format+"\n", args...) }
 	if cfg.Server != "" && !cfg.AllowRemote {
@@ -278,6 +285,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			"--send-rate", "1000000", "--max-group", "10000", "--max-anon-conns", "-1", "--log-level", "warn",
 			"--register-per-hour", "1e9", "--register-global-per-hour", "1e9",
 			"--metrics-addr", "", "--metrics-token", tack.metricsToken}, cfg.ServerArgs...)
+		if cfg.DB != "" {
+			args = append(args, "--db", cfg.DB)
+		}
 		tack.start = func() (*Server, error) { return StartServer(cfg.Exe, args, "", cfg.ServerEnv) }
 		tack.local = true
 		if err := tack.restart(); err != nil {
@@ -332,14 +342,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			ratios(rows, frows)
 		}
 		if floor != nil && sc == "direct" {
-			if r := e.sqliteFloor(ctx); r != nil {
+			floorName, storageFloor := "sqlite-floor", e.sqliteFloor
+			if cfg.DB != "" {
+				floorName, storageFloor = "pg-floor", e.postgresFloor
+			}
+			if r := storageFloor(ctx); r != nil {
 				rep.Rows = append(rep.Rows, r...)
 				for _, row := range rows {
 					if row.Phase == "saturate" && len(r) > 1 && r[1].Rate > 0 {
 						if row.Ratio == nil {
 							row.Ratio = map[string]float64{}
 						}
-						row.Ratio["sqlite-floor"] = row.Rate / r[1].Rate
+						row.Ratio[floorName] = row.Rate / r[1].Rate
 					}
 				}
 			}
@@ -395,6 +409,21 @@ func (e *env) sqliteFloor(ctx context.Context) []*Row {
 			return rows
 		}
 		rows = append(rows, &Row{Scenario: "direct", Phase: fmt.Sprintf("insert batch %d", b), Target: "sqlite-floor",
+			Seconds: d.Seconds(), Rate: rate, Unit: "rows/s"})
+	}
+	return rows
+}
+
+func (e *env) postgresFloor(ctx context.Context) []*Row {
+	var rows []*Row
+	for _, b := range []int{1, 256} {
+		d := min(e.cfg.Duration, 5*time.Second)
+		rate, err := PostgresFloor(ctx, e.cfg.DB, b, d)
+		if err != nil {
+			e.logf("postgres floor: %v", err)
+			return rows
+		}
+		rows = append(rows, &Row{Scenario: "direct", Phase: fmt.Sprintf("insert batch %d", b), Target: "pg-floor",
 			Seconds: d.Seconds(), Rate: rate, Unit: "rows/s"})
 	}
 	return rows

@@ -57,7 +57,7 @@ func (s *Service) PostRobot(ctx context.Context, convID, from tack.ID, p RobotPo
 		Mentions: mentions, MentionAll: p.MentionAll, CreatedAt: s.clock.Now(),
 		System: &System{Action: "robot", ActorID: from, Title: p.Name, Card: p.Card}}}
 	select {
-	case s.sends <- req:
+	case s.sendsOf(convID) <- req:
 	case <-ctx.Done():
 		return Message{}, ctx.Err()
 	}

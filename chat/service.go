@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -33,6 +35,12 @@ type Config struct {
 	SendLimit *limit.Keyed
 	// MaxBatch caps how many sends one transaction commits; default 256.
 	MaxBatch int
+	// Committers is how many group committers store sends at once, each
+	// its own transaction; a conversation's sends always go through the
+	// same one, so they are stored and announced in the order queued.
+	// Default: what the store reports through a Committers() int method
+	// (a server store that runs transactions side by side), else 1.
+	Committers int
 	// GroupLimit limits the groups a user makes; default 30 at once, then
 	// one every 10 seconds.
 	GroupLimit *limit.Keyed
@@ -88,7 +96,7 @@ type Service struct {
 
 	cache     sendCache
 	snapshots snapshotCache
-	sends     chan *sendReq
+	sends     []chan *sendReq // by conversation (sendsOf)
 	publish   chan committed
 	done      chan struct{}
 
@@ -116,11 +124,26 @@ func NewService(store Store, pub bus.Publisher, people People, clock tack.Clock,
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Committers <= 0 {
+		cfg.Committers = 1
+		if c, ok := store.(interface{ Committers() int }); ok {
+			cfg.Committers = max(1, c.Committers())
+		}
+	}
 	s := &Service{store: store, bus: pub, people: people, clock: clock, cfg: cfg, log: cfg.Logger,
-		typing: &limit.Keyed{Rate: 0.5, Burst: 2},
-		sends:  make(chan *sendReq, 4096), publish: make(chan committed, 1024), done: make(chan struct{})}
+		typing:  &limit.Keyed{Rate: 0.5, Burst: 2},
+		publish: make(chan committed, 1024), done: make(chan struct{})}
 	s.reads, s.readsDone = make(chan *readReq, 4096), make(chan struct{})
-	go s.commitLoop()
+	var committers sync.WaitGroup
+	for range cfg.Committers {
+		ch := make(chan *sendReq, 4096)
+		s.sends = append(s.sends, ch)
+		committers.Go(func() { s.commitLoop(ch) })
+	}
+	go func() {
+		committers.Wait()
+		close(s.publish)
+	}()
 	go s.publishLoop()
 	go s.readLoop()
 	return s
@@ -131,7 +154,9 @@ func NewService(store Store, pub bus.Publisher, people People, clock tack.Clock,
 func (s *Service) Close() {
 	close(s.reads)
 	<-s.readsDone
-	close(s.sends)
+	for _, ch := range s.sends {
+		close(ch)
+	}
 	<-s.done
 }
 
@@ -782,9 +807,11 @@ func (p *Pending) Wait() (m Message, duplicate bool, err error) {
 }
 
 // Queue checks a send and queues it for the group committer without waiting
-// for the commit. Sends queued one after another by one caller commit in
-// that order, so a connection can pipeline its sends and still have them
-// stored in the order it sent them.
+// for the commit. Sends to one conversation queued one after another by one
+// caller commit in that order, so a connection can pipeline its sends and
+// still have them stored in the order it sent them. (Sends to different
+// conversations may commit in either order when there are several
+// committers; each conversation has its own seqs.)
 func (s *Service) Queue(ctx context.Context, convID tack.ID, d Draft) *Pending {
 	req, err := s.queue(ctx, convID, d)
 	return &Pending{req: req, err: err}
@@ -841,7 +868,7 @@ func (s *Service) queue(ctx context.Context, convID tack.ID, d Draft) (*sendReq,
 		req.msg.BurnAfterS, req.msg.BurnsAt = burn, req.msg.CreatedAt.Add(UnrevealedBurn)
 	}
 	select {
-	case s.sends <- req:
+	case s.sendsOf(convID) <- req:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -891,21 +918,25 @@ func quoteOf(m Message) *Quote {
 	return q
 }
 
-// commitLoop is the group committer: it takes every send waiting, stores
-// them in one transaction, answers each, and hands their events on in
-// commit order.
-func (s *Service) commitLoop() {
-	defer func() {
-		close(s.publish)
-	}()
+// sendsOf is the queue of the committer that stores convID's sends.
+func (s *Service) sendsOf(convID tack.ID) chan *sendReq {
+	h := fnv.New32a()
+	h.Write([]byte(convID))
+	return s.sends[h.Sum32()%uint32(len(s.sends))]
+}
+
+// commitLoop is a group committer: it takes every send waiting in its
+// queue, stores them in one transaction, answers each, and hands their
+// events on in commit order.
+func (s *Service) commitLoop(sends chan *sendReq) {
 	batch := make([]*sendReq, 0, s.cfg.MaxBatch)
 	msgs := make([]NewMessage, 0, s.cfg.MaxBatch)
-	for first := range s.sends {
+	for first := range sends {
 		batch = append(batch[:0], first)
 	fill:
 		for len(batch) < s.cfg.MaxBatch {
 			select {
-			case r, ok := <-s.sends:
+			case r, ok := <-sends:
 				if !ok {
 					break fill
 				}

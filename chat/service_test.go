@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/bus"
 	"github.com/tackhq/tack/bus/inmem"
 	"github.com/tackhq/tack/chat"
+	"github.com/tackhq/tack/limit"
 	"github.com/tackhq/tack/sqlite"
 )
 
@@ -261,5 +264,119 @@ func TestAttachmentKinds(t *testing.T) {
 		if got != c.want || (c.want == "") != (err != nil) {
 			t.Errorf("%v: %q, %v; want %q", c.as, got, err, c.want)
 		}
+	}
+}
+
+// TestSeveralCommittersKeepEachConversationInOrder: with four group
+// committers, sends queued in turn to several conversations are each
+// stored in the order queued, every one once, and each conversation's
+// message events are published in seq order.
+func TestSeveralCommittersKeepEachConversationInOrder(t *testing.T) {
+	f := newFixture(t, 2, chat.Config{Committers: 4, SendLimit: &limit.Keyed{Rate: 1e6, Burst: 1e6}})
+	var mu sync.Mutex
+	events := map[tack.ID][]int64{}
+	unsub, _ := f.bus.Subscribe(func(e *bus.Event) {
+		if e.Kind == bus.Message {
+			mu.Lock()
+			events[e.ConversationID] = append(events[e.ConversationID], e.Mod)
+			mu.Unlock()
+		}
+	})
+	defer unsub()
+	const convs, each = 8, 40
+	var gs []chat.Conversation
+	for i := range convs {
+		g, _, err := f.svc.Create(f.as(0), chat.Group, f.users[1:], fmt.Sprint("g", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs = append(gs, g)
+	}
+	var pending []*chat.Pending
+	for i := range each {
+		for _, g := range gs {
+			pending = append(pending, f.svc.Queue(f.as(i%2), g.ID, chat.Draft{ClientID: fmt.Sprint(g.ID, "-", i), Text: fmt.Sprint(i)}))
+		}
+	}
+	for _, p := range pending {
+		if _, _, err := p.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range gs {
+		ms, err := f.svc.History(f.as(0), g.ID, 1, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) != each {
+			t.Fatalf("%s: %d messages, want %d", g.ID, len(ms), each)
+		}
+		for i, m := range ms {
+			if m.Text != fmt.Sprint(i) || m.Seq != int64(i+2) {
+				t.Fatalf("%s: seq %d holds %q, want %q at seq %d", g.ID, m.Seq, m.Text, fmt.Sprint(i), i+2)
+			}
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := 0
+		for _, g := range gs {
+			n += len(events[g.ID])
+		}
+		mu.Unlock()
+		if n >= convs*each {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d message events published, want %d", n, convs*each)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, g := range gs {
+		if !slices.IsSorted(events[g.ID]) {
+			t.Errorf("%s: events out of order: %v", g.ID, events[g.ID])
+		}
+	}
+}
+
+// committing is a store that runs transactions side by side.
+type committing struct {
+	*sqlite.DB
+	n int
+}
+
+func (c committing) Committers() int { return c.n }
+
+// TestCommittersFromConfigOrStore: the configured number of committers,
+// else what the store reports (at least one), else one.
+func TestCommittersFromConfigOrStore(t *testing.T) {
+	f := newFixture(t, 1, chat.Config{})
+	for _, tc := range []struct {
+		store chat.Store
+		cfg   int
+		want  int
+	}{
+		{f.db, 0, 1},
+		{committing{f.db, 3}, 0, 3},
+		{committing{f.db, 0}, 0, 1},
+		{committing{f.db, -2}, 0, 1},
+		{committing{f.db, 3}, 2, 2},
+		{f.db, 4, 4},
+	} {
+		svc := chat.NewService(tc.store, f.bus, everyone{}, f.clock, chat.Config{Committers: tc.cfg})
+		if got := chat.Committers(svc); got != tc.want {
+			t.Errorf("store %T, configured %d: %d committers, want %d", tc.store, tc.cfg, got, tc.want)
+		}
+		g, _, err := svc.Create(f.as(0), chat.Group, nil, "g")
+		if err == nil {
+			_, _, err = svc.Send(f.as(0), g.ID, chat.Draft{ClientID: string(tack.NewID()), Text: "x"})
+		}
+		if err != nil {
+			t.Errorf("store %T, configured %d: %v", tc.store, tc.cfg, err)
+		}
+		svc.Close()
 	}
 }

@@ -219,8 +219,35 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 		}
 	}
 
-	// Take a block of seqs and mods from each conversation, locking them in
-	// ID order so that concurrent batches cannot deadlock.
+	// The senders' read positions that the new messages move, in a fixed
+	// order.
+	type reader struct{ conv, user tack.ID }
+	var rs []reader
+	seen := map[reader]bool{}
+	for _, i := range fresh {
+		r := reader{msgs[i].ConversationID, msgs[i].SenderID}
+		if !seen[r] {
+			seen[r] = true
+			rs = append(rs, r)
+		}
+	}
+	slices.SortFunc(rs, func(a, b reader) int {
+		if c := strings.Compare(string(a.conv), string(b.conv)); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.user), string(b.user))
+	})
+	rc, ru := make([]string, len(rs)), make([]string, len(rs))
+	for i, r := range rs {
+		rc[i], ru[i] = string(r.conv), string(r.user)
+	}
+
+	// In one round trip: take a block of seqs and mods from each
+	// conversation, in one statement that locks the batch's conversations
+	// in ID order (so that concurrent batches, from this node or others,
+	// cannot deadlock) and moves each counter by the batch's count; and
+	// read where each sender's read position was, locked in a fixed order,
+	// so that every message reports PrevReadSeq as if stored one by one.
 	convs := make([]tack.ID, 0, len(count))
 	for id := range count {
 		convs = append(convs, id)
@@ -228,30 +255,61 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 	slices.Sort(convs)
 	type next struct{ seq, mod int64 }
 	nexts := make(map[tack.ID]*next, len(convs))
+	pos := map[reader]int64{}
 	if len(convs) > 0 {
+		ids := make([]string, len(convs))
+		ns := make([]int64, len(convs))
+		ats := make([]time.Time, len(convs))
+		for i, id := range convs {
+			ids[i], ns[i], ats[i] = string(id), count[id], latest[id]
+		}
 		b := &pgx.Batch{}
-		for _, id := range convs {
-			b.Queue(`UPDATE conversations SET last_seq = last_seq + $2, last_mod = last_mod + $2,
-				last_at = GREATEST(last_at, $3) WHERE id = $1 RETURNING last_seq, last_mod`, id, count[id], latest[id])
-		}
-		res := tx.SendBatch(ctx, b)
-		for _, id := range convs {
-			var seq, mod int64
-			if err := res.QueryRow().Scan(&seq, &mod); err != nil {
-				res.Close()
-				return fmt.Errorf("next seq of %s: %w", id, notFound(err))
+		b.Queue(`WITH l AS MATERIALIZED (SELECT id FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
+			UPDATE conversations c SET last_seq = c.last_seq + v.n, last_mod = c.last_mod + v.n, last_at = GREATEST(c.last_at, v.at)
+			FROM l JOIN unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS v(id, n, at) ON v.id = l.id
+			WHERE c.id = l.id RETURNING c.id, c.last_seq, c.last_mod`, ids, ns, ats).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id tack.ID
+				var seq, mod int64
+				if err := rows.Scan(&id, &seq, &mod); err != nil {
+					return fmt.Errorf("next seqs: %w", err)
+				}
+				nexts[id] = &next{seq - count[id] + 1, mod - count[id] + 1}
 			}
-			nexts[id] = &next{seq - count[id] + 1, mod - count[id] + 1}
-		}
-		if err := res.Close(); err != nil {
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("next seqs: %w", err)
+			}
+			return nil
+		})
+		b.Queue(`SELECT m.conversation_id, m.user_id, m.read_seq FROM members m
+			JOIN unnest($1::text[], $2::text[]) AS v(c, u) ON m.conversation_id = v.c AND m.user_id = v.u
+			ORDER BY m.conversation_id, m.user_id FOR UPDATE OF m`, rc, ru).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var r reader
+				var p int64
+				if err := rows.Scan(&r.conv, &r.user, &p); err != nil {
+					return fmt.Errorf("read positions: %w", err)
+				}
+				pos[r] = p
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("read positions: %w", err)
+			}
+			return nil
+		})
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
+		}
+		for _, id := range convs {
+			if nexts[id] == nil {
+				return fmt.Errorf("next seq of %s: %w", id, tack.ErrNotFound)
+			}
 		}
 	}
 
 	// Store the new messages, in one statement, and move their senders'
 	// read positions, in another, sent together.
 	var rows messageColumns
-	type reader struct{ conv, user tack.ID }
 	reads := map[reader]int64{}
 	for _, i := range fresh {
 		nm := msgs[i]
@@ -269,42 +327,9 @@ func appendTx(ctx context.Context, tx pgx.Tx, msgs []chat.NewMessage, out []chat
 		reads[r] = max(reads[r], m.Seq)
 	}
 	if len(fresh) > 0 {
-		rs := make([]reader, 0, len(reads))
-		for r := range reads {
-			rs = append(rs, r)
-		}
-		slices.SortFunc(rs, func(a, b reader) int {
-			if c := strings.Compare(string(a.conv), string(b.conv)); c != 0 {
-				return c
-			}
-			return strings.Compare(string(a.user), string(b.user))
-		})
-		var rc, ru []string
-		var rseq []int64
-		for _, r := range rs {
-			rc, ru, rseq = append(rc, string(r.conv)), append(ru, string(r.user)), append(rseq, reads[r])
-		}
-		// Where each sender's read position was, locked in a fixed order, so
-		// that every message reports PrevReadSeq as if stored one by one.
-		pos := map[reader]int64{}
-		prow, err := tx.Query(ctx, `SELECT m.conversation_id, m.user_id, m.read_seq FROM members m
-			JOIN unnest($1::text[], $2::text[]) AS v(c, u) ON m.conversation_id = v.c AND m.user_id = v.u
-			ORDER BY m.conversation_id, m.user_id FOR UPDATE OF m`, rc, ru)
-		if err != nil {
-			return fmt.Errorf("read positions: %w", err)
-		}
-		for prow.Next() {
-			var r reader
-			var p int64
-			if err := prow.Scan(&r.conv, &r.user, &p); err != nil {
-				prow.Close()
-				return fmt.Errorf("read positions: %w", err)
-			}
-			pos[r] = p
-		}
-		prow.Close()
-		if err := prow.Err(); err != nil {
-			return fmt.Errorf("read positions: %w", err)
+		rseq := make([]int64, len(rs))
+		for i, r := range rs {
+			rseq[i] = reads[r]
 		}
 		for _, i := range fresh {
 			m := out[i].Message

@@ -70,6 +70,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{pool: pool}, nil
 }
 
+// Committers is how many group commits of sends the chat service may run
+// at once (chat.Config.Committers): half the pool's connections, at least
+// one and at most four, leaving the rest to reads. Each is a transaction
+// of its own; PostgreSQL runs them side by side and flushes their commits
+// to the WAL together.
+func (db *DB) Committers() int {
+	return min(4, max(1, int(db.pool.Config().MaxConns)/2))
+}
+
 // migrate brings the schema up to date under an advisory lock.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	var schema *string

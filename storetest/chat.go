@@ -36,6 +36,7 @@ func TestChatStore(t *testing.T, open func(t *testing.T) (account.Store, chat.St
 		{"ConcurrentAppend", testConcurrentAppend},
 		{"ConcurrentBatches", testConcurrentBatches},
 		{"ConcurrentDuplicates", testConcurrentDuplicates},
+		{"ConcurrentWriters", testConcurrentWriters},
 		{"Messages", testMessages},
 		{"MessagesSince", testMessagesSince},
 		{"MessagesBySeq", testMessagesBySeq},
@@ -710,6 +711,134 @@ func testConcurrentDuplicates(t *testing.T, f *fixture) {
 	}
 	if cv := f.conv(c.ID); cv.LastSeq != 2 {
 		t.Errorf("LastSeq = %d, want 2", cv.LastSeq)
+	}
+}
+
+// testConcurrentWriters: several writers (as several nodes' group
+// commits) append at once batches spanning many of the same conversations,
+// in different orders, with some sends repeated by two writers. Each
+// conversation's counters stay exact: seqs and mods 1..N with no gap and
+// no duplicate, every send stored once, each sender's read position at the
+// last message it sent, and each PrevReadSeq what storing the messages one
+// by one in seq order would report.
+func testConcurrentWriters(t *testing.T, f *fixture) {
+	const writers, rounds, perConv = 6, 6, 3
+	users := f.users(4)
+	convs := make([]tack.ID, 5)
+	for i := range convs {
+		c, _ := f.group(users[i%len(users)], slices.DeleteFunc(slices.Clone(users), func(u tack.ID) bool { return u == users[i%len(users)] })...)
+		convs[i] = c.ID
+	}
+	batches := make([][][]chat.NewMessage, writers)
+	unique := map[string]chat.NewMessage{}
+	for w := range writers {
+		for r := range rounds {
+			var batch []chat.NewMessage
+			for k := range len(convs) * perConv {
+				c := convs[(k+w+r)%len(convs)] // each writer takes the conversations in its own order
+				if (w+r)%2 == 1 {
+					c = convs[len(convs)-1-(k+w+r)%len(convs)]
+				}
+				nm := f.text(c, users[(k+w)%len(users)], fmt.Sprintf("w%d r%d k%d", w, r, k))
+				batch = append(batch, nm)
+				unique[nm.ClientID] = nm
+			}
+			batches[w] = append(batches[w], batch)
+		}
+	}
+	for w := range writers { // a send retried through another writer
+		prev := batches[(w+1)%writers][0][w]
+		batches[w][rounds-1] = append(batches[w][rounds-1], prev)
+	}
+	results := make([][]chat.Appended, writers)
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, b := range batches[w] {
+				res, err := f.cs.Append(f.ctx, b)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				results[w] = append(results[w], res...)
+			}
+		}()
+	}
+	wg.Wait()
+	must(t, "concurrent writers", errors.Join(errs...))
+
+	fresh := map[string]chat.Appended{}
+	for _, res := range results {
+		for _, a := range res {
+			if a.Duplicate {
+				continue
+			}
+			if _, ok := fresh[a.Message.ClientID]; ok {
+				t.Errorf("client ID %s stored twice", a.Message.ClientID)
+			}
+			fresh[a.Message.ClientID] = a
+		}
+	}
+	if len(fresh) != len(unique) {
+		t.Errorf("%d sends stored as new, want %d", len(fresh), len(unique))
+	}
+	for _, res := range results {
+		for _, a := range res {
+			if a.Duplicate && fresh[a.Message.ClientID].Message.Seq != a.Message.Seq {
+				t.Errorf("duplicate %s answered with seq %d, stored as %d", a.Message.ClientID, a.Message.Seq, fresh[a.Message.ClientID].Message.Seq)
+			}
+		}
+	}
+	type key struct{ conv, user tack.ID }
+	sent := map[key][]chat.Appended{}
+	for _, a := range fresh {
+		k := key{a.Message.ConversationID, a.Message.SenderID}
+		sent[k] = append(sent[k], a)
+	}
+	for _, c := range convs {
+		cv := f.conv(c)
+		ms := f.messages(c, 0, 0, 10000)
+		if s := seqs(ms); !slices.Equal(s, seqRange(1, cv.LastSeq)) {
+			t.Errorf("seqs of %s = %v, want 1..%d", c, s, cv.LastSeq)
+		}
+		mods := make([]int64, len(ms))
+		for i, m := range ms {
+			mods[i] = m.Mod
+			if a, ok := fresh[m.ClientID]; ok && m.ClientID != "" {
+				sameMessage(t, "stored message", m, a.Message)
+			}
+		}
+		slices.Sort(mods)
+		if !slices.Equal(mods, seqRange(1, cv.LastMod)) {
+			t.Errorf("mods of %s = %v, want 1..%d", c, mods, cv.LastMod)
+		}
+		for _, u := range users {
+			as := sent[key{c, u}]
+			if len(as) == 0 {
+				continue
+			}
+			slices.SortFunc(as, func(x, y chat.Appended) int { return int(x.Message.Seq - y.Message.Seq) })
+			want := int64(1) // where creating the group left every member
+			for _, a := range as {
+				if a.PrevReadSeq != want {
+					t.Errorf("message %d of %s in %s: PrevReadSeq %d, want %d", a.Message.Seq, u, c, a.PrevReadSeq, want)
+				}
+				want = a.Message.Seq
+			}
+			if r := f.membership(c, u).ReadSeq; r != want {
+				t.Errorf("read position of %s in %s = %d, want %d", u, c, r, want)
+			}
+		}
+	}
+	total := int64(0)
+	for _, c := range convs {
+		total += f.conv(c).LastSeq - 1
+	}
+	if total != int64(len(unique)) {
+		t.Errorf("conversations count %d messages, want %d", total, len(unique))
 	}
 }
 

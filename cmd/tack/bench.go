@@ -50,6 +50,8 @@ const benchUsage = `tack bench — load a Tack server and report throughput, lat
   tack bench --server http://127.0.0.1:8080  load a running server (loopback only without --allow-remote)
   tack bench --baseline                      also run the floors: a storage-free fan-out server on the
                                              same WebSocket library, and a bare SQLite insert loop
+  tack bench --db postgres://...             the started server stores in PostgreSQL; with --baseline the
+                                             storage floor is a bare batched insert loop into it
 
 Scenarios: direct, group, broadcast, idle, reconnect, receipts; and punch (not in "all"):
   tack bench punch                           10,000 members clock in over REST (--punch-members, --punch-window)
@@ -65,6 +67,7 @@ func benchCmd(args []string) error {
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a --server that is not on loopback")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of each timed phase")
 	fs.BoolVar(&c.Baseline, "baseline", false, "also measure the floors and report ratios")
+	fs.StringVar(&c.DB, "db", "", "PostgreSQL URL for the started server (an empty database: the run leaves its data there); empty uses SQLite")
 	fs.IntVar(&c.Workers, "workers", -1, "client worker processes (-1: one per 6,000 connections above 2,000; 0: none)")
 	fs.IntVar(&c.Sources, "sources", 8, "spread client connections over this many 127.0.0.x source addresses")
 	fs.IntVar(&c.Pairs, "pairs", 1000, "direct: conversations (two clients each)")
