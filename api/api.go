@@ -47,9 +47,13 @@ const (
 
 // Config wires a Server.
 type Config struct {
-	Accounts *account.Service
-	Chat     *chat.Service
-	Hub      *hub.Hub
+	// StreamPing is how often a quiet stream is pinged (and its session
+	// re-checked); a client that does not answer within 15 s is dropped.
+	// Zero means 30 s.
+	StreamPing time.Duration
+	Accounts   *account.Service
+	Chat       *chat.Service
+	Hub        *hub.Hub
 	// Org serves organisations and the directory; nil leaves their routes
 	// answering unavailable.
 	Org *org.Service

@@ -44,7 +44,6 @@ const (
 	// helloWait is how long a stream opened with ?hello=1 waits for the
 	// client's hello before closing with 1008.
 	helloWait = 10 * time.Second
-	pingEvery = 30 * time.Second
 	// maxFrameID bounds the "id" a client gives a frame (echoed in replies).
 	maxFrameID = 128
 )
@@ -192,6 +191,10 @@ func (s *Server) serveStream(c *websocket.Conn, caller tack.Caller, token string
 
 	// Heartbeat without a goroutine per idle connection: a timer fires a
 	// ping, and re-checks the session (a revocation the bus lost, an expiry).
+	pingEvery := s.cfg.StreamPing
+	if pingEvery <= 0 {
+		pingEvery = 30 * time.Second
+	}
 	var ping func()
 	var timer *time.Timer
 	var tmu sync.Mutex

@@ -125,6 +125,8 @@ type Config struct {
 	// (signed URLs): tests move
 	// it; nil is the wall clock.
 	Clock tack.Clock
+	// StreamPing is how often quiet streams are pinged (default 30 s).
+	StreamPing time.Duration
 	// MaxStreamsPerUser caps one user's live streams on this node; the
 	// next is refused (429 rate_limited). Default 20; negative: no cap.
 	MaxStreamsPerUser int
@@ -495,7 +497,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		anon = 256
 	}
 	acfgAPI := api.Config{Presence: n.Presence, Accounts: n.Accounts, Chat: n.Chat, Org: n.Org, Attendance: n.Attendance, Approval: n.Approval, Leave: n.Leave, Media: n.Media, Platform: n.Platform, Ding: n.Ding, Export: n.Export, Retention: n.Retention, Hub: n.Hub, Web: web.Handler(), Ready: n.Store.Ping, Logger: log, Push: n.Push,
-		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken, MaxAnonConnsPerAddr: anon}
+		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken, MaxAnonConnsPerAddr: anon, StreamPing: cfg.StreamPing}
 	acfgAPI.Circle, acfgAPI.Board, acfgAPI.Journal = n.Circle, n.Board, n.Journal
 	if ss, ok := n.Store.(search.Store); ok {
 		n.Search = search.NewService(ss, &limit.Keyed{Rate: 5, Burst: 20})
