@@ -40,6 +40,23 @@ func Rebuild(edit func(path string, body []byte) []byte) (restore func(), err er
 	return func() { current.Store(old) }, nil
 }
 
+// UseBuild is a test hook: it prepares the client from fsys (which holds
+// static/index.html and static/assets/..., another build's web/ directory)
+// and makes every Handler serve it. restore goes back to the embedded
+// build.
+func UseBuild(fsys fs.FS) (restore func(), err error) {
+	old, err := load()
+	if err != nil {
+		return nil, err
+	}
+	s, err := prepare(fsys)
+	if err != nil {
+		return nil, err
+	}
+	current.Store(s)
+	return func() { current.Store(old) }, nil
+}
+
 // ServiceWorkerVersion is the release version written into the served
 // sw.js (its cache is "tack-" + this).
 func ServiceWorkerVersion() string {

@@ -198,13 +198,23 @@ func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // wait polls a JavaScript expression until it is truthy.
+// A poll that meets a page whose document was just replaced (a navigation
+// committing, a reload) fails with the old document's context gone; it polls
+// the new one.
 func (b *browser) wait(what, expr string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(25*time.Second)))
-	if err != nil {
-		b.fail("waiting for %s: %v\n  expression: %s", what, err, expr)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithDeadline(b.ctx, deadline)
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline)-time.Second)))
+		cancel()
+		if err != nil && strings.Contains(err.Error(), "Cannot find context with specified id") && time.Until(deadline) > 2*time.Second {
+			continue
+		}
+		if err != nil {
+			b.fail("waiting for %s: %v\n  expression: %s", what, err, expr)
+		}
+		return
 	}
 }
 

@@ -5,14 +5,14 @@
 //
 // This and the modules it imports statically are the shell, the first
 // load. Every other screen is a feature module loaded on first use (see
-// lazy.js).
+// lazy.js); the open conversation's view loads once the list shows
+// (loadChat).
 
 import { h, clear, icon, $ } from './dom.js';
 import { t, onLang, lang, errorText } from './i18n.js';
 import { onUnauthorized } from './api.js';
 import * as S from './store.js';
-import { ListView } from './ui-list.js';
-import { ChatView, previewText } from './ui-chat.js';
+import { ListView, previewText } from './ui-list.js';
 import { link, narrow } from './ui-base.js';
 import { feature } from './lazy.js';
 import { orgs, setOrgs, loadOrgs, forget as forgetOrgs } from './org.js';
@@ -85,8 +85,10 @@ function apply() {
   S.state.current = id;
   // A search result opens its message in context: /c/<id>#m<seq>.
   const found = id && location.hash.match(/^#m(\d+)$/);
-  const opening = chat.open(id);
-  if (found) opening.then(() => feature('search')).then((m) => m.reveal(chat, +found[1]), () => {});
+  if (chat) {
+    const opening = chat.open(id);
+    if (found) opening.then(() => feature('search')).then((m) => m.reveal(chat, +found[1]), () => {});
+  } else loadChat();
   main.hidden = !!pg;
   pageEl.hidden = !pg;
   // A page is built again when its path or the chosen organisation changes.
@@ -127,13 +129,32 @@ function showMain() {
   shell = h('div', { class: 'shell' }, side, main, pageEl, tabbar);
   root.append(shell);
   list = new ListView(side, nav, signOut);
-  chat = new ChatView(main, nav);
   S.startStream();
   apply();
   // After the first screen: what this device keeps for offline use (and
   // the outbox it saved), and the push subscription renewed.
   feature('offline', true).then((m) => m.start()).catch(() => {});
   if (window.Notification && Notification.permission === 'granted') feature('push', true).then((m) => m.renew()).catch(() => {});
+}
+
+// loadChat loads the open conversation's view (ui-chat.js, the composer) as
+// a feature: the first screen does not wait for it (on a phone it is the
+// list); it loads once the list shows, and again after a failed try.
+// (Loaded here, not in lazy.js: it imports lazy.js.) A page a new release
+// took over reloads into it, as lazy.js does.
+let chatModule = null;
+function loadChat() {
+  const el = main;
+  chatModule ||= import('./ui-chat.js').catch((e) => {
+    chatModule = null;
+    if (window.tackUpdated) location.reload();
+    throw e;
+  });
+  chatModule.then((m) => {
+    if (main !== el || chat) return;
+    chat = new m.ChatView(el, nav);
+    apply();
+  }, () => {});
 }
 
 async function signOut() {
@@ -203,7 +224,7 @@ async function boot() {
     tellLang();
     if (!list) return; // the auth screen re-renders itself
     list.relabel();
-    chat.relabel();
+    chat?.relabel();
     const tb = makeTabbar();
     tabbar.replaceWith(tb);
     tabbar = tb;

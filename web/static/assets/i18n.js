@@ -379,16 +379,18 @@ export function locale() {
   return lang === 'zh' ? 'zh-CN' : 'en-US';
 }
 
-let fmtTime, fmtDay, fmtDate, fmtWeekday, fmtFull;
-function makeFormats() {
-  const loc = locale();
-  fmtTime = new Intl.DateTimeFormat(loc, { hour: 'numeric', minute: '2-digit' });
-  fmtDay = new Intl.DateTimeFormat(loc, { month: 'short', day: 'numeric' });
-  fmtDate = new Intl.DateTimeFormat(loc, { year: 'numeric', month: 'short', day: 'numeric' });
-  fmtWeekday = new Intl.DateTimeFormat(loc, { weekday: 'long', month: 'long', day: 'numeric' });
-  fmtFull = new Intl.DateTimeFormat(loc, { dateStyle: 'full', timeStyle: 'short' });
-}
-makeFormats();
+// The date formats, each made on first use: making one costs a phone's CPU
+// tens of milliseconds, and the first screen needs one or two.
+const FORMATS = {
+  time: { hour: 'numeric', minute: '2-digit' },
+  day: { month: 'short', day: 'numeric' },
+  date: { year: 'numeric', month: 'short', day: 'numeric' },
+  weekday: { weekday: 'long', month: 'long', day: 'numeric' },
+  full: { dateStyle: 'full', timeStyle: 'short' },
+};
+let formats = {};
+const makeFormats = () => (formats = {});
+const fmt = (k, d) => (formats[k] ||= new Intl.DateTimeFormat(locale(), FORMATS[k])).format(d);
 document.documentElement.lang = locale();
 
 export function dayKey(d) {
@@ -402,23 +404,23 @@ function daysAgo(d) {
   return Math.round((b - a) / 86400000);
 }
 
-export const formatTime = (d) => fmtTime.format(d);
-export const formatFull = (d) => fmtFull.format(d);
+export const formatTime = (d) => fmt('time', d);
+export const formatFull = (d) => fmt('full', d);
 
 // formatDay: the text of a day separator.
 export function formatDay(d) {
   const ago = daysAgo(d);
   if (ago === 0) return t('today');
   if (ago === 1) return t('yesterday');
-  if (d.getFullYear() === new Date().getFullYear()) return fmtWeekday.format(d);
-  return fmtDate.format(d);
+  if (d.getFullYear() === new Date().getFullYear()) return fmt('weekday', d);
+  return fmt('date', d);
 }
 
 // formatShort: the time shown in the conversation list.
 export function formatShort(d) {
   const ago = daysAgo(d);
-  if (ago === 0) return fmtTime.format(d);
+  if (ago === 0) return fmt('time', d);
   if (ago === 1) return t('yesterday');
-  if (d.getFullYear() === new Date().getFullYear()) return fmtDay.format(d);
-  return fmtDate.format(d);
+  if (d.getFullYear() === new Date().getFullYear()) return fmt('day', d);
+  return fmt('date', d);
 }

@@ -1,12 +1,13 @@
 // ui-list.js: the sidebar: the organisation bar, a search box over chats
 // and people, connection status, the conversation list with unread badges,
-// previews and times, and who I am.
+// previews and times, and who I am. The one-line texts of a message
+// (previewText, systemText) are here, in the first load; ui-chat.js, loaded
+// after the list shows, uses them too.
 
 import { h, clear, icon, avatar, groupAvatar, reconcile } from './dom.js';
 import { t, formatShort, languages, lang, setLang, errorText } from './i18n.js';
 import * as S from './store.js';
 import * as O from './org.js';
-import { previewText } from './ui-chat.js';
 import { feature } from './lazy.js';
 import { link, toast, narrow } from './ui-base.js';
 
@@ -241,4 +242,54 @@ export class ListView {
     });
     return h('li', null, a);
   }
+}
+
+export function systemText(m) {
+  const s = m.system || {};
+  const c = S.state.convs.get(m.conversation_id);
+  const a = S.userName(s.actor_id || m.sender_id) || t('someone');
+  const list = (s.users || []).map(S.userName).join(lang === 'zh' ? '、' : ', ');
+  switch (s.action) {
+    case 'created':
+      return t(c && c.type !== 'group' ? 'sysCreatedDirect' : 'sysCreated', { a });
+    case 'added':
+      return t('sysAdded', { a, b: list });
+    case 'removed':
+      return t('sysRemoved', { a, b: list });
+    case 'left':
+      return t('sysLeft', { a: list || a });
+    case 'renamed':
+      return t('sysRenamed', { a, t: s.title || '' });
+    case 'owner_changed':
+      return t('sysOwner', { a, b: list });
+    case 'admin_added':
+      return t('sysAdminAdded', { a, b: list });
+    case 'admin_removed':
+      return t('sysAdminRemoved', { a, b: list });
+    case 'muted':
+      return t('sysMuted', { a });
+    case 'unmuted':
+      return t('sysUnmuted', { a });
+    case 'screenshot':
+      return t('sysShot', { a });
+    case 'approval':
+    case 'auto_reply':
+    case 'security':
+      if (m.text) return m.text;
+  }
+  return t('sysOther', { a });
+}
+
+// previewText: one line for the conversation list.
+export function previewText(m, c) {
+  if (!m) return '';
+  if (m.kind === 'system') return systemText(m);
+  if (m.burn_after_s) return t('secretMsg');
+  if (m.recalled) return m.sender_id === S.state.me.id ? t('youRecalled') : t('recalledBy', { a: S.userName(m.sender_id) });
+  const card = m.kind === 'robot' && m.system && m.system.card;
+  const text = ((card && card.title) || m.text || (m.kind !== 'text' ? t('att_' + m.kind) : '')).replace(/\s+/g, ' ');
+  if (card) return t('said', { a: m.system.title, t: text });
+  if (m.sender_id === S.state.me.id) return t('said', { a: t('you'), t: text });
+  if (c && c.type === 'group') return t('said', { a: S.userName(m.sender_id), t: text });
+  return text;
 }
