@@ -757,7 +757,11 @@ function gotMessage(m, live) {
   wantSender(m);
   emit('convs');
   if (changed || (tl && tl.loaded)) emit('messages', convID);
-  if (isNew && live && !mine && m.kind !== 'system') emit('incoming', m);
+  // A message caught up after a brief reconnect is still news: it notifies
+  // if it is less than a minute old (older ones would flood after a long
+  // time offline).
+  const fresh = live || Date.now() - (Date.parse(m.created_at) || 0) < 60000;
+  if (isNew && fresh && !mine && m.kind !== 'system') emit('incoming', m);
 }
 
 function gotRead(ev) {
