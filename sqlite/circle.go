@@ -318,3 +318,61 @@ func (s circleStore) PutSettings(ctx context.Context, set circle.Settings) error
 		set.UserID, set.VisibleDays, micros(set.UpdatedAt))
 	return err
 }
+
+func scanTag(sc rowScanner) (circle.Tag, error) {
+	var t circle.Tag
+	var ids string
+	var at int64
+	if err := sc.Scan(&t.ID, &t.OwnerID, &t.Name, &ids, &at); err != nil {
+		return t, notFound(err)
+	}
+	t.UpdatedAt = fromMicros(at)
+	if err := json.Unmarshal([]byte(ids), &t.UserIDs); err != nil {
+		return t, fmt.Errorf("tag members: %w", err)
+	}
+	return t, nil
+}
+
+const tagCols = `id, owner_id, name, user_ids, updated_at`
+
+func (s circleStore) Tags(ctx context.Context, ownerID tack.ID) ([]circle.Tag, error) {
+	rows, err := s.db.rquery(ctx, `SELECT `+tagCols+` FROM friend_tags WHERE owner_id = ? ORDER BY name, id`, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []circle.Tag{}
+	for rows.Next() {
+		t, err := scanTag(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s circleStore) Tag(ctx context.Context, id tack.ID) (circle.Tag, error) {
+	return scanTag(s.db.rqueryRow(ctx, `SELECT `+tagCols+` FROM friend_tags WHERE id = ?`, id))
+}
+
+func (s circleStore) PutTag(ctx context.Context, t circle.Tag) error {
+	_, err := s.db.exec(ctx, `INSERT INTO friend_tags (id, owner_id, name, user_ids, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, user_ids = excluded.user_ids, updated_at = excluded.updated_at`,
+		t.ID, t.OwnerID, t.Name, idsJSON(t.UserIDs), micros(t.UpdatedAt))
+	if isUnique(err) {
+		return tack.Errorf(tack.EConflict, "you have a tag of that name")
+	}
+	return err
+}
+
+func (s circleStore) DeleteTag(ctx context.Context, id tack.ID) error {
+	res, err := s.db.exec(ctx, `DELETE FROM friend_tags WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return tack.ErrNotFound
+	}
+	return nil
+}

@@ -63,11 +63,16 @@ func TestBrowserMoments(t *testing.T) {
 	phone.typeInto("#mm-text", text)
 	phone.do("choose the photo", chromedp.SetUploadFiles(chromedp.CSS("#mm-files"), []string{photo}))
 	phone.setValue("#mm-audience", "only")
+	// The audience is a friend tag, made here from the ticked friend.
+	phone.wait("no tags yet", hasText("#mm-tags .hint", "还没有标签：在下面勾选好友，存为标签。"))
 	phone.click("李四", `#mm-pick input[data-id="`+li.ID+`"]`)
+	phone.typeInto("#mm-tagname", "家人")
+	phone.click("save as a tag", "#mm-savetag")
+	phone.wait("the new tag, ticked", `[...document.querySelectorAll('#mm-tags label')].some(l => l.textContent.includes('家人') && l.textContent.includes('（1人）') && l.querySelector('input').checked) && !document.querySelector('#mm-pick input[data-id]:checked')`)
 	phone.fits("moment composer")
 	phone.screenshot("moments-compose-phone-zh")
 	phone.click("post", "#mm-post")
-	phone.wait("the posted moment", `[...document.querySelectorAll('.mm-card .mm-text')].some(p => p.textContent === `+js(text)+`) && document.querySelector('.mm-card .mm-aud').textContent === '可见范围：部分可见'`)
+	phone.wait("the posted moment", `[...document.querySelectorAll('.mm-card .mm-text')].some(p => p.textContent === `+js(text)+`) && document.querySelector('.mm-card .mm-aud').textContent === '可见范围：部分可见 · 家人'`)
 	phone.wait("its image", `[...document.querySelectorAll('.mm-card .mm-imgs img')].some(i => i.complete && i.naturalWidth > 0)`)
 
 	desk.wait("the moment, live", `[...document.querySelectorAll('.mm-card .mm-text')].some(p => p.textContent === `+js(text)+`)`)
@@ -80,6 +85,24 @@ func TestBrowserMoments(t *testing.T) {
 	desk.typeInto(".mm-card .mm-cinput", "Looks lovely!\n")
 	desk.wait("the comment", hasText(".mm-card .mm-ctext", "Looks lovely!"))
 	desk.screenshot("moments-timeline-desktop-en")
+
+	// 李四 posts to all friends except a tag of his: 张三 never sees it.
+	desk.click("share", "#mm-new")
+	desk.typeInto("#mm-text", "Team dinner tonight")
+	desk.setValue("#mm-audience", "except")
+	desk.wait("no tags yet", hasText("#mm-tags .hint", "No tags yet: tick friends below and save them as a tag."))
+	desk.click("张三", `#mm-pick input[data-id="`+zhang.ID+`"]`)
+	desk.typeInto("#mm-tagname", "Coworkers")
+	desk.click("save as a tag", "#mm-savetag")
+	desk.wait("the new tag, ticked", `[...document.querySelectorAll('#mm-tags label')].some(l => l.textContent.includes('Coworkers') && l.querySelector('input').checked)`)
+	desk.screenshot("moments-tags-desktop-en")
+	desk.click("post", "#mm-post")
+	desk.wait("the posted moment", `[...document.querySelectorAll('.mm-card')].some(c => c.querySelector('.mm-text')?.textContent === 'Team dinner tonight' && c.querySelector('.mm-aud')?.textContent === 'Visible to: All friends except… · Coworkers')`)
+	for _, m := range must(zhang.Timeline(ctx, "", 50)).Moments {
+		if m.Text == "Team dinner tonight" {
+			t.Error("张三 sees a moment posted to all friends except a tag holding him")
+		}
+	}
 
 	phone.wait("the like and comment, live", `document.querySelector('.mm-card .mm-likes').textContent.includes('李四') && [...document.querySelectorAll('.mm-card .mm-ctext')].some(s => s.textContent === 'Looks lovely!')`)
 	phone.fits("moments timeline")

@@ -12,6 +12,8 @@ addStrings({
     mmMore: 'Show more', mmLike: 'Like', mmUnlike: 'Unlike', mmComment: 'Comment', mmSend: 'Send', mmDelete: 'Delete', mmDeleteQ: 'Delete this moment?',
     mmEmpty: 'Write something or add an image.', mmPickOne: 'Choose at least one friend.', mmAud: 'Visible to: {a}', mmOf: 'Moments of {n}', mmEdited: 'edited',
     mmReply: 'Reply to {n}', mmNewOne: 'A new moment', appMoments: 'Moments',
+    mmTags: 'Tags', mmFriendsOne: 'Friends', mmNoTags: 'No tags yet: tick friends below and save them as a tag.', mmTagCount: '({n})',
+    mmTagName: 'New tag name', mmSaveTag: 'Save ticked friends as a tag', mmTagNameNeeded: 'Name the tag first.',
   },
   zh: {
     mmTitle: '动态', mmNew: '发动态', mmText: '这一刻的想法…', mmImages: '图片（最多 9 张）', mmPost: '发表', mmPosting: '发表中…',
@@ -20,6 +22,8 @@ addStrings({
     mmMore: '查看更多', mmLike: '赞', mmUnlike: '取消赞', mmComment: '评论', mmSend: '发送', mmDelete: '删除', mmDeleteQ: '删除这条动态？',
     mmEmpty: '写点什么或添加图片。', mmPickOne: '请至少选择一位好友。', mmAud: '可见范围：{a}', mmOf: '{n}的动态', mmEdited: '已编辑',
     mmReply: '回复{n}', mmNewOne: '有新动态', appMoments: '动态',
+    mmTags: '标签', mmFriendsOne: '好友', mmNoTags: '还没有标签：在下面勾选好友，存为标签。', mmTagCount: '（{n}人）',
+    mmTagName: '新标签名', mmSaveTag: '把勾选的好友存为标签', mmTagNameNeeded: '请先填写标签名。',
   },
 });
 

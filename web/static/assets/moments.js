@@ -47,7 +47,19 @@ function render() {
   for (const id of order) if (views.has(id)) list.append(card(views.get(id)));
 }
 
-const audName = (a) => (a.type === 'colleagues' ? t('mmColleagues', { o: (O.orgs.list.find((o) => o.id === a.org_id) || {}).name || '' }) : t({ friends: 'mmFriends', only: 'mmOnly', except: 'mmExcept', private: 'mmPrivate' }[a.type]));
+// tags are the viewer's friend tags (GET /friend-tags), once loaded.
+let tags = null;
+async function loadTags() {
+  if (!tags) tags = (await get('/friend-tags').catch(() => ({ tags: [] }))).tags || [];
+  return tags;
+}
+
+function audName(a) {
+  if (a.type === 'colleagues') return t('mmColleagues', { o: (O.orgs.list.find((o) => o.id === a.org_id) || {}).name || '' });
+  const name = t({ friends: 'mmFriends', only: 'mmOnly', except: 'mmExcept', private: 'mmPrivate' }[a.type]);
+  const named = (a.tag_ids || []).map((id) => (tags || []).find((x) => x.id === id)).filter(Boolean).map((x) => x.name);
+  return named.length ? name + ' · ' + named.join('、') : name;
+}
 
 function replace(m) {
   shown.views.set(m.id, m);
@@ -108,22 +120,47 @@ function composer(nav, done) {
   for (const o of O.orgs.list.filter((x) => !x.me || x.me.status === 'active')) opts.push(['colleagues:' + o.id, t('mmColleagues', { o: o.name })]);
   const who = h('select', { id: 'mm-audience', 'aria-label': t('mmWho') }, opts.map(([v, l]) => h('option', { value: v }, l)));
   const pick = h('fieldset', { class: 'mm-pick', id: 'mm-pick', hidden: true }, h('legend', null, t('mmPick')));
+  const tagBox = h('div', { class: 'mm-tags', id: 'mm-tags' });
+  const friendBox = h('div', { class: 'mm-friends' });
+  const tagName = h('input', { type: 'text', id: 'mm-tagname', maxlength: '32', placeholder: t('mmTagName'), 'aria-label': t('mmTagName') });
+  const saveTag = h('button', { type: 'button', class: 'btn small', id: 'mm-savetag' }, t('mmSaveTag'));
+  const tagRow = (tg, on) => h('label', { class: 'mm-friend mm-tag' }, h('input', { type: 'checkbox', checked: !!on, 'data-tag': tg.id }), ' ', tg.name, ' ',
+    h('span', { class: 'hint' }, t('mmTagCount', { n: tg.user_ids.length })));
+  saveTag.onclick = async () => {
+    const chosen = [...friendBox.querySelectorAll('input:checked')].map((i) => i.value);
+    if (!tagName.value.trim()) return toast(t('mmTagNameNeeded'));
+    if (!chosen.length) return toast(t('mmPickOne'));
+    try {
+      const tg = await post('/friend-tags', { name: tagName.value, user_ids: chosen });
+      tags.push(tg);
+      tagBox.querySelector('.hint.none')?.remove();
+      tagBox.append(tagRow(tg, true));
+      for (const i of friendBox.querySelectorAll('input:checked')) i.checked = false;
+      tagName.value = '';
+    } catch (err) { toast(errorText(err)); }
+  };
+  pick.append(h('p', { class: 'mm-sub' }, t('mmTags')), tagBox, h('p', { class: 'mm-sub' }, t('mmFriendsOne')), friendBox,
+    h('div', { class: 'mm-newtag row' }, tagName, saveTag));
   let friends = null;
   who.addEventListener('change', async () => {
     const need = who.value === 'only' || who.value === 'except';
     pick.hidden = !need;
     if (!need || friends) return;
-    friends = ((await get('/friends').catch(() => ({ friends: [] }))).friends || []).filter((f) => f.state === 'friend');
-    if (!friends.length) pick.append(h('p', { class: 'hint' }, t('mmNoFriends')));
-    for (const f of friends) pick.append(h('label', { class: 'mm-friend' }, h('input', { type: 'checkbox', value: f.user_id, 'data-id': f.user_id }), ' ', f.name));
+    const [fr, tg] = await Promise.all([get('/friends').catch(() => ({ friends: [] })), loadTags()]);
+    friends = (fr.friends || []).filter((f) => f.state === 'friend');
+    if (!tg.length) tagBox.append(h('p', { class: 'hint none' }, t('mmNoTags')));
+    for (const x of tg) tagBox.append(tagRow(x));
+    if (!friends.length) friendBox.append(h('p', { class: 'hint' }, t('mmNoFriends')));
+    for (const f of friends) friendBox.append(h('label', { class: 'mm-friend' }, h('input', { type: 'checkbox', value: f.user_id, 'data-id': f.user_id }), ' ', f.name));
   });
   const btn = h('button', { type: 'submit', class: 'btn primary', id: 'mm-post' }, t('mmPost'));
   const submit = async (e) => {
     e.preventDefault();
-    const chosen = [...pick.querySelectorAll('input:checked')].map((i) => i.value);
+    const chosen = [...friendBox.querySelectorAll('input:checked')].map((i) => i.value);
+    const chosenTags = [...tagBox.querySelectorAll('input:checked')].map((i) => i.dataset.tag);
     const [type, org] = who.value.split(':');
     if (!text.value.trim() && !files.files.length) return toast(t('mmEmpty'));
-    if (type === 'only' && !chosen.length) return toast(t('mmPickOne'));
+    if (type === 'only' && !chosen.length && !chosenTags.length) return toast(t('mmPickOne'));
     btn.disabled = true;
     btn.textContent = t('mmPosting');
     try {
@@ -131,7 +168,10 @@ function composer(nav, done) {
       for (const f of [...files.files].slice(0, 9)) ids.push((await api('POST', '/files?kind=image&name=' + enc(f.name), f)).id);
       const audience = { type };
       if (org) audience.org_id = org;
-      if (type === 'only' || type === 'except') audience.user_ids = chosen;
+      if (type === 'only' || type === 'except') {
+        audience.user_ids = chosen;
+        if (chosenTags.length) audience.tag_ids = chosenTags;
+      }
       const m = await post('/moments', { text: text.value, audience, file_ids: ids });
       done(m);
     } catch (err) {
@@ -184,4 +224,5 @@ export function momentsPage(root, nav, user = '') {
     } catch (err) { toast(errorText(err)); }
   };
   load('');
+  loadTags().then(() => shown === mine && render());
 }
