@@ -11,6 +11,7 @@ import (
 
 	"github.com/tackhq/tack/circle"
 	"github.com/tackhq/tack/client"
+	"github.com/tackhq/tack/ding"
 	"github.com/tackhq/tack/tacktest"
 )
 
@@ -134,10 +135,19 @@ func TestBrowserAnnouncements(t *testing.T) {
 	ctx := context.Background()
 	owner, zhang, li := srv.NewUser(t, "王伟"), srv.NewUser(t, "张三"), srv.NewUser(t, "李四")
 	org := must(owner.CreateOrg(ctx, "星辰科技", "Asia/Shanghai"))
+	oid := string(org.ID)
+	rd := must(owner.CreateDepartment(ctx, oid, "", "研发部"))
+	must(owner.CreateDepartment(ctx, oid, string(rd.ID), "前端组"))
+	must(owner.CreateDepartment(ctx, oid, "", "销售部"))
 	for _, u := range []*tacktest.User{zhang, li} {
-		inv := must(owner.CreateInvitation(ctx, string(org.ID), map[string]any{}))
-		must(u.AcceptInvitation(ctx, inv.Code))
+		inv := must(owner.CreateInvitation(ctx, oid, map[string]any{}))
+		j := must(u.AcceptInvitation(ctx, inv.Code))
+		if u == zhang {
+			must(owner.UpdateOrgMember(ctx, oid, string(j.Member.ID), map[string]any{"department_ids": []string{string(rd.ID)}}))
+		}
 	}
+	notice := filepath.Join(t.TempDir(), "停电通知.txt")
+	os.WriteFile(notice, []byte("周五 9:00–12:00 全楼停电"), 0o644)
 	desk := newBrowser(t, "owner-desktop", 1280, 800, "en-US")
 	defer desk.check()
 	phone := newBrowser(t, "zhang-phone", 375, 812, "zh-CN")
@@ -151,6 +161,12 @@ func TestBrowserAnnouncements(t *testing.T) {
 	desk.typeInto("#an-title", "周五停电通知")
 	desk.typeInto("#an-body", "# 停电\n**周五 9:00–12:00** 全楼停电。\n- 保存文件\n- 关闭电脑\n详见 [物业通知](https://example.com/notice) <b>x</b>")
 	desk.click("must read", "#an-must")
+	// To 研发部 only (李四 is in no department), with an attachment.
+	desk.wait("the departments", hasText("#an-to", "The whole organisation (or tick departments)")+` && document.querySelectorAll('#an-depts input[data-dept]').length === 3`)
+	desk.click("研发部", `#an-depts input[data-dept="`+string(rd.ID)+`"]`)
+	desk.wait("one department", hasText("#an-to", "Ticked departments: 1 (with their sub-departments)"))
+	desk.do("attach the notice", chromedp.SetUploadFiles(chromedp.CSS("#an-files"), []string{notice}))
+	desk.wait("the attachment listed", hasText("#an-chosen li", "停电通知.txt"))
 	desk.screenshot("announcement-compose-desktop-en")
 	desk.click("publish", "#an-post")
 	desk.wait("the announcement", `document.querySelector('#an-one h3')?.textContent === '周五停电通知' && document.querySelector('#an-receipts')`)
@@ -169,15 +185,29 @@ func TestBrowserAnnouncements(t *testing.T) {
 	if evalAs[bool](phone, `!!document.querySelector('#an-receipts')`) {
 		phone.fail("a plain member sees who has read it")
 	}
+	phone.wait("the attachment", `document.querySelector('.an-one .an-files a')?.textContent === '停电通知.txt' && document.querySelector('.an-one .an-files a').getAttribute('href').includes('sig=')`)
 	phone.fits("announcement")
 	phone.screenshot("announcement-read-phone-zh")
+	for _, a := range must(li.Announcements(ctx, oid)) {
+		if a.Title == "周五停电通知" {
+			t.Error("李四, in no department it went to, received it")
+		}
+	}
 
 	desk.open(srv.URL + "/workbench/announcements")
-	desk.wait("2 of 3 read", `document.querySelector('.an-item .an-count')?.textContent === '2 of 3 read'`)
+	desk.wait("2 of 2 read", `document.querySelector('.an-item .an-count')?.textContent === '2 of 2 read'`)
 	desk.click("open it", ".an-item .an-link")
 	desk.wait("张三 has read it", `document.querySelector('#an-receipts h4')?.textContent === 'Read (2)' && [...(document.querySelector('#an-receipts .an-who')?.querySelectorAll('li') || [])].some(l => l.textContent === '张三')`)
-	desk.wait("李四 has not", `[...(document.querySelectorAll('#an-receipts .an-who')[1]?.querySelectorAll('li') || [])].some(l => l.textContent === '李四')`)
+	desk.wait("nobody has not", `document.querySelectorAll('#an-receipts h4')[1]?.textContent === 'Not read yet (0)'`)
 	desk.screenshot("announcement-receipts-desktop-en")
+
+	// The organisation turns read receipts off: the admin sees who read
+	// it no more.
+	must(owner.PutDingSettings(ctx, oid, ding.OrgSettings{Receipts: ding.ReceiptsOff}))
+	desk.open(srv.URL + "/workbench/announcements")
+	desk.wait("no count in the list", `document.querySelector('.an-item .an-link') && !document.querySelector('.an-item .an-count')`)
+	desk.click("open it", ".an-item .an-link")
+	desk.wait("no receipts", hasText("#an-receipts-off", "The organisation’s read-receipt policy does not show you who has read it.")+` && !document.querySelector('#an-receipts')`)
 }
 
 // TestBrowserReports: a plain member on a 375 px phone in Chinese writes

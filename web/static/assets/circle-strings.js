@@ -32,12 +32,18 @@ addStrings({
     anTitle: 'Announcements', anNew: 'New announcement', anNone: 'No announcements.', anPinned: 'Pinned', anMust: 'Must read', anUnread: 'Unread',
     anHead: 'Title', anBody: 'Text (**bold**, *italics*, # headings, - lists, [links](https://…))', anPin: 'Pin to the top', anMustRead: 'Must read (see who has read it)',
     anAt: 'Publish later (optional)', anPost: 'Publish', anScheduled: 'Scheduled for {d}', anReadBy: 'Read ({n})', anNotRead: 'Not read yet ({n})',
+    anTo: 'Send to', anToAll: 'The whole organisation (or tick departments)', anToSome: 'Ticked departments: {n} (with their sub-departments)', anFiles: 'Attachments (up to 9)',
+    anFilesMax: 'Up to 9 attachments: the first 9 are kept.', anReceiptsOff: 'The organisation’s read-receipt policy does not show you who has read it.',
+    anCountsOnly: 'Counts only: the organisation shows no names for this many people.',
     anCount: '{n} of {m} read', anDelete: 'Delete', anDeleteQ: 'Delete this announcement?', anNoOrg: 'Join an organisation to see its announcements.', appAnnouncements: 'Announcements',
   },
   zh: {
     anTitle: '公告', anNew: '发公告', anNone: '暂无公告。', anPinned: '置顶', anMust: '必读', anUnread: '未读',
     anHead: '标题', anBody: '正文（**加粗**、*斜体*、# 标题、- 列表、[链接](https://…)）', anPin: '置顶', anMustRead: '必读（查看谁已读）',
     anAt: '定时发布（可选）', anPost: '发布', anScheduled: '定时于 {d}', anReadBy: '已读（{n}）', anNotRead: '未读（{n}）',
+    anTo: '发送范围', anToAll: '全组织（或勾选部门）', anToSome: '{n} 个部门及其下级', anFiles: '附件（最多 9 个）',
+    anFilesMax: '最多 9 个附件，只保留前 9 个。', anReceiptsOff: '按组织的已读回执设置，你看不到谁已读。',
+    anCountsOnly: '人数较多，按组织设置只显示人数。',
     anCount: '{n}/{m} 人已读', anDelete: '删除', anDeleteQ: '删除这条公告？', anNoOrg: '加入组织后可查看公告。', appAnnouncements: '公告',
   },
 });
