@@ -9,6 +9,7 @@ import (
 	"github.com/tackhq/tack/circle"
 	"github.com/tackhq/tack/ding"
 	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/push"
 )
 
 // startCircle wires circles (moments) on stores that keep them and have
@@ -46,6 +47,9 @@ func (n *Node) startCircle(clock tack.Clock, log *slog.Logger) {
 	}
 	if n.Ding != nil {
 		bcfg.Receipts = announcementReceipts{n.Ding}
+	}
+	if n.Push != nil {
+		bcfg.Notifier = announcementPush{n.Push}
 	}
 	var urls circle.URLs
 	if n.Media != nil {
@@ -126,4 +130,19 @@ func (p announcementReceipts) AnnouncementReceipts(ctx context.Context, orgID, v
 		rule.Hidden = func(id tack.ID) bool { return hidden(string(id)) }
 	}
 	return rule, nil
+}
+
+// announcementPush pushes a published announcement to its recipients when
+// the Board tells them (out of their quiet hours); push's own rules apply
+// on top (quiet hours again, people active in the app get none). The
+// title names the author; the announcement's title is the preview, for
+// those who turned previews on.
+type announcementPush struct{ push *push.Service }
+
+func (p announcementPush) Announce(_ context.Context, users []tack.ID, a circle.Announcement) {
+	if len(users) == 0 {
+		return
+	}
+	p.push.Notify(push.Notification{Kind: push.KindAnnouncement, Users: users, From: a.AuthorID, Text: a.Title,
+		URL: "/workbench/announcements"})
 }
