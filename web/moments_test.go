@@ -122,6 +122,16 @@ func TestBrowserMoments(t *testing.T) {
 		left.fail("王五's timeline has %d moments, want 1", n)
 	}
 	left.screenshot("moments-left-out-desktop-zh")
+
+	// 张三 is on his chats tab: a new moment of 李四's marks the 动态 tab
+	// live, until he opens it.
+	phone.click("the chats tab", "#tab-chat")
+	phone.wait("the hints started", `[...document.querySelectorAll('link[rel=stylesheet]')].some(l => l.href.includes('hints')) && !document.querySelector('#tab-ring.new')`)
+	must(li.PostMoment(ctx, client.MomentInput{Text: "新的一周", Audience: circle.Audience{Type: circle.Friends}}))
+	phone.wait("the 动态 tab marked", `getComputedStyle(document.querySelector('#tab-ring.new'), '::after').backgroundColor !== 'rgba(0, 0, 0, 0)'`)
+	phone.screenshot("moments-hint-phone-zh")
+	phone.click("the moments tab", "#tab-ring")
+	phone.wait("the new moment, the mark gone", hasText(".mm-card .mm-text", "新的一周")+` && !document.querySelector('#tab-ring.new')`)
 }
 
 // TestBrowserAnnouncements: an admin on a desktop in English writes a

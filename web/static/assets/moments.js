@@ -188,6 +188,7 @@ function composer(nav, done) {
 // the path stays) someone's moments.
 export function momentsPage(root, nav, user = '') {
   clear(root);
+  document.querySelector('#tab-ring.new')?.classList.remove('new'); // seen (hints.js)
   const go = (u) => momentsPage(root, nav, u);
   const body = page(root, user ? t('mmOf', { n: S.userName(user) }) : t('mmTitle'), user ? () => go('') : nav, { back: '/workbench' });
   const list = h('ul', { class: 'mm-list', id: 'mm-list', 'aria-live': 'polite' });
