@@ -252,20 +252,40 @@ func TestBrowserReports(t *testing.T) {
 	phone.click("write", "#rp-tab-new")
 	phone.typeInto("#rp-f0", "拜访了三个客户")
 	phone.typeInto("#rp-f1", "写方案")
+	// Recipients from the people picker: the manager and 王伟.
+	for _, u := range []*tacktest.User{li, owner} {
+		phone.setValue("#rp-to input", u.Name)
+		phone.click(u.Name, `#rp-to .picker-results input[data-id="`+u.ID+`"]`)
+	}
+	phone.wait("two chosen", `document.querySelectorAll('#rp-to .chips li').length === 2`)
 	phone.fits("report form")
 	phone.screenshot("report-write-phone-zh")
 	phone.click("submit", "#rp-submit")
-	phone.wait("the sent box", `document.querySelector('#rp-tab-sent[aria-pressed=true]') && document.querySelector('#rp-list .an-count')?.textContent === '1 人中 0 人已读'`)
+	phone.wait("the sent box", `document.querySelector('#rp-tab-sent[aria-pressed=true]') && document.querySelector('#rp-list .an-count')?.textContent === '2 人中 0 人已读'`)
 
 	desk.open(srv.URL + "/workbench/reports")
 	desk.click("the report", "#rp-list .an-link")
-	desk.wait("the report", hasText("#rp-one .mm-text", "拜访了三个客户")+` && document.querySelector('#rp-read').textContent === 'Read by 1 of 1'`)
+	desk.wait("the report", hasText("#rp-one .mm-text", "拜访了三个客户")+` && document.querySelector('#rp-read').textContent === 'Read by 1 of 2'`)
 	desk.typeInto("#rp-cinput", "Good work\n")
 	desk.wait("the comment", `document.querySelector('#rp-comments li')?.textContent.includes('Good work')`)
 	desk.screenshot("report-read-desktop-en")
 
+	// The manager's own reminder: weekly, Fridays at 17:30, set in English.
+	desk.click("stats", "#rp-tab-stats")
+	desk.setValue("#rp-kind", "weekly")
+	desk.wait("Friday only", `[...document.querySelectorAll('#rp-days input:checked')].map(b => b.dataset.day).join() === '5'`)
+	desk.setValue("#rp-at", "17:30")
+	desk.click("on", "#rp-on")
+	desk.screenshot("report-reminder-desktop-en")
+	desk.click("save", "#rp-save")
+	desk.wait("saved", hasText("#toast", "Saved."))
+	var rm circle.Reminder
+	if err := li.Do(ctx, "GET", "/api/v1/orgs/"+oid+"/report-reminder", nil, &rm); err != nil || rm.Kind != circle.Weekly || rm.At != "17:30" || len(rm.Days) != 1 || rm.Days[0] != 5 || !rm.On {
+		t.Errorf("the manager's reminder: %+v, %v", rm, err)
+	}
+
 	phone.click("sent", "#rp-tab-sent")
-	phone.wait("read by the manager", `document.querySelector('#rp-list .an-count')?.textContent === '1 人中 1 人已读'`)
+	phone.wait("read by the manager", `document.querySelector('#rp-list .an-count')?.textContent === '2 人中 1 人已读'`)
 	phone.click("stats", "#rp-tab-stats")
 	phone.wait("who submitted", `document.querySelector('#rp-stats h4')?.textContent === '已提交（1）' && [...document.querySelectorAll('#rp-stats .an-who')[0].querySelectorAll('li')].some(l => l.textContent === '张三')`)
 	phone.fits("report stats")

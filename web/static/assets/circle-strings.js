@@ -51,14 +51,18 @@ addStrings({
 addStrings({
   en: {
     rpTitle: 'Reports', rpReceived: 'Received', rpSent: 'Sent', rpNew: 'Write', rpStats: 'Who submitted', rpNone: 'No reports here.',
-    rpTemplate: 'Template', rpTo: 'Send to (user IDs, comma-separated; empty: your manager)', rpSubmit: 'Submit', rpReadBy: 'Read by {n} of {m}',
+    rpTemplate: 'Template', rpTo: 'Send to (nobody chosen: your manager)', rpSubmit: 'Submit', rpReadBy: 'Read by {n} of {m}',
     rpComment: 'Comment', rpSend: 'Send', rpSubmitted: 'Submitted ({n})', rpMissing: 'Not yet ({n})', rpRemind: 'Remind me at', rpRemindOn: 'Remind me',
+    rpKind: 'Report', rpDaily: 'Daily report', rpWeekly: 'Weekly report', rpQuiet: 'Never during your quiet hours: it waits until they end.',
+    rpDay1: 'Mon', rpDay2: 'Tue', rpDay3: 'Wed', rpDay4: 'Thu', rpDay5: 'Fri', rpDay6: 'Sat', rpDay7: 'Sun',
     rpSave: 'Save', rpSaved: 'Saved.', rpFrom: '{a} · {d}', rpNoOrg: 'Join an organisation to write reports.', appReports: 'Reports',
   },
   zh: {
     rpTitle: '日志', rpReceived: '收到的', rpSent: '我发出的', rpNew: '写日志', rpStats: '提交统计', rpNone: '暂无日志。',
-    rpTemplate: '模板', rpTo: '发给（用户 ID，逗号分隔；留空发给直属主管）', rpSubmit: '提交', rpReadBy: '{m} 人中 {n} 人已读',
+    rpTemplate: '模板', rpTo: '发给（不选则发给直属主管）', rpSubmit: '提交', rpReadBy: '{m} 人中 {n} 人已读',
     rpComment: '评论', rpSend: '发送', rpSubmitted: '已提交（{n}）', rpMissing: '未提交（{n}）', rpRemind: '提醒时间', rpRemindOn: '提醒我写日志',
+    rpKind: '日志类型', rpDaily: '日报', rpWeekly: '周报', rpQuiet: '免打扰时段内不提醒，结束后再提醒。',
+    rpDay1: '周一', rpDay2: '周二', rpDay3: '周三', rpDay4: '周四', rpDay5: '周五', rpDay6: '周六', rpDay7: '周日',
     rpSave: '保存', rpSaved: '已保存。', rpFrom: '{a} · {d}', rpNoOrg: '加入组织后可写日志。', appReports: '日志',
   },
 });
