@@ -40,7 +40,8 @@ func TestBrowserMoments(t *testing.T) {
 	os.WriteFile(photo, testJPEG(t, 640, 480, color.RGBA{60, 120, 200, 255}), 0o644)
 	const text = "周末去西湖，风景很好"
 
-	phone := newBrowser(t, "zhang-phone", 375, 812, "zh-CN")
+	// Chromium's fake microphone, for the voice picture.
+	phone := newBrowser(t, "zhang-phone", 375, 812, "zh-CN", chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true))
 	defer phone.check()
 	desk := newBrowser(t, "li-desktop", 1280, 800, "en-US")
 	defer desk.check()
@@ -128,10 +129,34 @@ func TestBrowserMoments(t *testing.T) {
 	phone.click("the chats tab", "#tab-chat")
 	phone.wait("the hints started", `[...document.querySelectorAll('link[rel=stylesheet]')].some(l => l.href.includes('hints')) && !document.querySelector('#tab-ring.new')`)
 	must(li.PostMoment(ctx, client.MomentInput{Text: "新的一周", Audience: circle.Audience{Type: circle.Friends}}))
-	phone.wait("the 动态 tab marked", `getComputedStyle(document.querySelector('#tab-ring.new'), '::after').backgroundColor !== 'rgba(0, 0, 0, 0)'`)
+	phone.wait("the 动态 tab marked", `!!document.querySelector('#tab-ring.new') && getComputedStyle(document.querySelector('#tab-ring.new'), '::after').backgroundColor !== 'rgba(0, 0, 0, 0)'`)
 	phone.screenshot("moments-hint-phone-zh")
 	phone.click("the moments tab", "#tab-ring")
 	phone.wait("the new moment, the mark gone", hasText(".mm-card .mm-text", "新的一周")+` && !document.querySelector('#tab-ring.new')`)
+
+	// A voice picture (有声图片): a photo, then two seconds held to talk.
+	phone.click("share", "#mm-new")
+	phone.typeInto("#mm-text", "听听海浪")
+	phone.do("choose the photo", chromedp.SetUploadFiles(chromedp.CSS("#mm-vpic-file"), []string{photo}))
+	phone.wait("the recorder with the photo", `document.querySelector('#mm-form .recorder .rec-photo')?.src.startsWith('data:image/')`)
+	evalAs[chromedp.Void](phone, `document.querySelector('.rec-main').dispatchEvent(new PointerEvent('pointerdown', {pointerId: 7, bubbles: true}))`)
+	phone.wait("two seconds of recording", `document.querySelector('.recorder.on') && /[2-9]/.test(document.querySelector('.rec-status').textContent)`)
+	phone.screenshot("moments-voice-recording-phone-zh")
+	evalAs[chromedp.Void](phone, `document.querySelector('.rec-main').dispatchEvent(new PointerEvent('pointerup', {pointerId: 7, bubbles: true}))`)
+	phone.wait("the voice picture posted", `[...document.querySelectorAll('.mm-card')].some(c => c.querySelector('.mm-text')?.textContent === '听听海浪' && c.querySelector('.mm-imgs img') && /^▶ [2-9]″$/.test(c.querySelector('.mm-voice')?.textContent))`)
+	phone.fits("a voice picture moment")
+	phone.screenshot("moments-voice-phone-zh")
+	desk.wait("the voice picture, live", `[...document.querySelectorAll('.mm-card')].some(c => c.querySelector('.mm-text')?.textContent === '听听海浪' && c.querySelector('.mm-voice') && [...c.querySelectorAll('.mm-imgs img')].some(i => i.complete && i.naturalWidth > 0))`)
+	desk.screenshot("moments-voice-desktop-en")
+	var vm client.Moment
+	for _, m := range must(li.Timeline(ctx, "", 50)).Moments {
+		if m.Text == "听听海浪" {
+			vm = m
+		}
+	}
+	if len(vm.Files) != 2 || vm.Files[0].Kind != "image" || vm.Files[1].Kind != "voice" || vm.Files[1].DurationMS < 1500 || vm.Files[1].URL == "" {
+		t.Errorf("the voice picture as 李四 gets it: %+v", vm.Files)
+	}
 }
 
 // TestBrowserAnnouncements: an admin on a desktop in English writes a

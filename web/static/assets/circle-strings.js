@@ -13,6 +13,7 @@ addStrings({
     mmEmpty: 'Write something or add an image.', mmPickOne: 'Choose at least one friend.', mmAud: 'Visible to: {a}', mmOf: 'Moments of {n}', mmEdited: 'edited',
     mmReply: 'Reply to {n}', mmNewOne: 'A new moment', appMoments: 'Moments',
     mmTags: 'Tags', mmFriendsOne: 'Friends', mmNoTags: 'No tags yet: tick friends below and save them as a tag.', mmTagCount: '({n})',
+    mmVoicePic: 'Voice picture', mmVoice: '{s}″', mmPlay: 'Play the voice clip',
     mmTagName: 'New tag name', mmSaveTag: 'Save ticked friends as a tag', mmTagNameNeeded: 'Name the tag first.',
   },
   zh: {
@@ -23,6 +24,7 @@ addStrings({
     mmEmpty: '写点什么或添加图片。', mmPickOne: '请至少选择一位好友。', mmAud: '可见范围：{a}', mmOf: '{n}的动态', mmEdited: '已编辑',
     mmReply: '回复{n}', mmNewOne: '有新动态', appMoments: '动态',
     mmTags: '标签', mmFriendsOne: '好友', mmNoTags: '还没有标签：在下面勾选好友，存为标签。', mmTagCount: '（{n}人）',
+    mmVoicePic: '有声图片', mmVoice: '{s}″', mmPlay: '播放语音',
     mmTagName: '新标签名', mmSaveTag: '把勾选的好友存为标签', mmTagNameNeeded: '请先填写标签名。',
   },
 });

@@ -1,7 +1,7 @@
 // moments.js: 动态, friends' moments and colleague circles (feature). The
 // timeline (newest first, more on demand), a composer with an audience
-// picker (all friends, chosen friends, all but some, only me, a colleague
-// circle) and images, likes and comments as the server filters them for
+// picker (all friends, chosen friends or friend tags, all but some, only
+// me, a colleague circle) and images or a voice picture, likes and comments as the server filters them for
 // this viewer, someone's moments (?user=ID), and live hints: a moment
 // posted to me appears while the page is open.
 
@@ -70,6 +70,12 @@ function card(m) {
   const me = S.state.me.id;
   const name = S.userName(m.author_id);
   const imgs = m.files.filter((f) => f.kind === 'image');
+  const voice = m.files.find((f) => f.kind === 'voice');
+  let audio = null;
+  const play = () => {
+    if (!audio) audio = new Audio(voice.url);
+    audio.paused ? audio.play().catch((e) => toast(e.message)) : audio.pause();
+  };
   const likes = h('p', { class: 'mm-likes' }, m.likes.length ? '♥ ' + m.likes.map((l) => S.userName(l.user_id)).join(', ') : '');
   const comments = h('ul', { class: 'mm-comments' }, m.comments.map((c) => h('li', { 'data-id': c.id },
     h('b', null, S.userName(c.author_id)), c.reply_to ? ' ' + t('mmReply', { n: S.userName(c.reply_to) }) : '', ': ', h('span', { class: 'mm-ctext' }, c.text))));
@@ -102,6 +108,7 @@ function card(m) {
       h('a', { href: '/workbench/moments', class: 'mm-name', onclick: (e) => { e.preventDefault(); shown.go(m.author_id); } }, name),
       m.text && h('p', { class: 'mm-text' }, m.text),
       imgs.length > 0 && h('div', { class: ['mm-imgs', 'n' + Math.min(imgs.length, 3)] }, imgs.map((f) => h('a', { href: f.url, target: '_blank', rel: 'noopener' }, h('img', { src: f.thumb_url || f.url, alt: f.name, loading: 'lazy' })))),
+      voice && h('button', { type: 'button', class: 'btn small mm-voice', 'aria-label': t('mmPlay'), onclick: play }, '▶ ' + t('mmVoice', { s: Math.max(1, Math.round((voice.duration_ms || 0) / 1000)) })),
       h('div', { class: 'mm-meta' },
         h('time', { datetime: m.created_at }, formatFull(new Date(m.created_at))),
         m.edited_at && h('span', null, t('mmEdited')),
@@ -154,26 +161,25 @@ function composer(nav, done) {
     for (const f of friends) friendBox.append(h('label', { class: 'mm-friend' }, h('input', { type: 'checkbox', value: f.user_id, 'data-id': f.user_id }), ' ', f.name));
   });
   const btn = h('button', { type: 'submit', class: 'btn primary', id: 'mm-post' }, t('mmPost'));
-  const submit = async (e) => {
-    e.preventDefault();
+  // audience returns the chosen audience, or null (and says why).
+  const audience = () => {
     const chosen = [...friendBox.querySelectorAll('input:checked')].map((i) => i.value);
     const chosenTags = [...tagBox.querySelectorAll('input:checked')].map((i) => i.dataset.tag);
     const [type, org] = who.value.split(':');
-    if (!text.value.trim() && !files.files.length) return toast(t('mmEmpty'));
-    if (type === 'only' && !chosen.length && !chosenTags.length) return toast(t('mmPickOne'));
+    if (type === 'only' && !chosen.length && !chosenTags.length) return toast(t('mmPickOne')), null;
+    const a = { type };
+    if (org) a.org_id = org;
+    if (type === 'only' || type === 'except') {
+      a.user_ids = chosen;
+      if (chosenTags.length) a.tag_ids = chosenTags;
+    }
+    return a;
+  };
+  const publish = async (aud, ids) => {
     btn.disabled = true;
     btn.textContent = t('mmPosting');
     try {
-      const ids = [];
-      for (const f of [...files.files].slice(0, 9)) ids.push((await api('POST', '/files?kind=image&name=' + enc(f.name), f)).id);
-      const audience = { type };
-      if (org) audience.org_id = org;
-      if (type === 'only' || type === 'except') {
-        audience.user_ids = chosen;
-        if (chosenTags.length) audience.tag_ids = chosenTags;
-      }
-      const m = await post('/moments', { text: text.value, audience, file_ids: ids });
-      done(m);
+      done(await post('/moments', { text: text.value, audience: aud, file_ids: ids }));
     } catch (err) {
       toast(errorText(err));
     } finally {
@@ -181,7 +187,32 @@ function composer(nav, done) {
       btn.textContent = t('mmPost');
     }
   };
-  return h('form', { class: 'mm-form stack', id: 'mm-form', onsubmit: submit }, text, files, h('label', null, t('mmWho'), ' ', who), pick, btn);
+  const submit = async (e) => {
+    e.preventDefault();
+    if (!text.value.trim() && !files.files.length) return toast(t('mmEmpty'));
+    const aud = audience();
+    if (!aud) return;
+    const ids = [];
+    try {
+      for (const f of [...files.files].slice(0, 9)) ids.push((await api('POST', '/files?kind=image&name=' + enc(f.name), f)).id);
+    } catch (err) { return toast(errorText(err)); }
+    publish(aud, ids);
+  };
+  // A voice picture (有声图片): a photo, then a voice clip recorded for it.
+  const vpicFile = h('input', { type: 'file', id: 'mm-vpic-file', accept: 'image/*', hidden: true });
+  vpicFile.addEventListener('change', async () => {
+    const photo = vpicFile.files[0];
+    const aud = photo && audience();
+    if (!aud) return;
+    try {
+      const md = await import('./media.js');
+      md.recordVoicePicture(form, photo, (fs) => publish(aud, fs.map((f) => f.id)));
+    } catch (err) { toast(errorText(err)); }
+  });
+  const vpic = h('button', { type: 'button', class: 'btn', id: 'mm-vpic', onclick: () => vpicFile.click() }, t('mmVoicePic'));
+  const form = h('form', { class: 'mm-form stack', id: 'mm-form', onsubmit: submit }, text, h('div', { class: 'mm-newtag' }, files, vpic, vpicFile),
+    h('label', null, t('mmWho'), ' ', who), pick, btn);
+  return form;
 }
 
 // momentsPage is /workbench/moments: the timeline, or (drawn in place,
