@@ -101,8 +101,9 @@ func (s circleStore) Moments(ctx context.Context, q circle.Query) ([]circle.Mome
 		// First each source's newest ID: the Limit-th highest of them is a
 		// floor under the page (at least Limit distinct moments lie at or
 		// above it), so the second query reads only each source's moments
-		// between the floor and the cursor.
-		floor, err := s.timelineFloor(ctx, q, string(before), since)
+		// between the floor and the cursor, and only of the sources whose
+		// newest lies there (about Limit of them, not every friend).
+		floor, authors, orgs, err := s.timelineFloor(ctx, q, string(before), since)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +113,7 @@ func (s circleStore) Moments(ctx context.Context, q circle.Query) ([]circle.Mome
 			SELECT `+prefixed("m.", momentCols)+` FROM json_each(?) o JOIN moments m ON m.id IN (
 				SELECT x.id FROM moments x WHERE x.org_id = o.value AND x.id < ? AND x.id >= ?`+since+` ORDER BY x.id DESC LIMIT ?)
 			ORDER BY 1 DESC LIMIT ?`,
-			idsJSON(q.Authors), before, floor, q.Limit, idsJSON(q.Orgs), before, floor, q.Limit, q.Limit)
+			idsJSON(authors), before, floor, q.Limit, idsJSON(orgs), before, floor, q.Limit, q.Limit)
 	}
 	if err != nil {
 		return nil, err
@@ -131,33 +132,55 @@ func (s circleStore) Moments(ctx context.Context, q circle.Query) ([]circle.Mome
 
 // timelineFloor returns the Limit-th highest of the newest IDs below
 // before of each author's (outside circles) and each organisation's
-// circle's moments, or "" when there are fewer sources with moments.
-func (s circleStore) timelineFloor(ctx context.Context, q circle.Query, before, since string) (string, error) {
-	rows, err := s.db.rquery(ctx, `SELECT (SELECT x.id FROM moments x WHERE x.author_id = a.value AND x.org_id = '' AND x.id < ?`+since+` ORDER BY x.id DESC LIMIT 1) FROM json_each(?) a
-		UNION ALL SELECT (SELECT x.id FROM moments x WHERE x.org_id = o.value AND x.id < ?`+since+` ORDER BY x.id DESC LIMIT 1) FROM json_each(?) o`,
+// circle's moments ("" when there are fewer sources with moments), and the
+// authors and organisations whose newest lies at or above it: no other
+// source has a moment between the floor and before.
+func (s circleStore) timelineFloor(ctx context.Context, q circle.Query, before, since string) (floor string, authors, orgs []tack.ID, err error) {
+	rows, err := s.db.rquery(ctx, `SELECT 0, a.value, (SELECT x.id FROM moments x WHERE x.author_id = a.value AND x.org_id = '' AND x.id < ?`+since+` ORDER BY x.id DESC LIMIT 1) FROM json_each(?) a
+		UNION ALL SELECT 1, o.value, (SELECT x.id FROM moments x WHERE x.org_id = o.value AND x.id < ?`+since+` ORDER BY x.id DESC LIMIT 1) FROM json_each(?) o`,
 		before, idsJSON(q.Authors), before, idsJSON(q.Orgs))
 	if err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
 	defer rows.Close()
-	var tops []string
+	type top struct {
+		org      bool
+		src, top string
+	}
+	var tops []top
 	for rows.Next() {
+		var kind int
+		var src string
 		var id sql.NullString
-		if err := rows.Scan(&id); err != nil {
-			return "", err
+		if err := rows.Scan(&kind, &src, &id); err != nil {
+			return "", nil, nil, err
 		}
 		if id.Valid {
-			tops = append(tops, id.String)
+			tops = append(tops, top{kind == 1, src, id.String})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
-	if len(tops) < q.Limit || q.Limit < 1 {
-		return "", nil
+	if len(tops) >= q.Limit && q.Limit >= 1 {
+		ids := make([]string, len(tops))
+		for i, t := range tops {
+			ids[i] = t.top
+		}
+		slices.Sort(ids)
+		floor = ids[len(ids)-q.Limit]
 	}
-	slices.Sort(tops)
-	return tops[len(tops)-q.Limit], nil
+	authors, orgs = []tack.ID{}, []tack.ID{}
+	for _, t := range tops {
+		switch {
+		case t.top < floor:
+		case t.org:
+			orgs = append(orgs, tack.ID(t.src))
+		default:
+			authors = append(authors, tack.ID(t.src))
+		}
+	}
+	return floor, authors, orgs, nil
 }
 
 func (s circleStore) EditMoment(ctx context.Context, id tack.ID, text string, at time.Time) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -176,6 +177,60 @@ func TestCircleStore(t *testing.T, open func(t *testing.T) (account.Store, media
 	}
 
 	testFriendTags(t, s, alice, bob, carol)
+	testTimelinePages(t, as, s)
+}
+
+// testTimelinePages: paging a timeline of many sources (authors outside
+// circles and organisations' circles, each with its own number of moments,
+// interleaved in time) by small pages yields every moment once, newest
+// first, whatever the page size; an author's circle moments come only
+// through their organisation.
+func testTimelinePages(t *testing.T, as account.Store, s circle.Store) {
+	ctx := context.Background()
+	var authors []tack.ID
+	for i := range 8 {
+		authors = append(authors, newUser(t, as, "Pager "+string(rune('A'+i))).ID)
+	}
+	orgA, orgB := tack.NewID(), tack.NewID()
+	var want []tack.ID
+	base := now().UTC()
+	for i := range 60 {
+		a := authors[(i*i+3*i)%len(authors)]
+		if i%7 == 0 {
+			a = authors[0] // one prolific author
+		}
+		aud := circle.Audience{Type: circle.Friends}
+		switch {
+		case i%11 == 0:
+			aud = circle.Audience{Type: circle.Colleagues, OrgID: orgA}
+		case i%13 == 0:
+			aud = circle.Audience{Type: circle.Colleagues, OrgID: orgB}
+		}
+		m := circle.Moment{ID: tack.NewID(), AuthorID: a, Text: "p", Audience: aud, Files: []chat.Attachment{}, CreatedAt: base.Add(time.Duration(i) * time.Second)}
+		mustDo(t, s.CreateMoment(ctx, m))
+		if aud.OrgID != orgB { // the reader is in orgA only
+			want = append(want, m.ID)
+		}
+	}
+	slices.Reverse(want)
+	for _, limit := range []int{1, 3, 7, 20, 100} {
+		var got []tack.ID
+		q := circle.Query{Authors: authors, Orgs: []tack.ID{orgA}, Limit: limit}
+		for range len(want) + 2 {
+			ms, err := s.Moments(ctx, q)
+			mustDo(t, err)
+			for _, m := range ms {
+				got = append(got, m.ID)
+			}
+			if len(ms) < limit {
+				break
+			}
+			q.Before = ms[len(ms)-1].ID
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pages of %d: %d moments, want %d, newest first (got %v, want %v)", limit, len(got), len(want), got, want)
+		}
+	}
 }
 
 // testFriendTags: tags round-trip with their members, list by name per
