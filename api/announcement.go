@@ -19,7 +19,7 @@ func init() {
 		"AnnouncementIn": obj("title", str(), "body", str(), "department_ids", arr(str()), "file_ids", arr(str()),
 			"pinned", boolean(), "must_read", boolean(), "publish_at", timeT()),
 		"AnnouncementPin":      obj("pinned", boolean()),
-		"AnnouncementReceipts": obj("read", arr(obj("user_id", str(), "read_at", timeT())), "unread", arr(str())),
+		"AnnouncementReceipts": obj("read", arr(obj("user_id", str(), "read_at", timeT())), "unread", arr(str()), "read_count", integer(), "unread_count", integer(), "counts_only", boolean()),
 	} {
 		schemas[k] = v
 	}

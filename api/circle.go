@@ -9,7 +9,8 @@ import (
 )
 
 func init() {
-	audience := obj("type", enum(circle.AudienceTypes...), "user_ids", arr(str()), "org_id", str())
+	audience := obj("type", enum(circle.AudienceTypes...), "user_ids", arr(str()), "tag_ids", arr(str()), "org_id", str())
+	tag := obj("id", str(), "name", str(), "user_ids", arr(str()), "updated_at", timeT())
 	file := obj("id", str(), "kind", enum("image", "voice"), "name", str(), "size", integer(), "mime", str(), "width", integer(),
 		"height", integer(), "duration_ms", integer(), "waveform", arr(integer()), "url", str(), "thumb_url", str())
 	like := obj("moment_id", str(), "user_id", str(), "created_at", timeT())
@@ -24,6 +25,9 @@ func init() {
 		"Comment":        comment,
 		"CommentIn":      obj("text", str(), "reply_to", str()),
 		"MomentSettings": obj("visible_days", integer(), "updated_at", timeT()),
+		"FriendTag":      tag,
+		"FriendTags":     obj("tags", arr(tag)),
+		"FriendTagIn":    obj("name", str(), "user_ids", arr(str())),
 	} {
 		schemas[k] = v
 	}
@@ -46,6 +50,10 @@ func (s *Server) circleRoutes() []route {
 		{method: "DELETE", path: p + "/{moment_id}/like", summary: "Take back your like", auth: true, resp: "Moment", status: 200, h: c(s.likeMoment(false))},
 		{method: "GET", path: "/api/v1/users/{user_id}/moments", summary: "Someone's moments that you may see (as far back as they allow visitors)", auth: true, resp: "Moments", status: 200, h: c(s.profileMoments)},
 		{method: "GET", path: "/api/v1/me/moment-settings", summary: "Your moments settings", auth: true, resp: "MomentSettings", status: 200, h: c(s.momentSettings)},
+		{method: "GET", path: "/api/v1/friend-tags", summary: "Your friend tags (only you see them)", auth: true, resp: "FriendTags", status: 200, h: c(s.friendTags)},
+		{method: "POST", path: "/api/v1/friend-tags", summary: "Create a friend tag over some of your friends (a moment's audience may name it)", auth: true, req: "FriendTagIn", resp: "FriendTag", status: 201, h: c(s.createFriendTag)},
+		{method: "PATCH", path: "/api/v1/friend-tags/{tag_id}", summary: "Rename a friend tag or replace its friends", auth: true, req: "FriendTagIn", resp: "FriendTag", status: 200, h: c(s.updateFriendTag)},
+		{method: "DELETE", path: "/api/v1/friend-tags/{tag_id}", summary: "Delete a friend tag (moments posted to it keep their audience)", auth: true, status: 204, h: c(s.deleteFriendTag)},
 		{method: "PUT", path: "/api/v1/me/moment-settings", summary: "Show visitors of your profile only the last 3 or 180 days (0: all)", auth: true, req: "MomentSettings", resp: "MomentSettings", status: 200, h: c(s.putMomentSettings)},
 	}
 }
@@ -246,5 +254,67 @@ func (s *Server) putMomentSettings(cs *circle.Service, w http.ResponseWriter, r 
 		return err
 	}
 	writeJSON(w, http.StatusOK, set)
+	return nil
+}
+
+func (s *Server) friendTags(cs *circle.Service, w http.ResponseWriter, r *http.Request) error {
+	ts, err := cs.Tags(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tags": ts})
+	return nil
+}
+
+func (s *Server) createFriendTag(cs *circle.Service, w http.ResponseWriter, r *http.Request) error {
+	var in circle.TagInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	t, err := cs.CreateTag(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+func tagID(r *http.Request) (tack.ID, error) {
+	id := tack.ID(r.PathValue("tag_id"))
+	if !id.Valid() {
+		return "", tack.Errorf(tack.ENotFound, "no such tag")
+	}
+	return id, nil
+}
+
+func (s *Server) updateFriendTag(cs *circle.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := tagID(r)
+	if err != nil {
+		return err
+	}
+	var in circle.TagInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Name == nil && in.UserIDs == nil {
+		return tack.Invalid("name", "name or user_ids is required")
+	}
+	t, err := cs.UpdateTag(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (s *Server) deleteFriendTag(cs *circle.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := tagID(r)
+	if err != nil {
+		return err
+	}
+	if err := cs.DeleteTag(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

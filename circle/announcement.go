@@ -111,12 +111,31 @@ type Notifier interface {
 	Announce(ctx context.Context, users []tack.ID, a Announcement)
 }
 
+// ReceiptRule is what one viewer may see of others' receipts on an
+// announcement under its organisation's read-receipt policy.
+type ReceiptRule struct {
+	Show  bool // receipts at all (counts, or names too)
+	Names bool // who, not only how many
+	// Hidden, if set, says whose reads the viewer never sees as reads
+	// (they count as unread).
+	Hidden func(reader tack.ID) bool
+}
+
+// ReceiptPolicy is an organisation's read-receipt policy (package ding):
+// the rule for viewer among recipients (all of them, viewer included).
+type ReceiptPolicy interface {
+	AnnouncementReceipts(ctx context.Context, orgID, viewer tack.ID, recipients []tack.ID) (ReceiptRule, error)
+}
+
 // BoardConfig configures a Board.
 type BoardConfig struct {
 	Quiet     Quiet
 	Deadlines Deadlines // nil: scheduling refused, publishing at once only
 	Notifier  Notifier
-	Logger    *slog.Logger
+	// Receipts is the read-receipt policy; nil: admins and the author see
+	// every receipt by name.
+	Receipts ReceiptPolicy
+	Logger   *slog.Logger
 }
 
 // Board holds the rules of announcements.
@@ -427,6 +446,28 @@ func (b *Board) visible(ctx context.Context, m org.Member, orgID, id tack.ID) (A
 	return a, rs, nil
 }
 
+// rule returns what viewer may see of rs under the organisation's policy.
+func (b *Board) rule(ctx context.Context, a Announcement, viewer tack.ID, rs []Receipt) (ReceiptRule, error) {
+	if b.cfg.Receipts == nil {
+		return ReceiptRule{Show: true, Names: true}, nil
+	}
+	ids := make([]tack.ID, len(rs))
+	for i, r := range rs {
+		ids[i] = r.UserID
+	}
+	rule, err := b.cfg.Receipts.AnnouncementReceipts(ctx, a.OrgID, viewer, ids)
+	if err != nil {
+		return ReceiptRule{}, fmt.Errorf("receipt policy: %w", err)
+	}
+	return rule, nil
+}
+
+// readBy reports whether the viewer sees r as read under rule (their own
+// reading always).
+func (rule ReceiptRule) readBy(viewer tack.ID, r Receipt) bool {
+	return r.ReadAt != nil && (r.UserID == viewer || rule.Hidden == nil || !rule.Hidden(r.UserID))
+}
+
 func (b *Board) view(ctx context.Context, m org.Member, a Announcement, rs []Receipt) (AnnouncementView, error) {
 	v := AnnouncementView{Announcement: a, Files: make([]File, 0, len(a.Files))}
 	for _, f := range a.Files {
@@ -440,11 +481,7 @@ func (b *Board) view(ctx context.Context, m org.Member, a Announcement, rs []Rec
 		v.Files = append(v.Files, x)
 	}
 	if rs != nil {
-		n := 0
 		for _, r := range rs {
-			if r.ReadAt != nil {
-				n++
-			}
 			if r.UserID == m.UserID && r.ReadAt != nil {
 				v.Read = true
 				t := *r.ReadAt
@@ -452,8 +489,20 @@ func (b *Board) view(ctx context.Context, m org.Member, a Announcement, rs []Rec
 			}
 		}
 		if isAdmin(m) || a.AuthorID == m.UserID {
-			total := len(rs)
-			v.ReadCount, v.Recipients = &n, &total
+			rule, err := b.rule(ctx, a, m.UserID, rs)
+			if err != nil {
+				return v, err
+			}
+			if rule.Show {
+				n := 0
+				for _, r := range rs {
+					if rule.readBy(m.UserID, r) {
+						n++
+					}
+				}
+				total := len(rs)
+				v.ReadCount, v.Recipients = &n, &total
+			}
 		}
 	} else {
 		v.Read = a.ReadAt != nil
@@ -520,16 +569,23 @@ func (b *Board) MarkRead(ctx context.Context, orgID, id tack.ID) (AnnouncementVi
 	return b.Get(ctx, orgID, id)
 }
 
-// ReceiptList says who has read an announcement and who has not.
+// ReceiptList says who has read an announcement and who has not: names
+// unless CountsOnly (then the lists are empty), as the organisation's
+// read-receipt policy lets the viewer see.
 type ReceiptList struct {
-	Read   []Receipt `json:"read"`
-	Unread []tack.ID `json:"unread"`
+	Read        []Receipt `json:"read"`
+	Unread      []tack.ID `json:"unread"`
+	ReadCount   int       `json:"read_count"`
+	UnreadCount int       `json:"unread_count"`
+	CountsOnly  bool      `json:"counts_only"`
 }
 
-// Receipts returns who has and has not read (admins and its author). The
-// receipt policy: readers of an announcement are always shown to those who
-// manage it, for must-read and ordinary ones alike: reading one is not a
-// private act as reading a chat message is.
+// Receipts returns who has and has not read (admins and its author), for
+// must-read and ordinary announcements alike, as the organisation's
+// read-receipt policy says (package ding): "off" shows no one's
+// (forbidden); "choice" hides the reads of those who hide theirs (they
+// count as unread) and shows nothing to a viewer who hides their own;
+// "on" shows all; beyond the policy's names bound, counts only.
 func (b *Board) Receipts(ctx context.Context, orgID, id tack.ID) (ReceiptList, error) {
 	m, err := b.member(ctx, orgID)
 	if err != nil {
@@ -542,12 +598,25 @@ func (b *Board) Receipts(ctx context.Context, orgID, id tack.ID) (ReceiptList, e
 	if !isAdmin(m) && a.AuthorID != m.UserID {
 		return ReceiptList{}, tack.Errorf(tack.EForbidden, "only admins see who read an announcement")
 	}
-	out := ReceiptList{Read: []Receipt{}, Unread: []tack.ID{}}
+	rule, err := b.rule(ctx, a, m.UserID, rs)
+	if err != nil {
+		return ReceiptList{}, err
+	}
+	if !rule.Show {
+		return ReceiptList{}, tack.Errorf(tack.EForbidden, "the organisation's read-receipt policy does not show you who read it")
+	}
+	out := ReceiptList{Read: []Receipt{}, Unread: []tack.ID{}, CountsOnly: !rule.Names}
 	for _, r := range rs {
-		if r.ReadAt != nil {
-			out.Read = append(out.Read, r)
+		if rule.readBy(m.UserID, r) {
+			out.ReadCount++
+			if rule.Names {
+				out.Read = append(out.Read, r)
+			}
 		} else {
-			out.Unread = append(out.Unread, r.UserID)
+			out.UnreadCount++
+			if rule.Names {
+				out.Unread = append(out.Unread, r.UserID)
+			}
 		}
 	}
 	return out, nil

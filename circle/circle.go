@@ -40,14 +40,30 @@ const (
 	DefaultPage    = 20
 	MaxPage        = 50
 	MaxCommentsPer = 1000 // comments kept under one moment
+	MaxTags        = 100  // friend tags per person
+	MaxTagName     = 32   // characters of a tag's name
 )
 
 // Audience says who may see a moment. UserIDs is the list of Only and
-// Except; OrgID the organisation of Colleagues.
+// Except; OrgID the organisation of Colleagues. TagIDs, for Only and
+// Except, names the author's friend tags: a tag stands for the friends it
+// holds when the moment is posted, who are then listed in UserIDs too (a
+// later change of the tag leaves the moment's audience as it was).
 type Audience struct {
 	Type    string    `json:"type"`
 	UserIDs []tack.ID `json:"user_ids,omitempty"`
+	TagIDs  []tack.ID `json:"tag_ids,omitempty"`
 	OrgID   tack.ID   `json:"org_id,omitempty"`
+}
+
+// Tag is one of a person's friend tags (标签): a name over some of their
+// friends, chosen as a moment's audience. Only its owner sees it.
+type Tag struct {
+	ID        tack.ID   `json:"id"`
+	OwnerID   tack.ID   `json:"-"`
+	Name      string    `json:"name"`
+	UserIDs   []tack.ID `json:"user_ids"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Moment is a post as stored.
@@ -141,6 +157,15 @@ type Store interface {
 	Settings(ctx context.Context, userID tack.ID) (Settings, error)
 	// PutSettings stores a person's settings.
 	PutSettings(ctx context.Context, s Settings) error
+	// Tags lists ownerID's friend tags by name.
+	Tags(ctx context.Context, ownerID tack.ID) ([]Tag, error)
+	// Tag returns one tag.
+	Tag(ctx context.Context, id tack.ID) (Tag, error)
+	// PutTag creates or replaces a tag (by ID); tack.EConflict when its
+	// owner has another tag of that name.
+	PutTag(ctx context.Context, t Tag) error
+	// DeleteTag deletes a tag; tack.ErrNotFound if there is none.
+	DeleteTag(ctx context.Context, id tack.ID) error
 }
 
 // People is what circles need to know of the people around someone

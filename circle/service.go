@@ -163,9 +163,13 @@ func validText(field, text string, max int) (string, error) {
 }
 
 // validAudience checks an audience against the author's friends and
-// organisations.
-func validAudience(a Audience, me tack.ID, v *viewer) (Audience, error) {
+// organisations; tagged are the friends its tags (a.TagIDs, already
+// resolved by Service.tagged) hold, listed in UserIDs with the rest.
+func validAudience(a Audience, me tack.ID, v *viewer, tagged []tack.ID) (Audience, error) {
 	out := Audience{Type: a.Type}
+	if len(a.TagIDs) > 0 && a.Type != Only && a.Type != Except {
+		return out, tack.Invalid("audience.tag_ids", "tags are for an only or except audience")
+	}
 	switch a.Type {
 	case Friends, Private:
 		if len(a.UserIDs) > 0 || a.OrgID != "" {
@@ -178,8 +182,8 @@ func validAudience(a Audience, me tack.ID, v *viewer) (Audience, error) {
 		if len(a.UserIDs) > MaxAudience {
 			return out, tack.Errorf(tack.ETooLarge, "audience.user_ids: at most %d", MaxAudience)
 		}
-		if a.Type == Only && len(a.UserIDs) == 0 {
-			return out, tack.Invalid("audience.user_ids", "name at least one friend")
+		if a.Type == Only && len(a.UserIDs) == 0 && len(a.TagIDs) == 0 {
+			return out, tack.Invalid("audience.user_ids", "name at least one friend or tag")
 		}
 		out.UserIDs = []tack.ID{}
 		for _, id := range a.UserIDs {
@@ -189,6 +193,20 @@ func validAudience(a Audience, me tack.ID, v *viewer) (Audience, error) {
 			if !slices.Contains(out.UserIDs, id) {
 				out.UserIDs = append(out.UserIDs, id)
 			}
+		}
+		for _, id := range tagged {
+			if v.friend[id] && !slices.Contains(out.UserIDs, id) {
+				out.UserIDs = append(out.UserIDs, id)
+			}
+		}
+		if len(out.UserIDs) > MaxAudience {
+			return out, tack.Errorf(tack.ETooLarge, "audience: at most %d people with the tags' friends (got %d)", MaxAudience, len(out.UserIDs))
+		}
+		if a.Type == Only && len(out.UserIDs) == 0 {
+			return out, tack.Invalid("audience.tag_ids", "the chosen tags hold none of your friends")
+		}
+		if len(a.TagIDs) > 0 {
+			out.TagIDs = slices.Clone(a.TagIDs)
 		}
 	case Colleagues:
 		if len(a.UserIDs) > 0 {
@@ -436,7 +454,13 @@ func (s *Service) Post(ctx context.Context, in PostInput) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	aud, err := validAudience(in.Audience, me, v)
+	var tagged []tack.ID
+	if len(in.Audience.TagIDs) > 0 && (in.Audience.Type == Only || in.Audience.Type == Except) {
+		if tagged, err = s.tagged(ctx, me, in.Audience.TagIDs, v); err != nil {
+			return View{}, err
+		}
+	}
+	aud, err := validAudience(in.Audience, me, v, tagged)
 	if err != nil {
 		return View{}, err
 	}

@@ -99,3 +99,43 @@ func (c *Client) LikeMoment(ctx context.Context, id string, on bool) (m Moment, 
 func (c *Client) SetMomentVisibleDays(ctx context.Context, days int) error {
 	return c.Do(ctx, "PUT", "/api/v1/me/moment-settings", map[string]int{"visible_days": days}, nil)
 }
+
+// FriendTag is one of your friend tags.
+type FriendTag = circle.Tag
+
+// FriendTags lists your friend tags.
+func (c *Client) FriendTags(ctx context.Context) ([]FriendTag, error) {
+	var out struct {
+		Tags []FriendTag `json:"tags"`
+	}
+	err := c.Do(ctx, "GET", "/api/v1/friend-tags", nil, &out)
+	return out.Tags, err
+}
+
+// CreateFriendTag creates a friend tag over some of your friends.
+func (c *Client) CreateFriendTag(ctx context.Context, name string, userIDs []string) (t FriendTag, err error) {
+	if userIDs == nil {
+		userIDs = []string{}
+	}
+	err = c.Do(ctx, "POST", "/api/v1/friend-tags", map[string]any{"name": name, "user_ids": userIDs}, &t)
+	return t, err
+}
+
+// UpdateFriendTag renames a tag (name non-nil) or replaces its friends
+// (userIDs non-nil).
+func (c *Client) UpdateFriendTag(ctx context.Context, id string, name *string, userIDs []string) (t FriendTag, err error) {
+	body := map[string]any{}
+	if name != nil {
+		body["name"] = *name
+	}
+	if userIDs != nil {
+		body["user_ids"] = userIDs
+	}
+	err = c.Do(ctx, "PATCH", "/api/v1/friend-tags/"+url.PathEscape(id), body, &t)
+	return t, err
+}
+
+// DeleteFriendTag deletes a friend tag.
+func (c *Client) DeleteFriendTag(ctx context.Context, id string) error {
+	return c.Do(ctx, "DELETE", "/api/v1/friend-tags/"+url.PathEscape(id), nil, nil)
+}

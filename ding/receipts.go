@@ -102,6 +102,24 @@ func (s *Service) ReceiptViewFor(ctx context.Context, viewer tack.ID, members in
 			namesMax = set.ReceiptNamesMax
 		}
 	}
+	return s.decide(ctx, mode, namesMax, viewer, members, readers)
+}
+
+// ReceiptViewIn decides what viewer sees of others' receipts on something
+// of orgID's own (an announcement) that members people receive: that
+// organisation's policy alone, whatever the viewer's other organisations
+// say; readers as for ReceiptViewFor. For other services: no caller
+// checks.
+func (s *Service) ReceiptViewIn(ctx context.Context, orgID, viewer tack.ID, members int, readers []tack.ID) (ReceiptView, error) {
+	set, err := s.settings(ctx, orgID)
+	if err != nil {
+		return ReceiptView{}, err
+	}
+	return s.decide(ctx, set.Receipts, set.ReceiptNamesMax, viewer, members, readers)
+}
+
+// decide applies mode with the viewer's and readers' own choices.
+func (s *Service) decide(ctx context.Context, mode string, namesMax int, viewer tack.ID, members int, readers []tack.ID) (ReceiptView, error) {
 	if mode == "" {
 		mode = ReceiptsChoice
 	}

@@ -66,10 +66,16 @@ func TestMomentAudienceMatrix(t *testing.T) {
 		streams[n] = connect(t, u.Client, nil)
 	}
 
+	// Friend tags: "close" holds tagged, "skip" holds excluded; a tag
+	// stands for its friends at posting time.
+	closeTag := mustDo[client.FriendTag](t)(author.CreateFriendTag(ctx, "亲密", []string{viewers["tagged"].ID}))
+	skipTag := mustDo[client.FriendTag](t)(author.CreateFriendTag(ctx, "skip", []string{viewers["excluded"].ID}))
 	cases := []struct {
 		aud  circle.Audience
 		sees string
 	}{
+		{circle.Audience{Type: circle.Only, TagIDs: []tack.ID{closeTag.ID}}, "tagged"},
+		{circle.Audience{Type: circle.Except, TagIDs: []tack.ID{skipTag.ID}}, "friend tagged"},
 		{circle.Audience{Type: circle.Friends}, "friend tagged excluded"},
 		{circle.Audience{Type: circle.Only, UserIDs: []tack.ID{tack.ID(viewers["tagged"].ID)}}, "tagged"},
 		{circle.Audience{Type: circle.Except, UserIDs: []tack.ID{tack.ID(viewers["excluded"].ID)}}, "friend tagged"},

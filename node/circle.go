@@ -7,7 +7,9 @@ import (
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/circle"
+	"github.com/tackhq/tack/ding"
 	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/push"
 )
 
 // startCircle wires circles (moments) on stores that keep them and have
@@ -42,6 +44,12 @@ func (n *Node) startCircle(clock tack.Clock, log *slog.Logger) {
 	}
 	if n.Deadlines != nil {
 		bcfg.Deadlines = n.Deadlines
+	}
+	if n.Ding != nil {
+		bcfg.Receipts = announcementReceipts{n.Ding}
+	}
+	if n.Push != nil {
+		bcfg.Notifier = announcementPush{n.Push}
 	}
 	var urls circle.URLs
 	if n.Media != nil {
@@ -98,4 +106,43 @@ func (p circlePeople) OrgMembers(ctx context.Context, orgID tack.ID, limit int) 
 		ids = ids[:limit]
 	}
 	return ids, err
+}
+
+// announcementReceipts is announcements' read-receipt policy: the
+// organisation's, from package ding.
+type announcementReceipts struct{ ding *ding.Service }
+
+func (p announcementReceipts) AnnouncementReceipts(ctx context.Context, orgID, viewer tack.ID, recipients []tack.ID) (circle.ReceiptRule, error) {
+	var readers []tack.ID
+	if len(recipients) <= ding.DefaultReceiptNamesMax*2 {
+		for _, id := range recipients {
+			if id != viewer {
+				readers = append(readers, id)
+			}
+		}
+	}
+	dv, err := p.ding.ReceiptViewIn(ctx, orgID, viewer, len(recipients), readers)
+	if err != nil {
+		return circle.ReceiptRule{}, err
+	}
+	rule := circle.ReceiptRule{Show: dv.Show, Names: dv.Names}
+	if hidden := dv.Hidden; !dv.NoneHidden && hidden != nil {
+		rule.Hidden = func(id tack.ID) bool { return hidden(string(id)) }
+	}
+	return rule, nil
+}
+
+// announcementPush pushes a published announcement to its recipients when
+// the Board tells them (out of their quiet hours); push's own rules apply
+// on top (quiet hours again, people active in the app get none). The
+// title names the author; the announcement's title is the preview, for
+// those who turned previews on.
+type announcementPush struct{ push *push.Service }
+
+func (p announcementPush) Announce(_ context.Context, users []tack.ID, a circle.Announcement) {
+	if len(users) == 0 {
+		return
+	}
+	p.push.Notify(push.Notification{Kind: push.KindAnnouncement, Users: users, From: a.AuthorID, Text: a.Title,
+		URL: "/workbench/announcements"})
 }

@@ -245,3 +245,65 @@ func (s circleStore) PutSettings(ctx context.Context, set circle.Settings) error
 		set.UserID, set.VisibleDays, set.UpdatedAt)
 	return err
 }
+
+func scanTag(row pgx.Row) (circle.Tag, error) {
+	var t circle.Tag
+	var ids []byte
+	if err := row.Scan(&t.ID, &t.OwnerID, &t.Name, &ids, &t.UpdatedAt); err != nil {
+		return t, notFound(err)
+	}
+	t.UpdatedAt = utc(t.UpdatedAt)
+	if err := json.Unmarshal(ids, &t.UserIDs); err != nil {
+		return t, fmt.Errorf("tag members: %w", err)
+	}
+	return t, nil
+}
+
+const tagCols = `id, owner_id, name, user_ids, updated_at`
+
+func (s circleStore) Tags(ctx context.Context, ownerID tack.ID) ([]circle.Tag, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT `+tagCols+` FROM friend_tags WHERE owner_id = $1 ORDER BY name COLLATE "C", id`, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []circle.Tag{}
+	for rows.Next() {
+		t, err := scanTag(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s circleStore) Tag(ctx context.Context, id tack.ID) (circle.Tag, error) {
+	return scanTag(s.db.pool.QueryRow(ctx, `SELECT `+tagCols+` FROM friend_tags WHERE id = $1`, id))
+}
+
+func (s circleStore) PutTag(ctx context.Context, t circle.Tag) error {
+	ids := t.UserIDs
+	if ids == nil {
+		ids = []tack.ID{}
+	}
+	b, _ := json.Marshal(ids)
+	_, err := s.db.pool.Exec(ctx, `INSERT INTO friend_tags (id, owner_id, name, user_ids, updated_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, user_ids = excluded.user_ids, updated_at = excluded.updated_at`,
+		t.ID, t.OwnerID, t.Name, string(b), t.UpdatedAt)
+	if isUnique(err, "") {
+		return tack.Errorf(tack.EConflict, "you have a tag of that name")
+	}
+	return err
+}
+
+func (s circleStore) DeleteTag(ctx context.Context, id tack.ID) error {
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM friend_tags WHERE id = $1`, id)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return tack.ErrNotFound
+	}
+	return nil
+}

@@ -19,6 +19,8 @@ const (
 	KindMention  = "mention"  // a new message in a group that mentions the recipient
 	KindDing     = "ding"     // an urgent DING
 	KindApproval = "approval" // an approval waiting for the recipient
+	// KindAnnouncement is an organisation's new announcement (公告).
+	KindAnnouncement = "announcement"
 )
 
 // Notification is something to tell people by push.
@@ -337,6 +339,8 @@ func titleOf(n *Notification, name string) string {
 		return "DING from " + name
 	case KindApproval:
 		return "Approval request from " + name
+	case KindAnnouncement:
+		return "Announcement from " + name
 	}
 	return "New message from " + name
 }

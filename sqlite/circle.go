@@ -101,8 +101,9 @@ func (s circleStore) Moments(ctx context.Context, q circle.Query) ([]circle.Mome
 		// First each source's newest ID: the Limit-th highest of them is a
 		// floor under the page (at least Limit distinct moments lie at or
 		// above it), so the second query reads only each source's moments
-		// between the floor and the cursor.
-		floor, err := s.timelineFloor(ctx, q, string(before), since)
+		// between the floor and the cursor, and only of the sources whose
+		// newest lies there (about Limit of them, not every friend).
+		floor, authors, orgs, err := s.timelineFloor(ctx, q, string(before), since)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +113,7 @@ func (s circleStore) Moments(ctx context.Context, q circle.Query) ([]circle.Mome
 			SELECT `+prefixed("m.", momentCols)+` FROM json_each(?) o JOIN moments m ON m.id IN (
 				SELECT x.id FROM moments x WHERE x.org_id = o.value AND x.id < ? AND x.id >= ?`+since+` ORDER BY x.id DESC LIMIT ?)
 			ORDER BY 1 DESC LIMIT ?`,
-			idsJSON(q.Authors), before, floor, q.Limit, idsJSON(q.Orgs), before, floor, q.Limit, q.Limit)
+			idsJSON(authors), before, floor, q.Limit, idsJSON(orgs), before, floor, q.Limit, q.Limit)
 	}
 	if err != nil {
 		return nil, err
@@ -131,33 +132,55 @@ func (s circleStore) Moments(ctx context.Context, q circle.Query) ([]circle.Mome
 
 // timelineFloor returns the Limit-th highest of the newest IDs below
 // before of each author's (outside circles) and each organisation's
-// circle's moments, or "" when there are fewer sources with moments.
-func (s circleStore) timelineFloor(ctx context.Context, q circle.Query, before, since string) (string, error) {
-	rows, err := s.db.rquery(ctx, `SELECT (SELECT x.id FROM moments x WHERE x.author_id = a.value AND x.org_id = '' AND x.id < ?`+since+` ORDER BY x.id DESC LIMIT 1) FROM json_each(?) a
-		UNION ALL SELECT (SELECT x.id FROM moments x WHERE x.org_id = o.value AND x.id < ?`+since+` ORDER BY x.id DESC LIMIT 1) FROM json_each(?) o`,
+// circle's moments ("" when there are fewer sources with moments), and the
+// authors and organisations whose newest lies at or above it: no other
+// source has a moment between the floor and before.
+func (s circleStore) timelineFloor(ctx context.Context, q circle.Query, before, since string) (floor string, authors, orgs []tack.ID, err error) {
+	rows, err := s.db.rquery(ctx, `SELECT 0, a.value, (SELECT x.id FROM moments x WHERE x.author_id = a.value AND x.org_id = '' AND x.id < ?`+since+` ORDER BY x.id DESC LIMIT 1) FROM json_each(?) a
+		UNION ALL SELECT 1, o.value, (SELECT x.id FROM moments x WHERE x.org_id = o.value AND x.id < ?`+since+` ORDER BY x.id DESC LIMIT 1) FROM json_each(?) o`,
 		before, idsJSON(q.Authors), before, idsJSON(q.Orgs))
 	if err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
 	defer rows.Close()
-	var tops []string
+	type top struct {
+		org      bool
+		src, top string
+	}
+	var tops []top
 	for rows.Next() {
+		var kind int
+		var src string
 		var id sql.NullString
-		if err := rows.Scan(&id); err != nil {
-			return "", err
+		if err := rows.Scan(&kind, &src, &id); err != nil {
+			return "", nil, nil, err
 		}
 		if id.Valid {
-			tops = append(tops, id.String)
+			tops = append(tops, top{kind == 1, src, id.String})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
-	if len(tops) < q.Limit || q.Limit < 1 {
-		return "", nil
+	if len(tops) >= q.Limit && q.Limit >= 1 {
+		ids := make([]string, len(tops))
+		for i, t := range tops {
+			ids[i] = t.top
+		}
+		slices.Sort(ids)
+		floor = ids[len(ids)-q.Limit]
 	}
-	slices.Sort(tops)
-	return tops[len(tops)-q.Limit], nil
+	authors, orgs = []tack.ID{}, []tack.ID{}
+	for _, t := range tops {
+		switch {
+		case t.top < floor:
+		case t.org:
+			orgs = append(orgs, tack.ID(t.src))
+		default:
+			authors = append(authors, tack.ID(t.src))
+		}
+	}
+	return floor, authors, orgs, nil
 }
 
 func (s circleStore) EditMoment(ctx context.Context, id tack.ID, text string, at time.Time) error {
@@ -317,4 +340,62 @@ func (s circleStore) PutSettings(ctx context.Context, set circle.Settings) error
 		ON CONFLICT (user_id) DO UPDATE SET visible_days = excluded.visible_days, updated_at = excluded.updated_at`,
 		set.UserID, set.VisibleDays, micros(set.UpdatedAt))
 	return err
+}
+
+func scanTag(sc rowScanner) (circle.Tag, error) {
+	var t circle.Tag
+	var ids string
+	var at int64
+	if err := sc.Scan(&t.ID, &t.OwnerID, &t.Name, &ids, &at); err != nil {
+		return t, notFound(err)
+	}
+	t.UpdatedAt = fromMicros(at)
+	if err := json.Unmarshal([]byte(ids), &t.UserIDs); err != nil {
+		return t, fmt.Errorf("tag members: %w", err)
+	}
+	return t, nil
+}
+
+const tagCols = `id, owner_id, name, user_ids, updated_at`
+
+func (s circleStore) Tags(ctx context.Context, ownerID tack.ID) ([]circle.Tag, error) {
+	rows, err := s.db.rquery(ctx, `SELECT `+tagCols+` FROM friend_tags WHERE owner_id = ? ORDER BY name, id`, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []circle.Tag{}
+	for rows.Next() {
+		t, err := scanTag(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s circleStore) Tag(ctx context.Context, id tack.ID) (circle.Tag, error) {
+	return scanTag(s.db.rqueryRow(ctx, `SELECT `+tagCols+` FROM friend_tags WHERE id = ?`, id))
+}
+
+func (s circleStore) PutTag(ctx context.Context, t circle.Tag) error {
+	_, err := s.db.exec(ctx, `INSERT INTO friend_tags (id, owner_id, name, user_ids, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, user_ids = excluded.user_ids, updated_at = excluded.updated_at`,
+		t.ID, t.OwnerID, t.Name, idsJSON(t.UserIDs), micros(t.UpdatedAt))
+	if isUnique(err) {
+		return tack.Errorf(tack.EConflict, "you have a tag of that name")
+	}
+	return err
+}
+
+func (s circleStore) DeleteTag(ctx context.Context, id tack.ID) error {
+	res, err := s.db.exec(ctx, `DELETE FROM friend_tags WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return tack.ErrNotFound
+	}
+	return nil
 }

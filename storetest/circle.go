@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -173,6 +174,114 @@ func TestCircleStore(t *testing.T, open func(t *testing.T) (account.Store, media
 	mustDo(t, s.PutSettings(ctx, circle.Settings{UserID: alice, VisibleDays: 180, UpdatedAt: at}))
 	if set, err := s.Settings(ctx, alice); err != nil || set.VisibleDays != 180 || !set.UpdatedAt.Equal(at) {
 		t.Errorf("settings %+v, %v", set, err)
+	}
+
+	testFriendTags(t, s, alice, bob, carol)
+	testTimelinePages(t, as, s)
+}
+
+// testTimelinePages: paging a timeline of many sources (authors outside
+// circles and organisations' circles, each with its own number of moments,
+// interleaved in time) by small pages yields every moment once, newest
+// first, whatever the page size; an author's circle moments come only
+// through their organisation.
+func testTimelinePages(t *testing.T, as account.Store, s circle.Store) {
+	ctx := context.Background()
+	var authors []tack.ID
+	for i := range 8 {
+		authors = append(authors, newUser(t, as, "Pager "+string(rune('A'+i))).ID)
+	}
+	orgA, orgB := tack.NewID(), tack.NewID()
+	var want []tack.ID
+	base := now().UTC()
+	for i := range 60 {
+		a := authors[(i*i+3*i)%len(authors)]
+		if i%7 == 0 {
+			a = authors[0] // one prolific author
+		}
+		aud := circle.Audience{Type: circle.Friends}
+		switch {
+		case i%11 == 0:
+			aud = circle.Audience{Type: circle.Colleagues, OrgID: orgA}
+		case i%13 == 0:
+			aud = circle.Audience{Type: circle.Colleagues, OrgID: orgB}
+		}
+		m := circle.Moment{ID: tack.NewID(), AuthorID: a, Text: "p", Audience: aud, Files: []chat.Attachment{}, CreatedAt: base.Add(time.Duration(i) * time.Second)}
+		mustDo(t, s.CreateMoment(ctx, m))
+		if aud.OrgID != orgB { // the reader is in orgA only
+			want = append(want, m.ID)
+		}
+	}
+	slices.Reverse(want)
+	for _, limit := range []int{1, 3, 7, 20, 100} {
+		var got []tack.ID
+		q := circle.Query{Authors: authors, Orgs: []tack.ID{orgA}, Limit: limit}
+		for range len(want) + 2 {
+			ms, err := s.Moments(ctx, q)
+			mustDo(t, err)
+			for _, m := range ms {
+				got = append(got, m.ID)
+			}
+			if len(ms) < limit {
+				break
+			}
+			q.Before = ms[len(ms)-1].ID
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pages of %d: %d moments, want %d, newest first (got %v, want %v)", limit, len(got), len(want), got, want)
+		}
+	}
+}
+
+// testFriendTags: tags round-trip with their members, list by name per
+// owner, replace by ID (a rename keeps the ID), refuse a second tag of one
+// owner's name (another owner may use it), and delete.
+func testFriendTags(t *testing.T, s circle.Store, alice, bob, carol tack.ID) {
+	ctx := context.Background()
+	if ts, err := s.Tags(ctx, alice); err != nil || ts == nil || len(ts) != 0 {
+		t.Fatalf("no tags yet: %+v, %v", ts, err)
+	}
+	at := now().UTC()
+	family := circle.Tag{ID: tack.NewID(), OwnerID: alice, Name: "家人", UserIDs: []tack.ID{bob, carol}, UpdatedAt: at}
+	work := circle.Tag{ID: tack.NewID(), OwnerID: alice, Name: "Work", UserIDs: []tack.ID{}, UpdatedAt: at}
+	mustDo(t, s.PutTag(ctx, family))
+	mustDo(t, s.PutTag(ctx, work))
+	mustDo(t, s.PutTag(ctx, circle.Tag{ID: tack.NewID(), OwnerID: bob, Name: "家人", UserIDs: []tack.ID{alice}, UpdatedAt: at}))
+	got, err := s.Tag(ctx, family.ID)
+	mustDo(t, err)
+	if !reflect.DeepEqual(got, family) || got.UpdatedAt.Location() != time.UTC {
+		t.Errorf("tag came back as %+v, want %+v", got, family)
+	}
+	if _, err := s.Tag(ctx, tack.NewID()); !errors.Is(err, tack.ErrNotFound) {
+		t.Errorf("missing tag: %v", err)
+	}
+	ts, err := s.Tags(ctx, alice)
+	mustDo(t, err)
+	if len(ts) != 2 || ts[0].ID != work.ID || ts[1].ID != family.ID {
+		t.Errorf("alice's tags by name: %+v", ts)
+	}
+	clash := circle.Tag{ID: tack.NewID(), OwnerID: alice, Name: "家人", UserIDs: []tack.ID{}, UpdatedAt: at}
+	if err := s.PutTag(ctx, clash); tack.ErrorCode(err) != tack.EConflict {
+		t.Errorf("a second tag named 家人: %v, want conflict", err)
+	}
+	renamed := work
+	renamed.Name, renamed.UserIDs = "同事", []tack.ID{carol}
+	mustDo(t, s.PutTag(ctx, renamed))
+	if got, err := s.Tag(ctx, work.ID); err != nil || !reflect.DeepEqual(got, renamed) {
+		t.Errorf("replaced tag %+v, %v; want %+v", got, err, renamed)
+	}
+	if err := s.PutTag(ctx, circle.Tag{ID: work.ID, OwnerID: alice, Name: "家人", UserIDs: []tack.ID{}, UpdatedAt: at}); tack.ErrorCode(err) != tack.EConflict {
+		t.Errorf("renaming onto another tag's name: %v, want conflict", err)
+	}
+	mustDo(t, s.DeleteTag(ctx, family.ID))
+	if err := s.DeleteTag(ctx, family.ID); !errors.Is(err, tack.ErrNotFound) {
+		t.Errorf("deleting twice: %v", err)
+	}
+	if ts, err := s.Tags(ctx, alice); err != nil || len(ts) != 1 || ts[0].Name != "同事" {
+		t.Errorf("after delete: %+v, %v", ts, err)
+	}
+	if ts, err := s.Tags(ctx, bob); err != nil || len(ts) != 1 {
+		t.Errorf("bob's tags: %+v, %v", ts, err)
 	}
 }
 

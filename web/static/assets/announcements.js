@@ -1,8 +1,9 @@
 // announcements.js: 公告, the organisation's announcements (feature). The
 // list (pinned first, unread marked), one announcement (its markdown
 // subset rendered as DOM nodes, never as HTML; opening it marks it read),
-// and for admins the composer (title, text, must read, pin, a publish
-// time) and who has and has not read.
+// and for admins the composer (title, text, departments, attachments, must
+// read, pin, a publish time) and who has and has not read, as the
+// organisation's read-receipt policy shows it.
 
 import { h, clear, css } from './dom.js';
 import { t, errorText, formatFull } from './i18n.js';
@@ -10,6 +11,7 @@ import './circle-strings.js';
 import * as S from './store.js';
 import * as O from './org.js';
 import { page, toast, confirmDialog } from './ui-base.js';
+import { api, enc } from './api.js';
 
 await css(new URL('./moments.css', import.meta.url));
 
@@ -94,13 +96,18 @@ async function one(body, go, id, admin) {
     h('p', { class: 'hint' }, h('span', { 'data-uid': a.author_id }, S.userName(a.author_id)), ' · ', formatFull(new Date(a.publish_at)), a.must_read ? ' · ' + t('anMust') : ''),
     markdown(a.body),
     a.files.length > 0 && h('ul', { class: 'an-files' }, a.files.map((f) => h('li', null, h('a', { href: f.url, target: '_blank', rel: 'noopener' }, f.name))))));
-  if (a.recipients != null) {
-    const r = await call('GET', '/' + encodeURIComponent(id) + '/receipts').catch(() => null);
+  if (admin || a.author_id === S.state.me.id) {
+    // Who has read it, as the organisation's read-receipt policy shows.
+    let r = null;
+    try { r = await call('GET', '/' + encodeURIComponent(id) + '/receipts'); } catch (e) {
+      if (e.code === 'forbidden') body.append(h('p', { class: 'hint', id: 'an-receipts-off' }, t('anReceiptsOff')));
+    }
     if (r) {
       const names = (ids) => h('ul', { class: 'an-who' }, ids.map((u) => h('li', { 'data-uid': u }, S.userName(u))));
       body.append(h('section', { class: 'an-receipts', id: 'an-receipts' },
-        h('h4', null, t('anReadBy', { n: r.read.length })), names(r.read.map((x) => x.user_id)),
-        h('h4', null, t('anNotRead', { n: r.unread.length })), names(r.unread)));
+        h('h4', null, t('anReadBy', { n: r.read_count })), !r.counts_only && names(r.read.map((x) => x.user_id)),
+        h('h4', null, t('anNotRead', { n: r.unread_count })), !r.counts_only && names(r.unread),
+        r.counts_only && h('p', { class: 'hint' }, t('anCountsOnly'))));
     }
   }
   // Names fill in as they load.
@@ -122,16 +129,44 @@ function composer(body, go) {
   const must = h('input', { type: 'checkbox', id: 'an-must' });
   const pin = h('input', { type: 'checkbox', id: 'an-pin' });
   const at = h('input', { type: 'datetime-local', id: 'an-at', 'aria-label': t('anAt') });
+  // To: the whole organisation, or the ticked departments (with theirs).
+  const depts = h('div', { class: 'mm-friends an-dlist' });
+  const to = h('fieldset', { class: 'mm-pick an-depts', id: 'an-depts' }, h('legend', null, t('anTo')), h('p', { class: 'hint', id: 'an-to' }, t('anToAll')), depts);
+  const toHint = () => {
+    const n = depts.querySelectorAll('input:checked').length;
+    to.querySelector('#an-to').textContent = n ? t('anToSome', { n }) : t('anToAll');
+  };
+  O.depts().then((d) => {
+    for (const x of d.list) depts.append(h('label', { class: 'mm-friend' }, '\u3000'.repeat(x.depth), h('input', { type: 'checkbox', 'data-dept': x.id, onchange: toHint }), ' ', x.name));
+    if (!d.list.length) to.hidden = true;
+  }).catch(() => { to.hidden = true; });
+  // Attachments: up to 9 files, uploaded on publishing.
+  const files = h('input', { type: 'file', id: 'an-files', multiple: true, 'aria-label': t('anFiles') });
+  const chosen = h('ul', { class: 'an-files', id: 'an-chosen' });
+  files.addEventListener('change', () => {
+    clear(chosen);
+    if (files.files.length > 9) toast(t('anFilesMax'));
+    for (const f of [...files.files].slice(0, 9)) chosen.append(h('li', null, f.name));
+  });
+  const btn = h('button', { type: 'submit', class: 'btn primary', id: 'an-post' }, t('anPost'));
   const submit = async (e) => {
     e.preventDefault();
-    const inb = { title: title.value, body: text.value, must_read: must.checked, pinned: pin.checked };
+    const inb = { title: title.value, body: text.value, must_read: must.checked, pinned: pin.checked,
+      department_ids: [...depts.querySelectorAll('input:checked')].map((i) => i.dataset.dept) };
     if (at.value) inb.publish_at = new Date(at.value).toISOString();
+    btn.disabled = true;
     try {
+      inb.file_ids = [];
+      for (const f of [...files.files].slice(0, 9)) {
+        const kind = f.type.startsWith('image/') ? 'image' : 'file';
+        inb.file_ids.push((await api('POST', '/files?kind=' + kind + '&name=' + enc(f.name), f)).id);
+      }
       const a = await call('POST', '', inb);
       go({ id: a.id });
-    } catch (err) { toast(errorText(err)); }
+    } catch (err) { toast(errorText(err)); } finally { btn.disabled = false; }
   };
-  body.append(h('form', { class: 'mm-form stack', id: 'an-form', onsubmit: submit }, title, text,
+  body.append(h('form', { class: 'mm-form stack', id: 'an-form', onsubmit: submit }, title, text, to,
+    h('label', null, t('anFiles'), ' ', files), chosen,
     h('label', null, must, ' ', t('anMustRead')), h('label', null, pin, ' ', t('anPin')),
-    h('label', null, t('anAt'), ' ', at), h('button', { type: 'submit', class: 'btn primary', id: 'an-post' }, t('anPost'))));
+    h('label', null, t('anAt'), ' ', at), btn));
 }

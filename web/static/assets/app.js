@@ -71,7 +71,7 @@ function nav(path, replace) {
   }
   // Switching tabs replaces the entry: back leaves the app's top level.
   const tab = TABS.some(([p]) => p === path) && TABS.some(([p]) => p === location.pathname);
-  if (location.pathname !== path) history[replace || tab ? 'replaceState' : 'pushState']({ fromList: location.pathname === '/' && path !== '/' }, '', path);
+  if (location.pathname !== path) history[replace || tab ? 'replaceState' : 'pushState']({ fromList: !tab && location.pathname === '/' && path !== '/' }, '', path);
   apply();
 }
 

@@ -306,9 +306,14 @@ export async function files(comp, list) {
   for (const f of done) if (f.kind !== 'image') send(comp, conv, [f], f.kind === 'voice' ? 'voice' : 'file');
 }
 
+// recordVoicePicture shows the recorder in el (a moment's composer) for a
+// photo, and calls done with the uploaded [photo, voice clip] once recorded.
+export const recordVoicePicture = (el, photo, done) => recorder(el, photo, done);
+
 // recorder shows the voice recorder in the composer; with a photo, it makes
-// a voice picture.
-function recorder(comp, photo) {
+// a voice picture. With done, the uploaded files go to it instead of the
+// conversation.
+function recorder(comp, photo, done) {
   const conv = comp.conv;
   for (const old of comp.querySelectorAll('.recorder')) old.remove();
   const coarse = matchMedia('(pointer: coarse)').matches;
@@ -411,7 +416,8 @@ function recorder(comp, photo) {
     for (let i = 0; i < levels.length; i += step) wave.push(Math.round((100 * Math.max(...levels.slice(i, i + step))) / peak));
     try {
       const v = await upload(comp, file, { kind: 'voice', duration_ms: String(ms), waveform: wave.join(',') });
-      if (picUp) send(comp, conv, [await picUp, v], 'voice_picture');
+      if (done) done(picUp ? [await picUp, v] : [v]);
+      else if (picUp) send(comp, conv, [await picUp, v], 'voice_picture');
       else send(comp, conv, [v], 'voice');
     } catch {
       /* told by upload */

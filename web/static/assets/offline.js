@@ -108,6 +108,7 @@ export async function restore() {
 // start follows the signed-in person's store: it sends the outbox this
 // device saved and keeps what changes.
 export async function start() {
+  import('./hints.js').then((m) => m.watch()).catch(() => {}); // live hints outside their pages
   const me = S.state.me;
   if (!me || !window.indexedDB || (db && dbUID === me.id && offs.length)) return;
   try {

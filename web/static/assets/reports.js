@@ -1,7 +1,8 @@
 // reports.js: 日志, work reports (feature): received (opening one marks it
 // read; comments), sent (who read it), writing one from a template (to
-// chosen colleagues or, by default, one's manager), who submitted today
-// (every member sees it) and one's own reminder time.
+// colleagues chosen with the people picker or, by default, one's manager),
+// who submitted today (every member sees it) and one's own reminder: daily
+// or weekly, at a time and on days of one's choosing.
 
 import { h, clear, css } from './dom.js';
 import { t, errorText, formatFull } from './i18n.js';
@@ -9,6 +10,7 @@ import './circle-strings.js';
 import * as S from './store.js';
 import * as O from './org.js';
 import { page, toast } from './ui-base.js';
+import './picker.js';
 
 await css(new URL('./moments.css', import.meta.url));
 
@@ -80,18 +82,20 @@ async function write(body, go) {
   };
   sel.addEventListener('change', draw);
   draw();
-  const to = h('input', { type: 'text', id: 'rp-to', 'aria-label': t('rpTo'), placeholder: t('rpTo') });
+  const to = h('tack-picker', { id: 'rp-to' });
+  to.exclude = new Set([S.state.me.id]);
   const submit = async (e) => {
     e.preventDefault();
     const answers = {};
     for (const ta of fields.querySelectorAll('textarea')) answers[ta.dataset.label] = ta.value;
-    const ids = to.value.split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = to.selected;
     try {
       await O.call('POST', '/reports', { template_id: sel.value, answers, to: ids });
       go('sent');
     } catch (err) { toast(errorText(err)); }
   };
-  body.append(h('form', { class: 'mm-form stack', id: 'rp-form', onsubmit: submit }, h('label', null, t('rpTemplate'), ' ', sel), fields, to,
+  body.append(h('form', { class: 'mm-form stack', id: 'rp-form', onsubmit: submit }, h('label', null, t('rpTemplate'), ' ', sel), fields,
+    h('fieldset', { class: 'mm-pick' }, h('legend', null, t('rpTo')), to),
     h('button', { type: 'submit', class: 'btn primary', id: 'rp-submit' }, t('rpSubmit'))));
 }
 
@@ -103,14 +107,24 @@ async function stats(body) {
     const rm = await O.call('GET', '/report-reminder');
     const at = h('input', { type: 'time', id: 'rp-at', value: rm.at, 'aria-label': t('rpRemind') });
     const on = h('input', { type: 'checkbox', id: 'rp-on', checked: rm.on });
+    const kind = h('select', { id: 'rp-kind', 'aria-label': t('rpKind') }, ['daily', 'weekly'].map((k) => h('option', { value: k }, t(k === 'daily' ? 'rpDaily' : 'rpWeekly'))));
+    kind.value = rm.kind === 'weekly' ? 'weekly' : 'daily';
+    // Days 1 (Monday) to 7 (Sunday); a weekly reminder starts on Friday.
+    const days = h('div', { class: 'mm-friends', id: 'rp-days' }, [1, 2, 3, 4, 5, 6, 7].map((d) => h('label', { class: 'mm-friend' },
+      h('input', { type: 'checkbox', 'data-day': String(d), checked: rm.days.includes(d) }), ' ', t('rpDay' + d))));
+    kind.addEventListener('change', () => {
+      for (const b of days.querySelectorAll('input')) b.checked = kind.value === 'weekly' ? b.dataset.day === '5' : +b.dataset.day <= 5;
+    });
     const save = async (e) => {
       e.preventDefault();
+      const ds = [...days.querySelectorAll('input:checked')].map((b) => +b.dataset.day);
       try {
-        await O.call('PUT', '/report-reminder', { kind: 'daily', at: at.value, days: rm.days, time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', on: on.checked });
+        await O.call('PUT', '/report-reminder', { kind: kind.value, at: at.value, days: ds, time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', on: on.checked });
         toast(t('rpSaved'));
       } catch (err) { toast(errorText(err)); }
     };
-    body.append(h('form', { class: 'mm-form', id: 'rp-remind', onsubmit: save }, h('label', null, on, ' ', t('rpRemindOn')), h('label', null, t('rpRemind'), ' ', at),
+    body.append(h('form', { class: 'mm-form stack', id: 'rp-remind', onsubmit: save }, h('label', null, on, ' ', t('rpRemindOn')),
+      h('label', null, t('rpKind'), ' ', kind), h('label', null, t('rpRemind'), ' ', at), days, h('p', { class: 'hint' }, t('rpQuiet')),
       h('button', { type: 'submit', class: 'btn', id: 'rp-save' }, t('rpSave'))));
   } catch (e) { toast(errorText(e)); }
 }
