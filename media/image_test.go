@@ -1,0 +1,285 @@
+package media
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"testing"
+
+	"github.com/tackhq/tack"
+)
+
+// seg is a JPEG marker segment: FF m, a length counting itself, the body.
+func seg(m byte, body string) []byte {
+	out := []byte{0xFF, m}
+	out = binary.BigEndian.AppendUint16(out, uint16(len(body)+2))
+	return append(out, body...)
+}
+
+func cat(parts ...[]byte) []byte {
+	var out []byte
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+var (
+	soi  = []byte{0xFF, 0xD8}
+	scan = []byte{0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9} // start of scan, "image data", end
+)
+
+// TestStripJPEGSegments states which segments stripJPEG keeps (byte for
+// byte) and which it drops, and how it walks standalone markers.
+func TestStripJPEGSegments(t *testing.T) {
+	app0 := seg(0xE0, "JFIF\x00\x01\x02")
+	app2 := seg(0xE2, "ICC_PROFILE\x00")
+	app14 := seg(0xEE, "Adobe")
+	dqt := seg(0xDB, "\x00tables")
+	for name, c := range map[string]struct{ in, want []byte }{
+		"metadata dropped, the rest kept": {
+			in: cat(soi, app0, seg(0xE1, "Exif\x00\x00GPS"), app2, seg(0xEC, "Ducky"), seg(0xED, "Photoshop IPTC"),
+				app14, seg(0xFE, "a comment"), dqt, scan),
+			want: cat(soi, app0, app2, app14, dqt, scan),
+		},
+		"an empty comment": {
+			in:   cat(soi, seg(0xFE, ""), app0, scan),
+			want: cat(soi, app0, scan),
+		},
+		"an empty kept segment": {
+			in:   cat(soi, seg(0xE0, ""), scan),
+			want: cat(soi, seg(0xE0, ""), scan),
+		},
+		"fill bytes before a marker": {
+			in:   cat(soi, []byte{0xFF, 0xFF}, app0, scan),
+			want: cat(soi, app0, scan),
+		},
+		"standalone markers (RST0, RST7, TEM) have no length": {
+			in:   cat(soi, []byte{0xFF, 0xD0}, []byte{0xFF, 0xD7}, []byte{0xFF, 0x01}, scan),
+			want: cat(soi, []byte{0xFF, 0xD0}, []byte{0xFF, 0xD7}, []byte{0xFF, 0x01}, scan),
+		},
+		"end of image without a scan": {
+			in:   cat(soi, seg(0xE1, "Exif\x00\x00"), []byte{0xFF, 0xD9, 0, 0}),
+			want: cat(soi, []byte{0xFF, 0xD9, 0, 0}),
+		},
+		"a scan in the last four bytes": {
+			in:   cat(soi, []byte{0xFF, 0xDA, 0x00, 0x02}),
+			want: cat(soi, []byte{0xFF, 0xDA, 0x00, 0x02}),
+		},
+	} {
+		got, err := stripJPEG(c.in)
+		if err != nil || !bytes.Equal(got, c.want) {
+			t.Errorf("%s: stripJPEG = % x, %v; want % x", name, got, err, c.want)
+		}
+	}
+	for name, in := range map[string][]byte{
+		"not a JPEG":                  cat([]byte{0xFF, 0xD9}, scan),
+		"no marker":                   cat(soi, []byte{0x00, 0xE0, 0x00, 0x02}, scan),
+		"length below 2":              cat(soi, []byte{0xFF, 0xE0, 0x00, 0x01}, scan),
+		"length past the end":         cat(soi, []byte{0xFF, 0xE0, 0x00, 0x09, 1, 2}),
+		"RST-like marker with length": cat(soi, []byte{0xFF, 0xCF}, scan), // 0xCF takes a length: FFDA -> too long
+		"no scan":                     cat(soi, app0, app2),
+		"SOI-like marker with length": cat(soi, []byte{0xFF, 0xD8}, scan),
+	} {
+		if got, err := stripJPEG(in); err == nil {
+			t.Errorf("%s: stripJPEG = % x, want an error", name, got)
+		}
+	}
+}
+
+// tiff is a TIFF in byte order bo whose first IFD (at offset 8) holds the
+// given entries (tag, value as a SHORT) and says it holds count of them.
+type byteOrder interface {
+	binary.ByteOrder
+	binary.AppendByteOrder
+}
+
+func tiff(bo byteOrder, count int, entries ...[2]uint16) []byte {
+	var t []byte
+	if bo == binary.BigEndian {
+		t = []byte("MM\x00*")
+	} else {
+		t = []byte("II*\x00")
+	}
+	t = bo.AppendUint32(t, 8)
+	t = bo.AppendUint16(t, uint16(count))
+	for _, e := range entries {
+		t = bo.AppendUint16(t, e[0])
+		t = bo.AppendUint16(t, 3) // SHORT
+		t = bo.AppendUint32(t, 1)
+		t = bo.AppendUint16(t, e[1])
+		t = append(t, 0, 0)
+	}
+	return t
+}
+
+func TestTIFFOrientation(t *testing.T) {
+	le, be := binary.LittleEndian, binary.BigEndian
+	for name, c := range map[string]struct {
+		t    []byte
+		want int
+	}{
+		"little endian":                 {tiff(le, 1, [2]uint16{0x0112, 6}), 6},
+		"big endian":                    {tiff(be, 1, [2]uint16{0x0112, 3}), 3},
+		"the second entry":              {tiff(le, 2, [2]uint16{0x010F, 7}, [2]uint16{0x0112, 8}), 8},
+		"value 1":                       {tiff(le, 1, [2]uint16{0x0112, 1}), 1},
+		"value 0":                       {tiff(le, 1, [2]uint16{0x0112, 0}), 0},
+		"value 9":                       {tiff(le, 1, [2]uint16{0x0112, 9}), 0},
+		"past the entry count":          {tiff(le, 1, [2]uint16{0x010F, 7}, [2]uint16{0x0112, 6}), 0},
+		"count beyond the data":         {tiff(le, 3, [2]uint16{0x010F, 7}, [2]uint16{0x0112, 5}), 5},
+		"truncated before the tag":      {tiff(le, 3, [2]uint16{0x010F, 7})[:8+2+12+6], 0},
+		"bad byte order":                {append([]byte("XX"), tiff(le, 1, [2]uint16{0x0112, 6})[2:]...), 0},
+		"short":                         {[]byte("II*\x00\x08\x00\x00"), 0},
+		"IFD offset inside the header":  {append([]byte("II*\x00\x04\x00\x00\x00"), tiff(le, 1, [2]uint16{0x0112, 6})[8:]...), 0},
+		"IFD offset past the end":       {append([]byte("II*\x00\x40\x00\x00\x00"), make([]byte, 0x40)...), 0},
+		"IFD count in the last 2 bytes": {append([]byte("II*\x00\x08\x00\x00\x00"), 0, 0), 0},
+	} {
+		if got := tiffOrientation(c.t); got != c.want {
+			t.Errorf("%s: orientation %d, want %d", name, got, c.want)
+		}
+	}
+	// The IFD offset is read from the header: an IFD further on is found.
+	far := append([]byte("II*\x00\x0C\x00\x00\x00\xAA\xAA\xAA\xAA"), tiff(le, 1, [2]uint16{0x0112, 4})[8:]...)
+	if got := tiffOrientation(far); got != 4 {
+		t.Errorf("IFD at 12: orientation %d, want 4", got)
+	}
+}
+
+func TestEXIFOrientationWalk(t *testing.T) {
+	exif := func(o uint16) []byte {
+		return seg(0xE1, "Exif\x00\x00"+string(tiff(binary.LittleEndian, 1, [2]uint16{0x0112, o})))
+	}
+	for name, c := range map[string]struct {
+		in   []byte
+		want int
+	}{
+		"after other segments":            {cat(soi, seg(0xE0, "JFIF"), seg(0xDB, "q"), exif(6), scan), 6},
+		"after an empty segment":          {cat(soi, seg(0xE0, ""), exif(5), scan), 5},
+		"ending the data":                 {cat(soi, exif(7)), 7},
+		"after the scan":                  {cat(soi, scan[:4], exif(6)), 0},
+		"not APP1":                        {cat(soi, seg(0xE2, "Exif\x00\x00"+string(tiff(binary.LittleEndian, 1, [2]uint16{0x0112, 6}))), scan), 0},
+		"APP1 that is not EXIF (XMP)":     {cat(soi, seg(0xE1, "http://ns.adobe.com/xap/1.0/\x00"), exif(8), scan), 8},
+		"a segment running past the data": {cat(soi, []byte{0xFF, 0xE0, 0x10, 0x00}, exif(6)), 0},
+		"a length below 2":                {cat(soi, []byte{0xFF, 0xE0, 0x00, 0x01}, exif(6)), 0},
+		"no marker":                       {cat(soi, []byte{0x00, 0xE0, 0x00, 0x02}, exif(6)), 0},
+	} {
+		if got := exifOrientation(c.in); got != c.want {
+			t.Errorf("%s: orientation %d, want %d", name, got, c.want)
+		}
+	}
+}
+
+// TestImageUprightEveryOrientation: orientations 2 to 8 are applied to the
+// stored image (5 to 8 swap its sides), 1 and unknown values leave the
+// original bytes.
+func TestImageUprightEveryOrientation(t *testing.T) {
+	for o := 1; o <= 9; o++ {
+		data := jpegWithEXIF(t, 40, 20, o)
+		p, err := processImage(data, "image/jpeg")
+		if err != nil {
+			t.Fatalf("orientation %d: %v", o, err)
+		}
+		w, h := 40, 20
+		if o >= 5 && o <= 8 {
+			w, h = 20, 40
+		}
+		if p.width != w || p.height != h {
+			t.Errorf("orientation %d: %dx%d, want %dx%d", o, p.width, p.height, w, h)
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(p.data))
+		if err != nil || cfg.Width != w || cfg.Height != h {
+			t.Errorf("orientation %d: stored image %dx%d (%v), want %dx%d", o, cfg.Width, cfg.Height, err, w, h)
+		}
+		stripped, _ := stripJPEG(data)
+		if same := bytes.Equal(p.data, stripped); same != (o == 1 || o == 9) {
+			t.Errorf("orientation %d: stored bytes are the original's (stripped): %v", o, same)
+		}
+		if bytes.Contains(p.data, []byte("GPS")) {
+			t.Errorf("orientation %d: GPS kept", o)
+		}
+	}
+}
+
+// pngHeader is the start of a PNG of w×h: enough for DecodeConfig, not for
+// Decode.
+func pngHeader(w, h uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32([]byte("IHDR"), w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8-bit RGBA
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = binary.BigEndian.AppendUint32(out, 13)
+	out = append(out, ihdr...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(ihdr))
+}
+
+func TestImagePixelLimit(t *testing.T) {
+	// 10,000 × 5,000 is exactly MaxPixels: not too large (only not whole).
+	if _, err := processImage(pngHeader(10_000, 5_000), "image/png"); tack.ErrorCode(err) == tack.ETooLarge {
+		t.Errorf("an image of exactly MaxPixels: %v", err)
+	}
+	for _, wh := range [][2]uint32{{10_000, 5_001}, {5_001, 10_000}, {50_000_001, 1}} {
+		if _, err := processImage(pngHeader(wh[0], wh[1]), "image/png"); tack.ErrorCode(err) != tack.ETooLarge {
+			t.Errorf("%dx%d: %v, want %s", wh[0], wh[1], err, tack.ETooLarge)
+		}
+	}
+}
+
+// emptyGIF is a GIF of w×h pixels (one of them 0) that Go's GIF decoder
+// accepts: a frame as large as the screen and an empty pixel stream.
+func emptyGIF(w, h byte) []byte {
+	return []byte("GIF89a" + string([]byte{w, 0, h, 0}) + "\x80\x00\x00\xff\xff\xff\x00\x00\x00" +
+		"\x2c\x00\x00\x00\x00" + string([]byte{w, 0, h, 0}) + "\x00\x02\x01\x2c\x00\x3b")
+}
+
+// TestImageWithoutPixels: an image 0 pixels wide or high is refused, even
+// when its decoder would take it.
+func TestImageWithoutPixels(t *testing.T) {
+	for _, wh := range [][2]byte{{0, 1}, {1, 0}, {0, 0}} {
+		if p, err := processImage(emptyGIF(wh[0], wh[1]), "image/gif"); tack.ErrorCode(err) != tack.ETooLarge {
+			t.Errorf("%dx%d: %dx%d, %v; want refused (%s)", wh[0], wh[1], p.width, p.height, err, tack.ETooLarge)
+		}
+	}
+}
+
+func TestThumbnailSizes(t *testing.T) {
+	for _, c := range []struct{ w, h, tw, th int }{
+		{1200, 600, 480, 240},
+		{600, 1200, 240, 480},
+		{481, 481, 480, 480},
+		{480, 480, 480, 480},
+		{480, 100, 480, 100},
+		{100, 480, 100, 480},
+		{20, 10, 20, 10}, // never scaled up
+		{4000, 2, 480, 1},
+		{2, 4000, 1, 480},
+		{960, 1440, 320, 480},
+	} {
+		src := image.NewRGBA(image.Rect(0, 0, c.w, c.h))
+		got, err := thumbnail(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(got))
+		if err != nil || cfg.Width != c.tw || cfg.Height != c.th {
+			t.Errorf("%dx%d: thumbnail %dx%d (%v), want %dx%d", c.w, c.h, cfg.Width, cfg.Height, err, c.tw, c.th)
+		}
+	}
+	// Transparent pixels are shown over white.
+	var b bytes.Buffer
+	png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 8, 8)))
+	p, err := processImage(b.Bytes(), "image/png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(p.thumb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, g, bl, _ := img.At(4, 4).RGBA(); r < 0xF000 || g < 0xF000 || bl < 0xF000 {
+		t.Errorf("transparent thumbnail pixel %v, want white", color.RGBA64{uint16(r), uint16(g), uint16(bl), 0xFFFF})
+	}
+}
