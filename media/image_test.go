@@ -283,3 +283,53 @@ func TestThumbnailSizes(t *testing.T) {
 		t.Errorf("transparent thumbnail pixel %v, want white", color.RGBA64{uint16(r), uint16(g), uint16(bl), 0xFFFF})
 	}
 }
+
+func TestOggDurationEdges(t *testing.T) {
+	head := []byte("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00OpusHead\x01\x01\x38\x01") // pre-skip 312
+	page := func(g uint64, extra int) []byte {
+		b := binary.LittleEndian.AppendUint64([]byte("OggS\x00\x04"), g)
+		return append(b, make([]byte, extra)...)
+	}
+	for name, c := range map[string]struct {
+		head, tail []byte
+		want       int
+	}{
+		"a page header of exactly 14 bytes": {head, page(48000*2+312, 0), 2000},
+		"the last page counts":              {head, append(page(48000+312, 10), page(48000*3/2+312, 4)...), 1500},
+		"granule below the pre-skip":        {head, page(311, 4), 0},
+		"granule unknown (all ones)":        {head, page(^uint64(0), 4), 0},
+		"no page in the tail":               {head, []byte("xxxxxxxxxxxxxxxxxxxxxxxx"), 0},
+		"a page cut short":                  {head, page(48000*2+312, 0)[:13], 0},
+		"not Opus":                          {[]byte("OggS\x00\x02 Vorbis header......"), page(48000*2, 4), 0},
+		"no pre-skip in a short head":       {[]byte("OpusHead\x01\x01\x38"), page(48000*2, 4), 2000},
+	} {
+		if got := oggOpusDuration(c.head, c.tail); got != c.want {
+			t.Errorf("%s: %d ms, want %d", name, got, c.want)
+		}
+	}
+}
+
+func TestValidWaveform(t *testing.T) {
+	bars := func(n, v int) []int {
+		w := make([]int, n)
+		for i := range w {
+			w[i] = v
+		}
+		return w
+	}
+	for name, c := range map[string]struct {
+		w  []int
+		ok bool
+	}{
+		"none":           {nil, true},
+		"64 bars":        {bars(MaxWaveform, 50), true},
+		"65 bars":        {bars(MaxWaveform+1, 50), false},
+		"0 and the peak": {[]int{0, WaveformPeak}, true},
+		"below 0":        {[]int{5, -1}, false},
+		"above the peak": {[]int{WaveformPeak + 1}, false},
+	} {
+		if err := validWaveform(c.w); (err == nil) != c.ok {
+			t.Errorf("%s: %v, want ok %v", name, err, c.ok)
+		}
+	}
+}
