@@ -333,3 +333,108 @@ func TestValidWaveform(t *testing.T) {
 		}
 	}
 }
+
+// TestOrientationsEveryPixel checks every pixel of every orientation
+// against the EXIF definitions (mirror, rotate, transpose), on an image
+// whose pixels all differ.
+func TestOrientationsEveryPixel(t *testing.T) {
+	const w, h = 5, 3
+	src := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			src.Set(x, y, color.RGBA{uint8(10 * x), uint8(10 * y), 200, 255})
+		}
+	}
+	// Which stored pixel the upright pixel (dx, dy) shows.
+	from := map[int]func(dx, dy int) (int, int){
+		1: func(dx, dy int) (int, int) { return dx, dy },
+		2: func(dx, dy int) (int, int) { return w - 1 - dx, dy },         // mirrored
+		3: func(dx, dy int) (int, int) { return w - 1 - dx, h - 1 - dy }, // turned 180°
+		4: func(dx, dy int) (int, int) { return dx, h - 1 - dy },         // flipped
+		5: func(dx, dy int) (int, int) { return dy, dx },                 // transposed
+		6: func(dx, dy int) (int, int) { return dy, h - 1 - dx },         // turned 90° clockwise
+		7: func(dx, dy int) (int, int) { return w - 1 - dy, h - 1 - dx }, // transversed
+		8: func(dx, dy int) (int, int) { return w - 1 - dy, dx },         // turned 90° anticlockwise
+	}
+	for o, f := range from {
+		out := orientImage(src, o)
+		dw, dh := w, h
+		if o >= 5 {
+			dw, dh = h, w
+		}
+		if b := out.Bounds(); b.Dx() != dw || b.Dy() != dh {
+			t.Errorf("orientation %d: %v, want %dx%d", o, b, dw, dh)
+			continue
+		}
+		for dy := range dh {
+			for dx := range dw {
+				x, y := f(dx, dy)
+				if got, want := out.At(dx, dy), src.At(x, y); got != want {
+					t.Errorf("orientation %d: (%d,%d) is %v, want %v (stored (%d,%d))", o, dx, dy, got, want, x, y)
+				}
+			}
+		}
+	}
+}
+
+func TestSniffMore(t *testing.T) {
+	for _, c := range []struct{ head, want string }{
+		{"GIF87a...", "image/gif"},
+		{"RIFF\x00\x00\x00\x00WEBP", "image/webp"},
+		{"RIFF\x00\x00\x00\x00WEB", "application/octet-stream"}, // cut before the form type
+		{"RIFF\x00\x00\x00\x00WAVEfmt ", "audio/wav"},
+		{"RIFF\x00\x00\x00\x00AVI LIST", "application/octet-stream"},
+		{"OggS\x00\x02....\x01vorbis", "audio/ogg"},
+		{"OggS\x00\x02....theora", "application/ogg"},
+		{"\x1A\x45\xDF\xA3....matroska", "video/x-matroska"},
+		{"ID3\x04\x00", "audio/mpeg"},
+		{"\xFF\xFB\x90\x00", "audio/mpeg"},               // MPEG-1 layer III frame
+		{"\xFF\xF1\x50\x80", "application/octet-stream"}, // ADTS AAC: layer bits 0
+		{"\xFF", "application/octet-stream"},
+		{"\x00\x00\x00\x20ftypM4A \x00", "audio/mp4"},
+		{"\x00\x00\x00\x20ftypM4B \x00", "audio/mp4"},
+		{"\x00\x00\x00\x20ftypisom\x00", "video/mp4"},
+		{"\x00\x00\x00\x20ftypM4A ", "audio/mp4"}, // exactly 12 bytes
+		{"\x00\x00\x00\x20ftypM4A", "application/octet-stream"},
+		{"PK\x03\x04....", "application/zip"},
+		{"\x1f\x8b\x08", "application/gzip"},
+		{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1....", "application/x-ole-storage"},
+		{"\xEF\xBB\xBF\r\n <HTML><body>", "text/html"},
+		{"<?xml version=\"1.0\"?><note/>", "text/html"}, // XML that is not SVG is still markup
+		{"<a href=x>", "text/html"},
+		{"<!-- c -->", "text/html"},
+		{"plain\ttext\fwith\rbreaks\n", "text/plain; charset=utf-8"},
+		{"ends in a cut rune \xE4\xBD", "text/plain; charset=utf-8"},
+		{"a bad byte \xFF in the middle", "application/octet-stream"},
+		{"a cut rune \xE4\xBD in the middle", "application/octet-stream"},
+		{"DEL \x7f", "application/octet-stream"},
+		{"bell \x07", "application/octet-stream"},
+		{"", "application/octet-stream"},
+	} {
+		if got := Sniff([]byte(c.head)); got != c.want {
+			t.Errorf("Sniff(%q) = %s, want %s", c.head, got, c.want)
+		}
+	}
+	for _, m := range []string{"image/jpeg", "image/png", "image/gif", "image/webp"} {
+		if !IsImage(m) || IsAudio(m) || !Inline(m) {
+			t.Errorf("%s: an image", m)
+		}
+	}
+	for _, m := range []string{"audio/ogg", "audio/webm", "audio/mpeg", "audio/mp4", "audio/wav"} {
+		if IsImage(m) || !IsAudio(m) || !Inline(m) {
+			t.Errorf("%s: audio", m)
+		}
+	}
+	for _, m := range []string{"image/svg+xml", "video/mp4", "application/ogg", "application/pdf", "text/plain; charset=utf-8"} {
+		if IsImage(m) || IsAudio(m) || Inline(m) {
+			t.Errorf("%s: neither image nor audio, never inline", m)
+		}
+	}
+}
+
+func TestLimits(t *testing.T) {
+	l := Limits{Image: 3, Voice: 7, File: 5}
+	if l.Max() != 7 || l.of(Image) != 3 || l.of(Voice) != 7 || l.of(File) != 5 || l.of("") != 5 {
+		t.Errorf("limits %+v: max %d, image %d, voice %d, file %d", l, l.Max(), l.of(Image), l.of(Voice), l.of(File))
+	}
+}
