@@ -81,6 +81,7 @@ func TestStripJPEGSegments(t *testing.T) {
 		"no marker":                   cat(soi, []byte{0x00, 0xE0, 0x00, 0x02}, scan),
 		"length below 2":              cat(soi, []byte{0xFF, 0xE0, 0x00, 0x01}, scan),
 		"length past the end":         cat(soi, []byte{0xFF, 0xE0, 0x00, 0x09, 1, 2}),
+		"length 2 past the end":       cat(soi, []byte{0xFF, 0xE0, 0x00, 0x06, 1, 2}),
 		"RST-like marker with length": cat(soi, []byte{0xFF, 0xCF}, scan), // 0xCF takes a length: FFDA -> too long
 		"no scan":                     cat(soi, app0, app2),
 		"SOI-like marker with length": cat(soi, []byte{0xFF, 0xD8}, scan),
@@ -165,6 +166,9 @@ func TestEXIFOrientationWalk(t *testing.T) {
 		"APP1 that is not EXIF (XMP)":     {cat(soi, seg(0xE1, "http://ns.adobe.com/xap/1.0/\x00"), exif(8), scan), 8},
 		"a segment running past the data": {cat(soi, []byte{0xFF, 0xE0, 0x10, 0x00}, exif(6)), 0},
 		"a length below 2":                {cat(soi, []byte{0xFF, 0xE0, 0x00, 0x01}, exif(6)), 0},
+		"EXIF running 2 bytes past":       {cat(soi, exif(6)[:len(exif(6))-2]), 0},
+		"a last segment without EXIF":     {cat(soi, seg(0xE0, "JFIF")), 0},
+		"a marker cut short at the end":   {cat(soi, seg(0xE0, "JFIF"), []byte{0xFF, 0xD9}), 0},
 		"no marker":                       {cat(soi, []byte{0x00, 0xE0, 0x00, 0x02}, exif(6)), 0},
 	} {
 		if got := exifOrientation(c.in); got != c.want {
@@ -436,5 +440,88 @@ func TestLimits(t *testing.T) {
 	l := Limits{Image: 3, Voice: 7, File: 5}
 	if l.Max() != 7 || l.of(Image) != 3 || l.of(Voice) != 7 || l.of(File) != 5 || l.of("") != 5 {
 		t.Errorf("limits %+v: max %d, image %d, voice %d, file %d", l, l.Max(), l.of(Image), l.of(Voice), l.of(File))
+	}
+}
+
+// chunk is a PNG chunk (the CRC is not checked by stripPNG).
+func chunk(typ, body string) []byte {
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+	out = append(out, typ...)
+	out = append(out, body...)
+	return append(out, 0, 0, 0, 0)
+}
+
+func TestStripPNG(t *testing.T) {
+	sig := []byte("\x89PNG\r\n\x1a\n")
+	ihdr, idat, iend := chunk("IHDR", "0123456789abc"), chunk("IDAT", "pixels"), chunk("IEND", "")
+	in := cat(sig, ihdr, chunk("tEXt", "GPS"), chunk("zTXt", "z"), chunk("iTXt", "i"), chunk("tIME", "1234567"),
+		chunk("eXIf", "Exif"), chunk("iCCP", "profile"), idat, iend, []byte("trailing"))
+	got, err := stripPNG(in)
+	if want := cat(sig, ihdr, chunk("iCCP", "profile"), idat, iend); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("stripPNG = %q, %v; want %q", got, err, want)
+	}
+	// IEND exactly at the end; an empty chunk before it.
+	if got, err := stripPNG(cat(sig, ihdr, chunk("tEXt", ""), iend)); err != nil || !bytes.Equal(got, cat(sig, ihdr, iend)) {
+		t.Errorf("IEND at the end: %q, %v", got, err)
+	}
+	for name, in := range map[string][]byte{
+		"not a PNG":            cat([]byte("\x89PNG\r\n\x1a"), ihdr, iend),
+		"no IEND":              cat(sig, ihdr, idat),
+		"a chunk past the end": cat(sig, ihdr, chunk("IDAT", "pixels")[:15], iend[:0]),
+		"a length over 2 GB":   cat(sig, []byte{0x80, 0, 0, 0}, []byte("IDAT"), make([]byte, 8), iend),
+		"IEND cut short":       cat(sig, ihdr, iend[:11]),
+	} {
+		if got, err := stripPNG(in); err == nil {
+			t.Errorf("%s: stripPNG = %q, want an error", name, got)
+		}
+	}
+}
+
+// riff is a WebP chunk, padded to an even length.
+func riff(typ, body string) []byte {
+	out := append([]byte(typ), binary.LittleEndian.AppendUint32(nil, uint32(len(body)))...)
+	out = append(out, body...)
+	if len(body)%2 == 1 {
+		out = append(out, 0)
+	}
+	return out
+}
+
+func webpFile(chunks ...[]byte) []byte {
+	body := cat(append([][]byte{[]byte("WEBP")}, chunks...)...)
+	return cat([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body))), body)
+}
+
+func TestStripWebP(t *testing.T) {
+	vp8x := riff("VP8X", "\x3c\x00\x00\x00\x01\x00\x00\x01\x00\x00") // flags: ICC, alpha, EXIF, XMP
+	img := riff("VP8L", "odd")                                       // odd length: padded
+	got, err := stripWebP(webpFile(vp8x, riff("ICCP", "icc"), img, riff("EXIF", "GPS 39.9N"), riff("XMP ", "<x/>")))
+	want := webpFile(riff("VP8X", "\x30\x00\x00\x00\x01\x00\x00\x01\x00\x00"), riff("ICCP", "icc"), img)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("stripWebP = %q, %v;\nwant %q", got, err, want)
+	}
+	for name, in := range map[string][]byte{
+		"not RIFF":         append([]byte("RIFX"), webpFile(img)[4:]...),
+		"not WEBP":         append(append([]byte{}, webpFile(img)[:8]...), append([]byte("WAVE"), webpFile(img)[12:]...)...),
+		"short":            []byte("RIFF\x00\x00\x00\x00WEB"),
+		"a chunk too long": cat([]byte("RIFF\x10\x00\x00\x00WEBP"), []byte("VP8L\x20\x00\x00\x00abcd")),
+	} {
+		if got, err := stripWebP(in); err == nil {
+			t.Errorf("%s: stripWebP = %q, want an error", name, got)
+		}
+	}
+	// An odd chunk at the very end, its padding byte missing: kept as is.
+	odd := cat([]byte("RIFF\x0f\x00\x00\x00WEBP"), []byte("VP8L\x03\x00\x00\x00abc"))
+	if got, err := stripWebP(odd); err != nil || !bytes.Equal(got, odd) {
+		t.Errorf("an unpadded last chunk: %q, %v; want it unchanged", got, err)
+	}
+	// A VP8X chunk too short to hold its flags is kept as it is.
+	short := webpFile(riff("VP8X", ""), img)
+	if got, err := stripWebP(short); err != nil || !bytes.Equal(got, short) {
+		t.Errorf("an empty VP8X: %q, %v", got, err)
+	}
+	// The RIFF size is rewritten to what is left.
+	if got, _ := stripWebP(webpFile(img, riff("EXIF", "0123456789"))); binary.LittleEndian.Uint32(got[4:]) != uint32(len(got)-8) {
+		t.Errorf("RIFF size %d, want %d", binary.LittleEndian.Uint32(got[4:]), len(got)-8)
 	}
 }

@@ -1,0 +1,56 @@
+package sheet_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tackhq/tack/sheet"
+)
+
+// TestBuiltInDateStyles: a number in a cell whose built-in number format
+// is a date (14-17, 22, and the Chinese, Japanese and Korean 27-36 and
+// 50-58) reads as a date; in any other format it stays a number.
+func TestBuiltInDateStyles(t *testing.T) {
+	ids := []int{13, 14, 17, 18, 21, 22, 23, 26, 27, 36, 37, 49, 50, 58, 59}
+	var xfs, cells strings.Builder
+	for i, id := range ids {
+		fmt.Fprintf(&xfs, `<xf numFmtId="%d"/>`, id)
+		fmt.Fprintf(&cells, `<c r="%c1" s="%d"><v>44743</v></c>`, 'A'+i, i)
+	}
+	fmt.Fprintf(&cells, `<c r="%c1" s="%d"><v>44743</v></c>`, 'A'+len(ids), len(ids)) // a style the file does not have
+	styles := text("xl/styles.xml", `<styleSheet><cellXfs>`+xfs.String()+`</cellXfs></styleSheet>`)
+	rows, err := sheet.Read(xlsxOf(t, styles, sheetXML(`<row r="1">`+cells.String()+`</row>`)), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	date := map[int]bool{14: true, 17: true, 22: true, 27: true, 36: true, 50: true, 58: true}
+	for i, id := range ids {
+		want := "44743"
+		if date[id] {
+			want = "2022-07-01"
+		}
+		if got := rows[0][i]; got != want {
+			t.Errorf("number format %d: %q, want %q", id, got, want)
+		}
+	}
+	if got := rows[0][len(ids)]; got != "44743" {
+		t.Errorf("an unknown style: %q, want the number", got)
+	}
+}
+
+// TestCellTypes: booleans, ISO dates, formulas' strings and errors, and
+// numbers in scientific notation.
+func TestCellTypes(t *testing.T) {
+	rows, err := sheet.Read(xlsxOf(t, sheetXML(`<row r="1">`+
+		`<c r="A1" t="b"><v>0</v></c><c r="B1" t="d"><v>2024-02-29T08:00:00</v></c><c r="C1" t="str"><v>=x</v></c>`+
+		`<c r="D1" t="e"><v>#DIV/0!</v></c><c r="E1"><v>1.5E+3</v></c><c r="F1"><v>2e-2</v></c><c r="G1"><v>12.50</v></c>`+
+		`<c r="H1"><v>n/a</v></c><c r="I1"><v></v></c><c r="J1" t="b"><v>1</v></c></row>`)), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"FALSE", "2024-02-29", "=x", "#DIV/0!", "1500", "0.02", "12.50", "n/a", "", "TRUE"}
+	if fmt.Sprint(rows[0]) != fmt.Sprint(want) {
+		t.Errorf("cells %q, want %q", rows[0], want)
+	}
+}
