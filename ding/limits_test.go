@@ -1,10 +1,14 @@
 package ding_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -408,4 +412,126 @@ func TestReceiptViewFor(t *testing.T) {
 	if v, err := svc(f.org).ReceiptViewFor(ctx, ann, 3, []tack.ID{ben}); err != nil || v.Show || !v.Hidden(string(ben)) {
 		t.Errorf("the viewer hides: %+v, %v", v, err)
 	}
+}
+
+// actions lists the actions of the DING events published so far.
+func (e *events) actions() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, ev := range e.evs {
+		out = append(out, ev.Action)
+	}
+	return out
+}
+
+// TestEventsAndLastStep: sending and reminding tell everyone concerned in
+// the app; each escalation is told once; after the last channel nothing
+// more is scheduled.
+func TestEventsAndLastStep(t *testing.T) {
+	f := newFixture(t)
+	v, err := f.svc.Send(f.ctx["ann"], f.org, ding.Input{Text: "x", UserIDs: []tack.ID{f.ids["ben"]}, Channels: []string{"push", "email"}, EscalateAfterS: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(f.evs.actions()); got != "[sent]" {
+		t.Fatalf("events after sending: %s, want [sent]", got)
+	}
+	f.evs.mu.Lock()
+	users := fmt.Sprint(f.evs.evs[0].Users)
+	f.evs.mu.Unlock()
+	if want := fmt.Sprint([]tack.ID{f.ids["ann"], f.ids["ben"]}); users != want {
+		t.Errorf("the sent event went to %s, want the sender and the recipient %s", users, want)
+	}
+	f.run(t, 61*time.Second)
+	f.run(t, time.Hour)
+	f.run(t, 24*time.Hour)
+	if got := fmt.Sprint(f.evs.actions()); got != "[sent escalated]" {
+		t.Errorf("events after the last step: %s, want [sent escalated]", got)
+	}
+	if got := f.note.take(); fmt.Sprint(got) != "[push:ben email:ben]" {
+		t.Errorf("reached %v, want push then email, once each", got)
+	}
+	if _, err := f.svc.Remind(f.ctx["ann"], f.org, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(f.evs.actions()); got != "[sent escalated reminded]" {
+		t.Errorf("events after a reminder: %s", got)
+	}
+	if got := f.note.take(); fmt.Sprint(got) != "[push:ben]" {
+		t.Errorf("a reminder reached %v, want push", got)
+	}
+	// An escalation job past the last step (a job written by an older
+	// version, say) reaches nobody and does not fail.
+	past, _ := json.Marshal(map[string]any{"id": v.ID, "level": 2})
+	if err := f.svc.HandleEscalate(context.Background(), deadline.Job{Kind: ding.EscalateJob, Data: past}); err != nil {
+		t.Errorf("an escalation past the last step: %v", err)
+	}
+	if got := f.note.take(); len(got) != 0 {
+		t.Errorf("an escalation past the last step reached %v", got)
+	}
+}
+
+// failing is a notifier that has no address for email and fails SMS.
+type failing struct{ notifier }
+
+func (n *failing) Reach(ctx context.Context, ch string, to ding.Contact, d ding.Ding) error {
+	switch ch {
+	case ding.Email:
+		return ding.ErrNoAddress
+	case ding.SMS:
+		return errors.New("gateway down")
+	}
+	return n.notifier.Reach(ctx, ch, to, d)
+}
+
+// TestEscalationRerunAndFailures: an escalation job run twice reaches
+// people once; a channel someone has no address for is skipped quietly,
+// a failing one is logged (without the text), and neither stops the
+// others or the next step.
+func TestEscalationRerunAndFailures(t *testing.T) {
+	f := newFixture(t)
+	var logs bytes.Buffer
+	note := &failing{}
+	svc := ding.NewService(f.db.Dings(), f.dir, f.evs, f.clk.now, ding.Config{Notifier: note, Deadlines: f.runner,
+		Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))})
+	v, err := svc.Send(f.ctx["ann"], f.org, ding.Input{Text: "top secret", UserIDs: []tack.ID{f.ids["ben"], f.ids["cy"]},
+		Channels: []string{"push", "email", "sms", "call"}, EscalateAfterS: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := func(level int) deadline.Job {
+		data, _ := json.Marshal(map[string]any{"id": v.ID, "level": level})
+		return deadline.Job{Kind: ding.EscalateJob, Key: string(v.ID), Data: data}
+	}
+	for _, level := range []int{1, 1, 2, 2, 1, 3, 3} {
+		if err := svc.HandleEscalate(context.Background(), job(level)); err != nil {
+			t.Fatalf("level %d: %v", level, err)
+		}
+	}
+	if got := fmt.Sprint(note.take()); got != "[push:ben push:cy call:ben call:cy]" {
+		t.Errorf("reached %s; want push, then (email and SMS failing) the call, once each", got)
+	}
+	out := logs.String()
+	if strings.Count(out, "DING: reach") != 2 || !strings.Contains(out, "channel=sms") || strings.Contains(out, "channel=email") {
+		t.Errorf("log %q: want SMS's two failures, not email's missing addresses", out)
+	}
+	if strings.Contains(out, "top secret") {
+		t.Error("the log shows the DING's text")
+	}
+	if got, err := svc.Get(f.ctx["ann"], f.org, v.ID); err != nil || fmt.Sprint(got.Reached) != "[app push email sms call]" {
+		t.Errorf("reached %v, %v", got.Reached, err)
+	}
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -306,6 +306,7 @@ func TestOggDurationEdges(t *testing.T) {
 		"a page cut short":                  {head, page(48000*2+312, 0)[:13], 0},
 		"not Opus":                          {[]byte("OggS\x00\x02 Vorbis header......"), page(48000*2, 4), 0},
 		"no pre-skip in a short head":       {[]byte("OpusHead\x01\x01\x38"), page(48000*2, 4), 2000},
+		"OpusHead first":                    {[]byte("OpusHead\x01\x01\x38\x01"), page(48000*2+312, 4), 2000},
 	} {
 		if got := oggOpusDuration(c.head, c.tail); got != c.want {
 			t.Errorf("%s: %d ms, want %d", name, got, c.want)
@@ -523,5 +524,44 @@ func TestStripWebP(t *testing.T) {
 	// The RIFF size is rewritten to what is left.
 	if got, _ := stripWebP(webpFile(img, riff("EXIF", "0123456789"))); binary.LittleEndian.Uint32(got[4:]) != uint32(len(got)-8) {
 		t.Errorf("RIFF size %d, want %d", binary.LittleEndian.Uint32(got[4:]), len(got)-8)
+	}
+}
+
+// TestWebMTimecodeScale: the segment's TimecodeScale (ns a tick) scales
+// the blocks' times; a scale of 0 or of 2^40 and more is ignored (1 ms).
+func TestWebMTimecodeScale(t *testing.T) {
+	clip := webmClip([][2]int{{0, 0}, {4000, 1000}})
+	def := []byte{0x2A, 0xD7, 0xB1, 0x10, 0, 0, 3, 0x0F, 0x42, 0x40}
+	if !bytes.Contains(clip, def) {
+		t.Fatal("webmClip has no TimecodeScale of 1 ms")
+	}
+	for name, c := range map[string]struct {
+		scale []byte
+		want  int
+	}{
+		"1 ms":            {def, 5000},
+		"0.5 ms":          {[]byte{0x2A, 0xD7, 0xB1, 0x10, 0, 0, 3, 0x07, 0xA1, 0x20}, 2500},
+		"0":               {[]byte{0x2A, 0xD7, 0xB1, 0x10, 0, 0, 1, 0}, 5000},
+		"2^40 - 1 ns":     {[]byte{0x2A, 0xD7, 0xB1, 0x10, 0, 0, 5, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, 1<<31 - 1},
+		"2^40 ns":         {[]byte{0x2A, 0xD7, 0xB1, 0x10, 0, 0, 6, 1, 0, 0, 0, 0, 0}, 5000},
+		"no scale at all": {nil, 5000},
+	} {
+		data := bytes.Replace(clip, def, c.scale, 1)
+		if d, ok := webmDuration(data); !ok || d != c.want {
+			t.Errorf("%s: %d ms (%v), want %d", name, d, ok, c.want)
+		}
+	}
+}
+
+// TestWebMEmptyElement: an element of size 0 (an empty Void here) is
+// skipped like any other; the blocks after it still count.
+func TestWebMEmptyElement(t *testing.T) {
+	first := webmClip([][2]int{{0, 0}, {0, 1000}})
+	rest := webmClip([][2]int{{3000, 500}})
+	// rest without its header, segment and info: from its first cluster on.
+	i := bytes.Index(rest, []byte{0x1F, 0x43, 0xB6, 0x75})
+	data := cat(first, []byte{0xEC, 0x80}, rest[i:])
+	if d, ok := webmDuration(data); !ok || d != 3500 {
+		t.Errorf("duration %d ms (%v), want 3500", d, ok)
 	}
 }
