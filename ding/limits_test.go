@@ -535,3 +535,32 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// TestReceiptNamesBound: names are shown up to the bound inclusive, on
+// every path of the policy.
+func TestReceiptNamesBound(t *testing.T) {
+	hides := func(r string) bool { return r == "hider" }
+	for _, c := range []struct {
+		mode    string
+		hides   func(string) bool
+		members int
+		names   bool
+	}{
+		{ding.ReceiptsChoice, nil, 500, true},
+		{ding.ReceiptsChoice, nil, 501, false},
+		{ding.ReceiptsChoice, hides, 500, true},
+		{ding.ReceiptsChoice, hides, 501, false},
+		{ding.ReceiptsOn, nil, 500, true},
+		{ding.ReceiptsOn, hides, 501, false},
+	} {
+		if v := ding.DecideReceipts(c.mode, 0, c.members, false, c.hides); !v.Show || v.Names != c.names {
+			t.Errorf("%s, %d members, hides %v: show %v names %v, want names %v", c.mode, c.members, c.hides != nil, v.Show, v.Names, c.names)
+		}
+	}
+	if v := ding.DecideReceipts(ding.ReceiptsChoice, 10, 10, false, nil); !v.Names {
+		t.Error("names hidden at exactly the organisation's bound")
+	}
+	if v := ding.DecideReceipts(ding.ReceiptsChoice, -5, 500, false, nil); !v.Names {
+		t.Error("a negative bound is not the default")
+	}
+}

@@ -54,3 +54,23 @@ func TestCellTypes(t *testing.T) {
 		t.Errorf("cells %q, want %q", rows[0], want)
 	}
 }
+
+// TestCSVSeparator: the separator is the commonest of comma, semicolon and
+// tab on the first line; on a tie the comma wins, then the semicolon.
+func TestCSVSeparator(t *testing.T) {
+	for in, want := range map[string]string{
+		"a,b,c\n1,2,3":       "[[a b c] [1 2 3]]",
+		"a;b;c\n1;2;3":       "[[a b c] [1 2 3]]",
+		"a\tb\tc\n1\t2\t3":   "[[a b c] [1 2 3]]",
+		"a,b;c\n1,2;3":       "[[a b;c] [1 2;3]]",   // tie: comma
+		"a;b\tc\n1;2\t3":     "[[a b\tc] [1 2\t3]]", // tie: semicolon
+		"a,b\tc\n1,2\t3":     "[[a b\tc] [1 2\t3]]", // tie: comma
+		"a;b;c,d\n1;2;3,4":   "[[a b c,d] [1 2 3,4]]",
+		"a\tb\tc;d\n1\t2\t3": "[[a b c;d] [1 2 3]]",
+	} {
+		rows, err := sheet.Read([]byte(in), sheet.CSV, "")
+		if err != nil || fmt.Sprint(rows) != want {
+			t.Errorf("%q: %q, %v; want %s", in, rows, err, want)
+		}
+	}
+}
