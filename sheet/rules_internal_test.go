@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -97,6 +98,22 @@ func TestCellValue(t *testing.T) {
 	} {
 		if got := cellValue(in); got != want {
 			t.Errorf("cellValue(%q) = %#v, want %#v", in, got, want)
+		}
+	}
+}
+
+// TestCleanGB18030 finds a byte that is not GB18030 wherever it is, also
+// where its U+FFFD straddles two of the 32 KB pieces the check reads.
+func TestCleanGB18030(t *testing.T) {
+	gb := []byte("\xd5\xc5\xc8\xfd,") // 张三, in GBK
+	if !cleanGB18030(bytes.Repeat(gb, (1<<20)/len(gb))) {
+		t.Fatal("clean GB18030 refused")
+	}
+	for _, at := range []int{0, 32<<10 - 2, 32<<10 - 1, 32 << 10, 64<<10 + 1, 100<<10 + 9} {
+		data := bytes.Repeat([]byte("a"), 100<<10+10)
+		data[at] = 0xFF // never a GB18030 byte
+		if cleanGB18030(data) {
+			t.Errorf("a bad byte at %d not found", at)
 		}
 	}
 }
