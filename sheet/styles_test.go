@@ -74,3 +74,22 @@ func TestCSVSeparator(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVLimitsAtTheEdge: exactly MaxRows rows, MaxColumns columns (empty
+// trailing cells not counted) and MaxCell bytes a cell are accepted.
+func TestCSVLimitsAtTheEdge(t *testing.T) {
+	rows, err := sheet.Read([]byte(strings.Repeat("a\n", sheet.MaxRows)), "", "")
+	if err != nil || len(rows) != sheet.MaxRows {
+		t.Errorf("exactly %d rows: %d, %v", sheet.MaxRows, len(rows), err)
+	}
+	wide := strings.Repeat("a,", sheet.MaxColumns-1) + "a" + strings.Repeat(",", 10) + "\n"
+	if rows, err := sheet.Read([]byte(wide), "", ""); err != nil || len(rows[0]) != sheet.MaxColumns {
+		t.Errorf("exactly %d columns and empty ones after: %v", sheet.MaxColumns, err)
+	}
+	if _, err := sheet.Read([]byte(strings.Repeat("a,", sheet.MaxColumns)+"a\n"), "", ""); code(err) != "invalid" {
+		t.Errorf("%d columns: %v", sheet.MaxColumns+1, err)
+	}
+	if _, err := sheet.Read([]byte(strings.Repeat("长", sheet.MaxCell/3)+"a\n"), "", ""); err != nil {
+		t.Errorf("a cell of exactly %d bytes: %v", sheet.MaxCell, err)
+	}
+}
