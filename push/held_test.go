@@ -1,9 +1,13 @@
 package push_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,5 +118,58 @@ func TestHeldPushes(t *testing.T) {
 	}
 	if got := bb.Pending(); len(got) != 0 || len(cb.Pending()) != 0 {
 		t.Errorf("held jobs sent %d and %d pushes", len(got), len(cb.Pending()))
+	}
+}
+
+// broken is a push service that always fails.
+type broken struct{}
+
+func (broken) Send(context.Context, push.Subscription, []byte, push.Options) error {
+	return errors.New("connection reset")
+}
+
+// logBuf is a goroutine-safe log destination.
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestFailedPushIsLogged: a push that fails for good is counted and
+// logged with the push service's host, never the endpoint's path (a
+// capability) or the text.
+func TestFailedPushIsLogged(t *testing.T) {
+	f := newFixture(t)
+	bb := pushtest.NewBrowser(t)
+	bob := f.user(t, "Bob", bb)
+	logs := &logBuf{}
+	s := f.service(t, broken{}, push.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	s.Notify(push.Notification{Kind: push.KindDing, Users: []tack.ID{bob}, Urgent: true, Text: "secret text"})
+	deadline := time.Now().Add(30 * time.Second)
+	// The log line is written after the count: wait for it.
+	for !strings.Contains(logs.String(), "push: send failed") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polling for the line, not waiting for time to pass
+	}
+	if s.Failed.Load() != 1 || s.Sent.Load() != 0 {
+		t.Fatalf("failed %d, sent %d; want 1 failed (log %q)", s.Failed.Load(), s.Sent.Load(), logs.String())
+	}
+	host := (push.Subscription{Endpoint: bb.Endpoint}).EndpointHost()
+	out := logs.String()
+	if !strings.Contains(out, "push: send failed") || !strings.Contains(out, host) || !strings.Contains(out, "connection reset") {
+		t.Errorf("log %q: want the failure with the host %s", out, host)
+	}
+	if strings.Contains(out, "/wpush/") || strings.Contains(out, "secret text") {
+		t.Errorf("log %q shows the endpoint's path or the text", out)
 	}
 }

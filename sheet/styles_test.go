@@ -93,3 +93,16 @@ func TestCSVLimitsAtTheEdge(t *testing.T) {
 		t.Errorf("a cell of exactly %d bytes: %v", sheet.MaxCell, err)
 	}
 }
+
+// TestCSVErrorsNameTheCell: an error names the row and column at fault,
+// counted from 1 as a spreadsheet counts them.
+func TestCSVErrorsNameTheCell(t *testing.T) {
+	_, err := sheet.Read([]byte("a,b\nc,"+strings.Repeat("x", sheet.MaxCell+1)+"\n"), "", "")
+	if code(err) != "invalid" || !strings.Contains(err.Error(), "row 2, column 2:") {
+		t.Errorf("a cell too large at B2: %v", err)
+	}
+	_, err = sheet.Read([]byte("a\n"+strings.Repeat("a,", sheet.MaxColumns)+"a\n"), "", "")
+	if code(err) != "invalid" || !strings.Contains(err.Error(), "row 2:") {
+		t.Errorf("too many columns in row 2: %v", err)
+	}
+}
