@@ -1,9 +1,12 @@
 package sheet_test
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/tackhq/tack/sheet"
 )
@@ -104,5 +107,72 @@ func TestCSVErrorsNameTheCell(t *testing.T) {
 	_, err = sheet.Read([]byte("a\n"+strings.Repeat("a,", sheet.MaxColumns)+"a\n"), "", "")
 	if code(err) != "invalid" || !strings.Contains(err.Error(), "row 2:") {
 		t.Errorf("too many columns in row 2: %v", err)
+	}
+}
+
+// TestReports: a report reads back as written; in XLSX the sheet has the
+// name given, the first row is bold and frozen, whole numbers are numbers;
+// a CSV report starts with a byte-order mark and ends lines in CRLF.
+func TestReports(t *testing.T) {
+	rows := [][]string{{"姓名", "工号", "天数"}, {"张三", "007", "12"}, {"李四", "E2", "-3"}}
+	b, err := sheet.ReportXLSX("考勤", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sheet.Read(b, "", "")
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(rows) {
+		t.Errorf("read back %q, %v; want %q", got, err, rows)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if names := f.GetSheetList(); len(names) != 1 || names[0] != "考勤" {
+		t.Errorf("sheets %v", names)
+	}
+	if p, err := f.GetPanes("考勤"); err != nil || !p.Freeze || p.YSplit != 1 {
+		t.Errorf("panes %+v, %v: want the first row frozen", p, err)
+	}
+	for cell, bold := range map[string]bool{"A1": true, "C1": true, "A2": false} {
+		id, err := f.GetCellStyle("考勤", cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Font != nil && st.Font.Bold; got != bold {
+			t.Errorf("%s bold %v, want %v", cell, got, bold)
+		}
+	}
+	// Numbers carry no string type (the stream writer leaves t off).
+	for cell, number := range map[string]bool{"C2": true, "C3": true, "B2": false, "B3": false} {
+		typ, err := f.GetCellType("考勤", cell)
+		isString := typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString
+		if err != nil || isString == number {
+			t.Errorf("%s type %v, %v; want a number %v", cell, typ, err, number)
+		}
+	}
+	if _, err := sheet.ReportXLSX("bad/name?", rows); err == nil {
+		t.Error("a sheet name Excel refuses was accepted")
+	}
+	if got := string(sheet.ReportCSV(rows)); got != "\ufeff姓名,工号,天数\r\n张三,007,12\r\n李四,E2,-3\r\n" {
+		t.Errorf("CSV report %q", got)
+	}
+}
+
+// TestCSVCellLimit: exactly MaxCells filled cells are accepted, one more
+// is too large; empty cells do not count.
+func TestCSVCellLimit(t *testing.T) {
+	row := strings.Repeat("a,", 9) + "a,,\n" // 10 filled, 2 empty
+	all := strings.Repeat(row, sheet.MaxCells/10)
+	if rows, err := sheet.Read([]byte(all), "", ""); err != nil || len(rows) != sheet.MaxCells/10 {
+		t.Errorf("exactly %d cells: %d rows, %v", sheet.MaxCells, len(rows), err)
+	}
+	over := all[:len(all)-len(row)] + strings.Repeat("a,", 10) + "a\n"
+	if _, err := sheet.Read([]byte(over), "", ""); code(err) != "too_large" {
+		t.Errorf("%d cells: %v, want too_large", sheet.MaxCells+1, err)
 	}
 }
