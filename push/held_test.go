@@ -173,3 +173,29 @@ func TestFailedPushIsLogged(t *testing.T) {
 		t.Errorf("log %q shows the endpoint's path or the text", out)
 	}
 }
+
+// failTargets is a store whose PushTargets fails.
+type failTargets struct{ push.Store }
+
+func (failTargets) PushTargets(context.Context, []tack.ID) ([]push.Target, error) {
+	return nil, errors.New("database is locked")
+}
+
+// TestPlanFailureIsLogged: work that fails while planning is logged with
+// its kind (a push lost must leave a trace), not dropped silently.
+func TestPlanFailureIsLogged(t *testing.T) {
+	f := newFixture(t)
+	logs := &logBuf{}
+	s := push.NewService(failTargets{f.db}, f.db, f.db, broken{}, f.keys, nil,
+		push.Config{Workers: 1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	t.Cleanup(s.Close)
+	s.Notify(push.Notification{Kind: push.KindApproval, Users: []tack.ID{tack.NewID()}, Text: "secret text"})
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(logs.String(), "push: notify") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polling for the line, not waiting for time to pass
+	}
+	if out := logs.String(); !strings.Contains(out, "push: notify") || !strings.Contains(out, "kind=approval") ||
+		!strings.Contains(out, "database is locked") || strings.Contains(out, "secret text") {
+		t.Errorf("log %q: want the planning failure with its kind, without the text", out)
+	}
+}
