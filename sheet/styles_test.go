@@ -1,6 +1,7 @@
 package sheet_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"strings"
@@ -174,5 +175,54 @@ func TestCSVCellLimit(t *testing.T) {
 	over := all[:len(all)-len(row)] + strings.Repeat("a,", 10) + "a\n"
 	if _, err := sheet.Read([]byte(over), "", ""); code(err) != "too_large" {
 		t.Errorf("%d cells: %v, want too_large", sheet.MaxCells+1, err)
+	}
+}
+
+// TestXLSXPartAtItsLimit: a part of exactly MaxPart bytes is read; one
+// byte more is refused as too large.
+func TestXLSXPartAtItsLimit(t *testing.T) {
+	styles := func(size int) part {
+		head, tail := `<styleSheet><cellXfs><xf numFmtId="14"/></cellXfs><!--`, `--></styleSheet>`
+		return text("xl/styles.xml", head+strings.Repeat(" ", size-len(head)-len(tail))+tail)
+	}
+	rows := sheetXML(`<row r="1"><c r="A1" s="0"><v>44743</v></c></row>`)
+	got, err := sheet.Read(xlsxOf(t, styles(sheet.MaxPart), rows), "", "")
+	if err != nil || len(got) != 1 || got[0][0] != "2022-07-01" {
+		t.Errorf("styles of exactly %d bytes: %q, %v", sheet.MaxPart, got, err)
+	}
+	if _, err := sheet.Read(xlsxOf(t, styles(sheet.MaxPart+1), rows), "", ""); code(err) != "too_large" {
+		t.Errorf("styles of %d bytes: %v, want too_large", sheet.MaxPart+1, err)
+	}
+}
+
+// TestXLSXFirstSheetByRelation: the first worksheet is the one its
+// relationship (r:id) names, not a part that happens to be called
+// sheet1.xml; an "id" attribute outside the relationships namespace is
+// not a relationship.
+func TestXLSXFirstSheetByRelation(t *testing.T) {
+	wb := `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheets><sheet name="数据" sheetId="1" id="rId1" r:id="rId7"/><sheet name="旧" sheetId="2" r:id="rId1"/></sheets></workbook>`
+	rels := `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/Data.xml"/>
+</Relationships>`
+	ws := func(v string) string {
+		return `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>` +
+			v + `</t></is></c></row></sheetData></worksheet>`
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, p := range [][2]string{{"[Content_Types].xml", "<Types/>"}, {"xl/workbook.xml", wb}, {"xl/_rels/workbook.xml.rels", rels},
+		{"xl/worksheets/sheet1.xml", ws("old")}, {"xl/worksheets/Data.xml", ws("right")}} {
+		w, err := zw.Create(p[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(p[1]))
+	}
+	zw.Close()
+	got, err := sheet.Read(buf.Bytes(), "", "")
+	if err != nil || fmt.Sprint(got) != "[[right]]" {
+		t.Errorf("read %q, %v; want the sheet r:id names ([[right]])", got, err)
 	}
 }
