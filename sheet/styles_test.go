@@ -226,3 +226,28 @@ func TestXLSXFirstSheetByRelation(t *testing.T) {
 		t.Errorf("read %q, %v; want the sheet r:id names ([[right]])", got, err)
 	}
 }
+
+// TestXLSXDirectoryCount: the entry count is read from the end-of-central-
+// directory record wherever it may be (at the very start, or before the
+// longest comment a ZIP allows), and not from a record cut short.
+func TestXLSXDirectoryCount(t *testing.T) {
+	eocd := func(entries, comment int) []byte {
+		r := []byte("PK\x05\x06\x00\x00\x00\x00")
+		r = append(r, byte(entries), byte(entries>>8), byte(entries), byte(entries>>8))
+		r = append(r, make([]byte, 8)...)
+		return append(r, byte(comment), byte(comment>>8))
+	}
+	for name, c := range map[string]struct {
+		data []byte
+		code string
+	}{
+		"a record at the start":         {eocd(5000, 0), "too_large"},
+		"before a comment of 65535":     {append(append([]byte("PK\x03\x04xxxx"), eocd(5000, 0xffff)...), bytes.Repeat([]byte("x"), 0xffff)...), "too_large"},
+		"a record cut short at the end": {append([]byte("PK\x03\x04"+strings.Repeat("x", 40)), eocd(5000, 0)[:14]...), "invalid"},
+		"no record":                     {[]byte("PK\x03\x04" + strings.Repeat("x", 40)), "invalid"},
+	} {
+		if _, err := sheet.Read(c.data, sheet.XLSX, ""); code(err) != c.code {
+			t.Errorf("%s: %v, want %s", name, err, c.code)
+		}
+	}
+}
