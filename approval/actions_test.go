@@ -100,6 +100,11 @@ func TestActions(t *testing.T) {
 	if _, err := w.act(w.report, id, "urge", client.ApprovalAction{}); code(err) != tack.ERateLimited {
 		t.Errorf("urging again at once: %v", err)
 	}
+	// The refusal says how long is left, in whole minutes rounded up.
+	clk.Set(at("2026-03-04 08:04").Add(30 * time.Second))
+	if _, err := w.act(w.report, id, "urge", client.ApprovalAction{}); code(err) != tack.ERateLimited || !strings.Contains(err.Error(), "urge again in 6 minutes") {
+		t.Errorf("urging again after 4½ minutes: %v, want to wait 6 more minutes", err)
+	}
 	clk.Set(at("2026-03-04 08:11"))
 	must[client.Approval](t)(w.act(w.report, id, "urge", client.ApprovalAction{}))
 	if _, err := w.act(w.manager, id, "urge", client.ApprovalAction{}); code(err) != tack.EForbidden {

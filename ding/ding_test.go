@@ -116,6 +116,8 @@ func (c *clock) add(d time.Duration) {
 
 type fixture struct {
 	svc    *ding.Service
+	db     *sqlite.DB
+	dir    directory
 	runner *deadline.Runner
 	clk    *clock
 	note   *notifier
@@ -148,6 +150,7 @@ func newFixture(t *testing.T) *fixture {
 		f.ids[name] = u.ID
 		f.ctx[name] = tack.WithCaller(context.Background(), tack.Caller{UserID: u.ID})
 	}
+	f.db, f.dir = db, dir
 	f.runner = deadline.NewRunner(db.Deadlines(), f.clk.now, nil)
 	f.svc = ding.NewService(db.Dings(), dir, f.evs, f.clk.now, ding.Config{Quiet: f.quiet, Notifier: f.note, Deadlines: f.runner})
 	f.runner.Handle(ding.SendJob, f.svc.HandleSend)
