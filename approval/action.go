@@ -1,6 +1,8 @@
 package approval
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 	"slices"
@@ -188,7 +190,7 @@ func (s *Service) apply(ctx context.Context, a *actor, c *change, kind string, i
 		}
 		if inst.UrgedAt != nil && c.now.Sub(*inst.UrgedAt) < UrgeEvery {
 			return false, tack.Errorf(tack.ERateLimited, "you urged this request at %s; urge again in %d minutes", inst.UrgedAt.Format("15:04"),
-				int((UrgeEvery-c.now.Sub(*inst.UrgedAt)).Minutes())+1)
+				int((UrgeEvery-c.now.Sub(*inst.UrgedAt)+time.Minute-1)/time.Minute))
 		}
 		at := c.now
 		inst.UrgedAt = &at

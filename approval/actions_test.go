@@ -97,8 +97,8 @@ func TestActions(t *testing.T) {
 	}
 	// Urge: once every ten minutes.
 	must[client.Approval](t)(w.act(w.report, id, "urge", client.ApprovalAction{}))
-	if _, err := w.act(w.report, id, "urge", client.ApprovalAction{}); code(err) != tack.ERateLimited {
-		t.Errorf("urging again at once: %v", err)
+	if _, err := w.act(w.report, id, "urge", client.ApprovalAction{}); code(err) != tack.ERateLimited || !strings.Contains(err.Error(), "urge again in 10 minutes") {
+		t.Errorf("urging again at once: %v, want to wait 10 minutes", err)
 	}
 	// The refusal says how long is left, in whole minutes rounded up.
 	clk.Set(at("2026-03-04 08:04").Add(30 * time.Second))
