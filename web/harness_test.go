@@ -190,7 +190,7 @@ func (b *browser) open(url string) {
 
 func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		b.fail("%s: %v", what, err)
@@ -203,7 +203,9 @@ func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // the new one.
 func (b *browser) wait(what, expr string) {
 	b.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: a passing wait returns as soon as it can, and CI machines
+	// are sometimes loaded far beyond their cores.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ctx, cancel := context.WithDeadline(b.ctx, deadline)
 		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline)-time.Second)))
@@ -220,7 +222,7 @@ func (b *browser) wait(what, expr string) {
 
 func evalAs[T any](b *browser, expr string) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
