@@ -584,4 +584,3 @@ func (s *Server) checkSession(ctx context.Context, token string, caller tack.Cal
 	}
 	return nil
 }
-
