@@ -293,7 +293,15 @@ func (ws *wsStream) Close(code int, reason string) {
 	payload := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
 	payload = append(payload, reason...)
 	_ = ws.gc.SetWriteDeadline(time.Now().Add(closeWait))
-	_ = ws.gc.WriteMessage(gws.OpcodeCloseConnection, payload)
+	if ws.gc.WriteMessage(gws.OpcodeCloseConnection, payload) == nil {
+		// Half-close: the client reads everything sent, then the end;
+		// the socket is dropped only once it has answered or after
+		// closeWait (a socket closed with unread input sends a reset,
+		// which would lose what is still unsent).
+		if cw, ok := ws.gc.NetConn().(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		}
+	}
 	_ = ws.gc.SetWriteDeadline(time.Time{})
 	ws.wmu.Unlock()
 	ws.cmu.Lock()
