@@ -1,34 +1,26 @@
 package api
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/lxzan/gws"
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/hub"
 )
-
-// wsWriter adapts a WebSocket to hub.Writer.
-type wsWriter struct {
-	c    *websocket.Conn
-	once sync.Once
-}
-
-func (w *wsWriter) Write(ctx context.Context, frame []byte) error {
-	return w.c.Write(ctx, websocket.MessageText, frame)
-}
-
-func (w *wsWriter) Close(code int, reason string) {
-	w.once.Do(func() { _ = w.c.Close(websocket.StatusCode(code), reason) })
-}
 
 // clientFrame is any message a client sends on the stream.
 type clientFrame struct {
@@ -48,30 +40,6 @@ const (
 	maxFrameID = 128
 )
 
-// readFrame reads one client message of at most MaxFrame bytes.
-func readFrame(ctx context.Context, c *websocket.Conn) ([]byte, error) {
-	typ, rd, err := c.Reader(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if typ != websocket.MessageText {
-		return nil, errPolicy("send text frames of JSON")
-	}
-	b, err := io.ReadAll(io.LimitReader(rd, MaxFrame+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > MaxFrame {
-		return nil, errPolicy("frame larger than 64 KiB")
-	}
-	return b, nil
-}
-
-type policyError string
-
-func errPolicy(s string) error      { return policyError(s) }
-func (p policyError) Error() string { return string(p) }
-
 // streamToken is the session token the upgrade request was authenticated
 // with (authenticate has checked it), kept to re-check the session while
 // the stream lives.
@@ -86,8 +54,36 @@ func streamToken(r *http.Request) string {
 	return ""
 }
 
+// The stream's WebSocket layer is lxzan/gws. An idle stream holds one
+// reading goroutine with a small stack and a small read buffer and nothing
+// else: frames are handled on a goroutine of their own, one at a time and
+// in order (the reading goroutine waits meanwhile, so a client cannot run
+// ahead of its handling), so the deep stack of handling a frame is never
+// kept by an idle connection; writes use pooled buffers, so there is no
+// write buffer per connection. (coder/websocket held a reading goroutine
+// grown by handling, plus a 4 KB bufio reader and writer per connection.)
+const (
+	// streamReadBuffer is the read buffer of a stream: a client frame is
+	// small (a send, a read mark), larger payloads bypass it.
+	streamReadBuffer = 512
+	// closeWait is how long a close waits for the client's answering close
+	// frame before the TCP connection is dropped; also the time a close
+	// frame may take to be written.
+	closeWait = 5 * time.Second
+)
+
+var streamUpgrader = gws.NewUpgrader(streamEvents{}, &gws.ServerOption{
+	ParallelEnabled: true, // handle frames off the reading goroutine...
+	ParallelGolimit: 1,    // ...one at a time, in order
+	// A frame over MaxFrame is refused with 1008 by the stream itself;
+	// gws refuses one over twice that (1009) without reading it.
+	ReadMaxPayloadSize: 2 * MaxFrame,
+	ReadBufferSize:     streamReadBuffer,
+	NewSession:         func() gws.SessionStorage { return &streamSession{} },
+})
+
 // stream upgrades to a WebSocket and runs the connection: the hub writes,
-// a goroutine of the connection reads client frames.
+// the socket's reading goroutine hands client frames to wsStream.frame.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := tack.CallerFrom(r.Context())
 	waitHello := false
@@ -98,6 +94,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return tack.Invalid("hello", "hello must be 1 (the client sends a hello first) or absent")
 	}
+	if err := checkUpgrade(r); err != nil {
+		return err
+	}
 	if err := s.cfg.Hub.CanAttach(caller.UserID); err != nil {
 		return err
 	}
@@ -106,183 +105,392 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	netConn, brw, err := rc.Hijack()
 	if err != nil {
-		return nil // Accept has answered the client
+		return fmt.Errorf("stream: hijack: %w", err)
 	}
-	c.SetReadLimit(-1) // readFrame enforces MaxFrame and closes with 1008
-	// The connection is hijacked: serve it on a fresh goroutine and let the
-	// HTTP handler return, so that an idle connection keeps neither the
-	// request nor the deep stack its setup grew (a third of its memory).
-	go s.serveStream(c, caller, streamToken(r), waitHello)
+	// The HTTP server's 4 KB reader is dropped for a small one; what it
+	// had read ahead (nothing, from a client that waits for the upgrade)
+	// is read first.
+	var br *bufio.Reader
+	if n := brw.Reader.Buffered(); n > 0 {
+		early, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), netConn), streamReadBuffer)
+	} else {
+		br = bufio.NewReaderSize(netConn, streamReadBuffer)
+	}
+	gc, err := streamUpgrader.UpgradeFromConn(netConn, br, r)
+	if err != nil {
+		return nil // gws has answered 400 and closed the connection
+	}
+	ws := &wsStream{s: s, gc: gc, caller: caller, token: streamToken(r), first: true, acks: &acker{}}
+	gc.Session().(*streamSession).ws = ws
+	// The connection is set up on the request's goroutine, whose deep
+	// stack ends with it; the socket is read on a fresh goroutine, which
+	// keeps neither the request nor that stack.
+	ws.open(waitHello)
+	go gc.ReadLoop()
 	return nil
 }
 
-// checkSession reports whether the stream's session still stands: a
-// revocation anywhere, or an expiry, ends it.
-func (s *Server) checkSession(ctx context.Context, token string, caller tack.Caller) error {
-	sess, err := s.cfg.Accounts.Authenticate(ctx, token)
-	if err != nil {
-		return err
+// checkUpgrade refuses, before the connection is taken over, a request
+// that is not a WebSocket upgrade (400) or comes from a page of another
+// origin (403): a browser sends the session cookie with any page's
+// WebSocket, so only this server's own pages may open a stream.
+func checkUpgrade(r *http.Request) error {
+	if !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket") {
+		return tack.Invalid("upgrade", "the stream is a WebSocket: send Connection: Upgrade and Upgrade: websocket")
 	}
-	if sess.ID != caller.SessionID {
-		return tack.Errorf(tack.EUnauthorized, "session signed out; sign in again")
+	if r.Header.Get("Sec-WebSocket-Version") != "13" {
+		return tack.Invalid("sec-websocket-version", "WebSocket version 13 only")
+	}
+	if r.Header.Get("Sec-WebSocket-Key") == "" {
+		return tack.Invalid("sec-websocket-key", "the WebSocket key is missing")
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+			return tack.Errorf(tack.EForbidden, "a stream may only be opened from this server's own pages (Origin %q)", origin)
+		}
 	}
 	return nil
 }
 
-// serveStream runs one stream: the hub writes, this goroutine reads.
-//
-// The connection is attached to the hub (and so bound to its session: a
+func headerHasToken(h http.Header, key, token string) bool {
+	for _, v := range h.Values(key) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// streamSession links a gws socket to its stream (gws's own session is a
+// map per connection; this is one pointer).
+type streamSession struct{ ws *wsStream }
+
+func (*streamSession) Len() int                     { return 0 }
+func (*streamSession) Load(string) (any, bool)      { return nil, false }
+func (*streamSession) Delete(string)                {}
+func (*streamSession) Store(string, any)            {}
+func (*streamSession) Range(func(string, any) bool) {}
+
+// streamEvents hands a socket's events to its stream.
+type streamEvents struct{}
+
+func streamOf(c *gws.Conn) *wsStream { return c.Session().(*streamSession).ws }
+
+func (streamEvents) OnOpen(*gws.Conn) {}
+
+func (streamEvents) OnClose(c *gws.Conn, _ error) { streamOf(c).readEnded() }
+
+func (streamEvents) OnPing(c *gws.Conn, payload []byte) {
+	ws := streamOf(c)
+	ws.alive.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	_ = ws.write(ctx, gws.OpcodePong, payload)
+	cancel()
+}
+
+func (streamEvents) OnPong(c *gws.Conn, _ []byte) { streamOf(c).alive.Store(true) }
+
+func (streamEvents) OnMessage(c *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	streamOf(c).frame(m.Opcode, m.Bytes())
+}
+
+// wsStream is one stream: the hub's Writer for its socket, and the state
+// of reading the client's frames.
+type wsStream struct {
+	s      *Server
+	gc     *gws.Conn
+	caller tack.Caller
+	token  string
+	ctx    context.Context // the connection's: until the client leaves or the server shuts down
+	cancel context.CancelFunc
+	conn   *hub.Conn // nil if Attach refused the stream
+	// stopWatch ends the shutdown watch.
+	stopWatch func() bool
+
+	// wmu serialises writes, so that each has its own write deadline.
+	wmu    sync.Mutex
+	closed bool // a close frame was written (under wmu)
+	// dmu guards the deadline of the write in progress against a context
+	// cancelled as it ends.
+	dmu     sync.Mutex
+	writing uint64 // the number of the write in progress, 0 if none
+	wseq    uint64
+	cmu     sync.Mutex
+	ctimer  *time.Timer // drops the TCP connection closeWait after a close
+	gone    bool        // the reading goroutine has ended (under cmu)
+
+	// Heartbeat: a timer, no goroutine.
+	alive  atomic.Bool // a frame or a pong came since the last ping
+	tmu    sync.Mutex
+	timer  *time.Timer
+	pinged bool // under tmu
+
+	// The read side: frames are handled one at a time (rmu).
+	rmu        sync.Mutex
+	done       bool // handle no more frames
+	started    bool
+	first      bool
+	helloTimer *time.Timer
+	acks       *acker
+}
+
+// Write writes one frame; it gives up when ctx ends.
+func (ws *wsStream) Write(ctx context.Context, frame []byte) error {
+	return ws.write(ctx, gws.OpcodeText, frame)
+}
+
+func (ws *wsStream) write(ctx context.Context, op gws.Opcode, payload []byte) error {
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closed {
+		return net.ErrClosed
+	}
+	dl, _ := ctx.Deadline() // zero: none
+	_ = ws.gc.SetWriteDeadline(dl)
+	ws.dmu.Lock()
+	ws.wseq++
+	n := ws.wseq
+	ws.writing = n
+	ws.dmu.Unlock()
+	stop := context.AfterFunc(ctx, func() {
+		ws.dmu.Lock()
+		if ws.writing == n { // still this write: make it fail now
+			_ = ws.gc.SetWriteDeadline(time.Unix(1, 0))
+		}
+		ws.dmu.Unlock()
+	})
+	err := ws.gc.WriteMessage(op, payload)
+	stop()
+	ws.dmu.Lock()
+	ws.writing = 0
+	ws.dmu.Unlock()
+	_ = ws.gc.SetWriteDeadline(time.Time{})
+	return err
+}
+
+// Close writes a close frame with code and reason, once. The client's
+// answering close ends the reading goroutine, which closes the TCP
+// connection; a client that does not answer within closeWait has it
+// dropped.
+func (ws *wsStream) Close(code int, reason string) {
+	ws.wmu.Lock()
+	if ws.closed {
+		ws.wmu.Unlock()
+		return
+	}
+	ws.closed = true
+	if len(reason) > 123 {
+		reason = reason[:123]
+	}
+	payload := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
+	payload = append(payload, reason...)
+	_ = ws.gc.SetWriteDeadline(time.Now().Add(closeWait))
+	if ws.gc.WriteMessage(gws.OpcodeCloseConnection, payload) == nil {
+		// Half-close: the client reads everything sent, then the end;
+		// the socket is dropped only once it has answered or after
+		// closeWait (a socket closed with unread input sends a reset,
+		// which would lose what is still unsent).
+		if cw, ok := ws.gc.NetConn().(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		}
+	}
+	_ = ws.gc.SetWriteDeadline(time.Time{})
+	ws.wmu.Unlock()
+	ws.cmu.Lock()
+	if !ws.gone {
+		ws.ctimer = time.AfterFunc(closeWait, func() { _ = ws.gc.NetConn().Close() })
+	}
+	ws.cmu.Unlock()
+}
+
+// open attaches the stream to the hub (binding it to its session: a
 // revocation closes it) before anything else. Without ?hello=1 it goes
 // live at once, fresh; a hello that comes as the client's first frame then
 // asks for what the client missed (Hub.Resume). With ?hello=1 the server
 // waits for the hello and catches the client up from its cursors first.
-func (s *Server) serveStream(c *websocket.Conn, caller tack.Caller, token string, waitHello bool) {
-	// The connection lives until the client leaves or the server shuts down.
-	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
-	ww := &wsWriter{c: c}
-	// Reads use a context of their own: cancelling a read makes the library
-	// drop the TCP connection (a reset), whereas a shutdown must close with
-	// 1001 so that the client reconnects elsewhere.
-	rctx, rcancel := context.WithCancel(context.Background())
-	defer rcancel()
-	stopWatch := context.AfterFunc(s.ctx, func() { ww.Close(int(websocket.StatusGoingAway), "server shutting down") })
-	defer stopWatch()
-
-	conn, err := s.cfg.Hub.Attach(ctx, caller, ww)
+func (ws *wsStream) open(waitHello bool) {
+	s := ws.s
+	ws.ctx, ws.cancel = context.WithCancel(s.ctx)
+	ws.stopWatch = context.AfterFunc(s.ctx, func() { ws.Close(hub.CloseGoingAway, "server shutting down") })
+	conn, err := s.cfg.Hub.Attach(ws.ctx, ws.caller, ws)
 	if err != nil {
+		ws.done = true // read nothing: wait for the client's close
 		switch tack.ErrorCode(err) {
 		case tack.EUnavailable:
-			ww.Close(int(websocket.StatusGoingAway), "server shutting down")
+			ws.Close(hub.CloseGoingAway, "server shutting down")
 		case tack.EUnauthorized:
-			ww.Close(hub.CloseRevoked, "signed out")
+			ws.Close(hub.CloseRevoked, "signed out")
 		case tack.ERateLimited:
-			ww.Close(int(websocket.StatusPolicyViolation), "too many streams")
+			ws.Close(hub.ClosePolicy, "too many streams")
 		default:
 			if s.ctx.Err() != nil {
-				ww.Close(int(websocket.StatusGoingAway), "server shutting down")
+				ws.Close(hub.CloseGoingAway, "server shutting down")
 			} else {
 				s.log.Error("attach stream", "err", err)
-				ww.Close(int(websocket.StatusTryAgainLater), "try again")
+				ws.Close(1013, "try again")
 			}
 		}
 		return
 	}
-	// From here the hub closes the socket when the connection ends, which
-	// ends the read loop below; and the connection ends when ctx does.
-	started := !waitHello
-	var helloTimer *time.Timer
-	if started {
-		s.cfg.Hub.Start(ctx, conn, nil)
+	// From here the hub closes the socket when the connection ends, and
+	// the connection ends when ws.ctx does (the reading goroutine ending
+	// cancels it).
+	ws.conn = conn
+	ws.acks.conn = conn
+	ws.started = !waitHello
+	if ws.started {
+		s.cfg.Hub.Start(ws.ctx, conn, nil)
 	} else {
-		helloTimer = time.AfterFunc(helloWait, func() { conn.Close(int(websocket.StatusPolicyViolation), "send a hello first") })
-		defer helloTimer.Stop()
+		ws.helloTimer = time.AfterFunc(helloWait, func() { conn.Close(hub.ClosePolicy, "send a hello first") })
 	}
-	// end stops reading when the client is gone or broke the protocol;
-	// closing waits for a close the hub has begun (the writer finishes the
-	// write in progress, then closes with the code given).
-	end := func() {
-		cancel()
-		<-conn.Done()
-	}
-	closing := func() { <-conn.Done() }
+	ws.tmu.Lock()
+	ws.timer = time.AfterFunc(ws.s.pingEvery(), ws.ping)
+	ws.tmu.Unlock()
+}
 
-	// Heartbeat without a goroutine per idle connection: a timer fires a
-	// ping, and re-checks the session (a revocation the bus lost, an expiry).
-	pingEvery := s.cfg.StreamPing
-	if pingEvery <= 0 {
-		pingEvery = 30 * time.Second
+// ping re-checks the session (a revocation the bus lost, an expiry) and
+// pings the client; a client that answered nothing since the last ping is
+// dropped.
+func (ws *wsStream) ping() {
+	if err := ws.s.checkSession(ws.ctx, ws.token, ws.caller); tack.ErrorCode(err) == tack.EUnauthorized {
+		ws.conn.Close(hub.CloseRevoked, "signed out")
+		return
 	}
-	var ping func()
-	var timer *time.Timer
-	var tmu sync.Mutex
-	ping = func() {
-		if err := s.checkSession(ctx, token, caller); tack.ErrorCode(err) == tack.EUnauthorized {
+	ws.tmu.Lock()
+	dead := ws.pinged && !ws.alive.Swap(false)
+	ws.pinged = true
+	ws.tmu.Unlock()
+	if dead {
+		_ = ws.gc.NetConn().Close() // ends the reading goroutine, and so the stream
+		return
+	}
+	pctx, cancel := context.WithTimeout(ws.ctx, 15*time.Second)
+	err := ws.write(pctx, gws.OpcodePing, nil)
+	cancel()
+	if err != nil {
+		_ = ws.gc.NetConn().Close()
+		return
+	}
+	ws.tmu.Lock()
+	if ws.timer != nil {
+		ws.timer = time.AfterFunc(ws.s.pingEvery(), ws.ping)
+	}
+	ws.tmu.Unlock()
+}
+
+// readEnded is called once the socket's reading goroutine has ended (the
+// client left or closed, broke the protocol, or the socket was dropped):
+// it ends the stream.
+func (ws *wsStream) readEnded() {
+	ws.cancel() // the hub ends the connection
+	ws.stopWatch()
+	ws.cmu.Lock()
+	ws.gone = true
+	if ws.ctimer != nil {
+		ws.ctimer.Stop()
+	}
+	ws.cmu.Unlock()
+	ws.tmu.Lock()
+	if ws.timer != nil {
+		ws.timer.Stop()
+		ws.timer = nil
+	}
+	ws.tmu.Unlock()
+	ws.rmu.Lock() // a frame being handled ends first
+	ws.done = true
+	if ws.helloTimer != nil {
+		ws.helloTimer.Stop()
+	}
+	ws.acks.close()
+	ws.rmu.Unlock()
+}
+
+// policy closes the stream for breaking a limit of the protocol.
+func (ws *wsStream) policy(reason string) {
+	ws.done = true
+	ws.conn.Close(hub.ClosePolicy, reason)
+	ws.Close(hub.ClosePolicy, reason)
+}
+
+// frame handles one client frame; frames come one at a time, in order,
+// and the socket is not read meanwhile.
+func (ws *wsStream) frame(op gws.Opcode, data []byte) {
+	ws.rmu.Lock()
+	defer ws.rmu.Unlock()
+	if ws.done {
+		return // closing: what the client still sends is dropped
+	}
+	ws.handle(op, data)
+	if ws.done && ws.conn != nil {
+		// The connection is closing: read nothing more until the hub has
+		// written what it had and the close frame, so that a client that
+		// floods does not keep writing while it should read its answers.
+		<-ws.conn.Done()
+	}
+}
+
+func (ws *wsStream) handle(op gws.Opcode, data []byte) {
+	ws.alive.Store(true)
+	if op != gws.OpcodeText {
+		ws.policy("send text frames of JSON")
+		return
+	}
+	if len(data) > MaxFrame {
+		ws.policy("frame larger than 64 KiB")
+		return
+	}
+	b := bytes.Clone(data) // gws reuses its buffer
+	s, conn := ws.s, ws.conn
+	cctx := tack.WithCaller(ws.ctx, ws.caller)
+	// Every frame re-checks the session: nothing is done for a session
+	// signed out, even if its revocation has not reached this node's
+	// connections yet.
+	if err := s.checkSession(cctx, ws.token, ws.caller); err != nil {
+		if tack.ErrorCode(err) == tack.EUnauthorized {
+			ws.done = true
 			conn.Close(hub.CloseRevoked, "signed out")
 			return
 		}
-		pctx, pcancel := context.WithTimeout(ctx, 15*time.Second)
-		err := c.Ping(pctx)
-		pcancel()
-		if err != nil {
-			rcancel()
-			return
+		if !conn.Reply(errFrame("", err)) {
+			ws.done = true
 		}
-		tmu.Lock()
-		timer = time.AfterFunc(pingEvery, ping)
-		tmu.Unlock()
+		return
 	}
-	tmu.Lock()
-	timer = time.AfterFunc(pingEvery, ping)
-	tmu.Unlock()
-	defer func() {
-		tmu.Lock()
-		timer.Stop()
-		tmu.Unlock()
-	}()
-
-	cctx := tack.WithCaller(ctx, caller)
-	acks := &acker{conn: conn}
-	defer acks.close()
-	first := true
-	for {
-		b, err := readFrame(rctx, c)
-		if err != nil {
-			var pe policyError
-			if errors.As(err, &pe) {
-				conn.Close(int(websocket.StatusPolicyViolation), string(pe))
-				ww.Close(int(websocket.StatusPolicyViolation), string(pe))
-			}
-			end()
+	if ws.first {
+		ws.first = false
+		var hello clientFrame
+		isHello := json.Unmarshal(b, &hello) == nil && hello.Type == "hello"
+		cursors := hello.Cursors
+		if isHello && cursors == nil {
+			cursors = map[tack.ID]int64{}
+		}
+		if !ws.started {
+			ws.helloTimer.Stop()
+		}
+		switch {
+		case !ws.started && isHello:
+			ws.started = true
+			s.cfg.Hub.Start(ws.ctx, conn, cursors)
 			return
-		}
-		// Every frame re-checks the session: nothing is done for a
-		// session signed out, even if its revocation has not reached this
-		// node's connections yet.
-		if err := s.checkSession(cctx, token, caller); err != nil {
-			if tack.ErrorCode(err) == tack.EUnauthorized {
-				conn.Close(hub.CloseRevoked, "signed out")
-				closing()
-				return
-			}
-			if !conn.Reply(errFrame("", err)) {
-				closing()
-				return
-			}
-			continue
-		}
-		if first {
-			first = false
-			var hello clientFrame
-			isHello := json.Unmarshal(b, &hello) == nil && hello.Type == "hello"
-			cursors := hello.Cursors
-			if isHello && cursors == nil {
-				cursors = map[tack.ID]int64{}
-			}
-			if !started {
-				helloTimer.Stop()
-			}
-			switch {
-			case !started && isHello:
-				started = true
-				s.cfg.Hub.Start(ctx, conn, cursors)
-				continue
-			case !started:
-				started = true
-				s.cfg.Hub.Start(ctx, conn, map[tack.ID]int64{}) // fresh; the frame is handled below
-			case isHello:
-				s.cfg.Hub.Resume(conn, cursors) // late: send what the client missed
-				continue
-			default:
-				s.cfg.Hub.Resume(conn, nil) // no hello: the client starts fresh
-			}
-		}
-		if !s.handleFrame(cctx, conn, acks, b) {
-			closing()
+		case !ws.started:
+			ws.started = true
+			s.cfg.Hub.Start(ws.ctx, conn, map[tack.ID]int64{}) // fresh; the frame is handled below
+		case isHello:
+			s.cfg.Hub.Resume(conn, cursors) // late: send what the client missed
 			return
+		default:
+			s.cfg.Hub.Resume(conn, nil) // no hello: the client starts fresh
 		}
+	}
+	if !s.handleFrame(cctx, conn, ws.acks, b) {
+		ws.done = true // the connection is closing
 	}
 }
 
@@ -369,4 +577,25 @@ func errFrame(id string, err error) []byte {
 	b, _ := json.Marshal(map[string]any{"type": "error", "id": id,
 		"error": errorDetail{Code: tack.ErrorCode(err), Message: tack.ErrorMessage(err)}})
 	return b
+}
+
+// checkSession reports whether the stream's session still stands: a
+// revocation anywhere, or an expiry, ends it.
+func (s *Server) checkSession(ctx context.Context, token string, caller tack.Caller) error {
+	sess, err := s.cfg.Accounts.Authenticate(ctx, token)
+	if err != nil {
+		return err
+	}
+	if sess.ID != caller.SessionID {
+		return tack.Errorf(tack.EUnauthorized, "session signed out; sign in again")
+	}
+	return nil
+}
+
+// pingEvery is how often a quiet stream is pinged (Config.StreamPing).
+func (s *Server) pingEvery() time.Duration {
+	if s.cfg.StreamPing > 0 {
+		return s.cfg.StreamPing
+	}
+	return 30 * time.Second
 }
