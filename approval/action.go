@@ -1,12 +1,11 @@
 package approval
 
 import (
-	"time"
-
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tackhq/tack"

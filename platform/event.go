@@ -254,10 +254,14 @@ func (s *Service) attempt(ctx context.Context, owner string, send Sender, d Deli
 	o := Outcome{}
 	// Store calls outlive a shutdown that cuts the attempt short, so its
 	// outcome is still recorded (a failed try, due again soon) and the
-	// delivery is not left leased to a node that is gone.
-	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer scancel()
-	a, err := s.store.App(sctx, d.AppID)
+	// delivery is not left leased to a node that is gone. Each gets its own
+	// bound, taken when it starts (the send between them may take a while).
+	storeCtx := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	}
+	actx, acancel := storeCtx()
+	a, err := s.store.App(actx, d.AppID)
+	acancel()
 	switch {
 	case errors.Is(err, tack.ErrNotFound):
 		o.State, o.LastError = Dead, "the app is gone"
@@ -291,7 +295,9 @@ func (s *Service) attempt(ctx context.Context, owner string, send Sender, d Deli
 			o.State = Dead
 		}
 	}
-	if err := s.store.FinishDelivery(sctx, d.ID, owner, o); err != nil && !errors.Is(err, tack.ErrNotFound) {
+	fctx, fcancel := storeCtx()
+	defer fcancel()
+	if err := s.store.FinishDelivery(fctx, d.ID, owner, o); err != nil && !errors.Is(err, tack.ErrNotFound) {
 		s.log.Warn("delivery finish", "delivery", d.ID, "err", err)
 	}
 }
