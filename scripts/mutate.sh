@@ -19,9 +19,17 @@
 # the mutated file reaches go test through -overlay, the tree is untouched),
 # --sample N [--seed S] (test N covered mutants per package drawn at random,
 # the same ones for the same seed and code: an estimate of the efficacy when
-# a full run takes too long; marked SAMPLE). In --recheck and --sample a
-# mutant's tests may run TACK_RECHECK_TIMEOUT seconds (default 240, compile
-# included) before it counts as timed out.
+# a full run takes too long; marked SAMPLE), --all (every covered mutant, in
+# file order, the way --sample tries them: the fastest full run; marked ALL).
+# --sample, --all and --recheck first record which tests execute which lines
+# (a coverage profile per top-level test, scripts/mutcover.go) and try each
+# mutant only against those tests (--no-select: against all of them), with
+# --workers mutants side by side; a mutant's tests may run 10 times what they
+# took in the coverage run (at least 30 s, at most TACK_RECHECK_TIMEOUT
+# seconds, default 240) before it counts as timed out. They build the
+# package's mutants into one test binary (mutant schemata, scripts/mutschema.go:
+# TACK_MUTANT picks the live one) and build on its own only a mutant the
+# schema cannot hold (--no-schemata: every mutant on its own).
 #
 # For each package it runs only the package's own tests (go test of that
 # package, the fastest command that kills its mutants) and prints
@@ -71,6 +79,8 @@ from=""
 recheck=""
 sample=0
 seed=1
+select=1
+schemata=1
 pkgs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -90,7 +100,10 @@ while [ $# -gt 0 ]; do
 	--recheck) recheck=$2; shift ;;
 	--sample) sample=$2; shift ;;
 	--seed) seed=$2; shift ;;
-	-h | --help) sed -n '2,28p' "$0"; exit 0 ;;
+	--all) sample=all ;;
+	--no-select) select=0 ;;
+	--no-schemata) schemata=0 ;;
+	-h | --help) sed -n '2,37p' "$0"; exit 0 ;;
 	-*) echo "mutate.sh: unknown option $1" >&2; exit 2 ;;
 	*) pkgs+=("${1%/}") ;;
 	esac
@@ -202,7 +215,7 @@ for p in "${pkgs[@]}"; do
 	fi
 	log=$out/$p.log
 	t0=$SECONDS
-	if [ "$sample" -gt 0 ]; then
+	if [ "$sample" != 0 ]; then
 		# Which mutants the tests cover (gremlins' dry run), then N of them
 		# at random, marked LIVED for the recheck below to try.
 		if ! (GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1" "$gremlins" unleash --dry-run -o "$out/$p.dry.json" "./$p" >"$log" 2>&1); then
@@ -211,14 +224,15 @@ for p in "${pkgs[@]}"; do
 			continue
 		fi
 		picked=$(jq -r '.files[] | .file_name as $f | .mutations[] | select(.status == "RUNNABLE") | [$f, .type, .line, .column] | @tsv' "$out/$p.dry.json" |
-			shuf -n "$sample" --random-source=<(yes "$seed") | jq -R -s 'split("\n") | map(select(length > 0))')
+			if [ "$sample" = all ]; then cat; else shuf -n "$sample" --random-source=<(yes "$seed"); fi | jq -R -s 'split("\n") | map(select(length > 0))')
 		jq --argjson pick "$picked" '.files |= map(.file_name as $f | .mutations |= map(
 				if .status == "RUNNABLE" then
 					(if ([$f, .type, (.line | tostring), (.column | tostring)] | join("\t")) as $k | $pick | index($k) then .status = "LIVED" else empty end)
 				else . end))' "$out/$p.dry.json" >"$out/$p.sample.json"
 		partial=" (SAMPLE of $(jq 'length' <<<"$picked") of $(jq '[.files[].mutations[] | select(.status == "RUNNABLE")] | length' "$out/$p.dry.json") covered mutants, seed $seed)"
+		[ "$sample" != all ] || partial=" (ALL $(jq 'length' <<<"$picked") covered mutants, each against the tests that run its line)"
 	fi
-	if [ -n "$recheck" ] || [ "$sample" -gt 0 ]; then
+	if [ -n "$recheck" ] || [ "$sample" != 0 ]; then
 		rj=$recheck/$p.json
 		[ -z "$partial" ] || rj=$out/$p.partial.json
 		[ "$sample" = 0 ] || rj=$out/$p.sample.json
@@ -227,37 +241,117 @@ for p in "${pkgs[@]}"; do
 			continue
 		fi
 		[ -x "$out/mutant" ] || go build -o "$out/mutant" "$root/scripts/mutant.go"
-		: >"$out/$p.recheck"
-		while IFS=$'\t' read -r file type line col; do
-			text=$(sed -n "${line}p" "$p/$file" | trim)
-			allowed "$p/$file" "$type" "$text" && continue
-			st=LIVED
-			if [ "$budget" -gt 0 ] && [ $((SECONDS - start)) -ge "$budget" ]; then
-				st=SKIPPED # out of time: neither killed nor lived
-				[[ $partial == *"time budget"* ]] || partial="$partial (stopped by the time budget)"
-			elif "$out/mutant" "$p/$file" "$line" "$col" "$type" >"$out/mutated.go"; then
-				printf '{"Replace":{"%s":"%s"}}' "$root/$p/$file" "$out/mutated.go" >"$out/overlay.json"
+		[ -x "$out/mutcover" ] || go build -o "$out/mutcover" "$root/scripts/mutcover.go"
+		ipath=$(go list "./$p")
+		# Which tests run which lines: one coverage profile per top-level
+		# test, each from a run of that test alone, so a mutant is tried only
+		# against the tests that execute it (--no-select: all of them).
+		cov=$out/$p.cover
+		if [ "$select" = 1 ] && ! [ -d "$cov" ]; then
+			mkdir -p "$cov.tmp"
+			go test -c -cover -covermode=count -o "$cov.tmp/cover.test" "./$p/" >&2
+			(cd "$p" && "$cov.tmp/cover.test" -test.list '.*' 2>/dev/null) | grep -E '^(Test|Example)' >"$cov.tmp/tests" || true
+			echo "   $p/: coverage of $(wc -l <"$cov.tmp/tests") tests, one at a time" >&2
+			covone() {
+				local t0 rc=0
+				t0=$(date +%s.%N)
+				(cd "$p" && timeout --kill-after=10 600 "$cov.tmp/cover.test" -test.run "^$1\$" -test.count=1 \
+					-test.coverprofile="$cov.tmp/$1.out" >"$cov.tmp/$1.log" 2>&1) || rc=$?
+				[ "$rc" = 0 ] || echo "   $p/: $1 failed on its own (rc $rc, log $cov.tmp/$1.log): mutants it covers count as not covered" >&2
+				[ "$rc" = 0 ] || rm -f "$cov.tmp/$1.out"
+				awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", b - a }' >"$cov.tmp/$1.secs"
+			}
+			while read -r t; do
+				while [ "$(jobs -rp | wc -l)" -ge "$workers" ]; do wait -n || true; done
+				covone "$t" &
+			done <"$cov.tmp/tests"
+			wait
+			mv "$cov.tmp" "$cov"
+		fi
+		# one IDX FILE TYPE LINE COL PATTERN SECS: try one mutant, in its own
+		# work directory (workers run side by side), and write its status.
+		one() {
+			local idx=$1 file=$2 type=$3 line=$4 col=$5 pat=$6 secs=$7 sid=$8 w=$out/w$idx st rc lim
+			mkdir -p "$w"
+			# The time limit: 10 times what the selected tests took in
+			# their coverage runs, at least 30 s, at most
+			# TACK_RECHECK_TIMEOUT (default 240).
+			lim=$(awk -v s="$secs" -v m="${TACK_RECHECK_TIMEOUT:-240}" 'BEGIN { l = 10 * s; if (l < 30) l = 30; if (s == 0 || l > m) l = m; printf "%d", l }')
+			[ "$pat" != "-" ] || pat=.
+			if [ "$sid" != "-" ]; then
+				# In the schema binary: no build of its own.
 				rc=0
-				GOFLAGS= timeout --kill-after=10 "${TACK_RECHECK_TIMEOUT:-240}" go test -count=1 -failfast \
-					-overlay "$out/overlay.json" "./$p/" >"$out/recheck.log" 2>&1 || rc=$?
-				if [ "$rc" != 0 ] && grep -qE '\[(build|setup) failed\]' "$out/recheck.log"; then
-					rc=2 # the mutant (or a test) does not compile: not a kill
-				fi
+				(cd "$p" && TACK_MUTANT=$sid timeout --kill-after=10 "$lim" "$schema/schema.test" -test.run "$pat" -test.failfast -test.count=1 >"$w/run.log" 2>&1) || rc=$?
 				case $rc in
 				0) st=LIVED ;;
-				1) st=KILLED ;;
-				2) st="NOT VIABLE" ;;
 				124 | 137) st="TIMED OUT" ;;
 				*) st=KILLED ;;
 				esac
+			elif ! "$out/mutant" "$p/$file" "$line" "$col" "$type" >"$w/mutated.go"; then
+				st="NOT VIABLE" # gremlins' position holds no such operator (any more): nothing to try
+			else
+				printf '{"Replace":{"%s":"%s"}}' "$root/$p/$file" "$w/mutated.go" >"$w/overlay.json"
+				if ! GOFLAGS= go test -c -overlay "$w/overlay.json" -o "$w/m.test" "./$p/" >"$w/build.log" 2>&1; then
+					st="NOT VIABLE" # the mutant does not compile: not a kill
+				else
+					rc=0
+					(cd "$p" && timeout --kill-after=10 "$lim" "$w/m.test" -test.run "$pat" -test.failfast -test.count=1 >"$w/run.log" 2>&1) || rc=$?
+					case $rc in
+					0) st=LIVED ;;
+					124 | 137) st="TIMED OUT" ;;
+					*) st=KILLED ;;
+					esac
+				fi
 			fi
+			rm -rf "$w"
 			echo "   $p/$file:$line:$col $type: $st" >&2
-			printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$line" "$col" "$type" "$st" >>"$out/$p.recheck"
-		done < <(if [ "$sample" -gt 0 ]; then
+			printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$line" "$col" "$type" "$st" >"$out/$p.recheck.d/$idx"
+		}
+		rm -rf "$out/$p.recheck.d"
+		mkdir -p "$out/$p.recheck.d"
+		# The mutants to try, each with its tests (mutcover.go) and its
+		# number in one test binary holding them all (mutschema.go, mutant
+		# schemata: one build for the package instead of one per mutant;
+		# "-" for those it cannot hold, built one at a time as before).
+		if [ "$sample" != 0 ]; then
 			jq -r '.[]' <<<"$picked" # in the drawn order: a run stopped early is still a random sample
 		else
 			jq -r '.files[] | .file_name as $f | .mutations[] | select(.status == "LIVED") | [$f, .type, .line, .column] | @tsv' "$rj"
-		fi)
+		fi | if [ "$select" = 1 ]; then "$out/mutcover" "$cov" "$ipath"; else sed 's/$/\t-\t0/'; fi >"$out/$p.todo"
+		schema=$out/$p.schema
+		if [ "$schemata" = 1 ]; then
+			[ -x "$out/mutschema" ] || go build -o "$out/mutschema" "$root/scripts/mutschema.go"
+			rm -rf "$schema"
+			cut -f1-4 "$out/$p.todo" | "$out/mutschema" "$p" "$schema" | cut -f5 >"$out/$p.sid" || : >"$out/$p.sid"
+			# The schema binary with no mutant live must pass every test,
+			# or none of its mutants is tried with it.
+			if [ -s "$out/$p.sid" ] && [ -x "$schema/schema.test" ] &&
+				(cd "$p" && timeout --kill-after=10 1200 "$schema/schema.test" -test.count=1 >"$schema/baseline.log" 2>&1); then
+				echo "   $p/: $(grep -cv '^-$' "$out/$p.sid") of $(wc -l <"$out/$p.todo") mutants in one schema binary" >&2
+			else
+				echo "   $p/: no schema binary (see $schema): every mutant built on its own" >&2
+				sed 's/.*/-/' "$out/$p.todo" >"$out/$p.sid"
+			fi
+		else
+			sed 's/.*/-/' "$out/$p.todo" >"$out/$p.sid"
+		fi
+		idx=0
+		while IFS=$'\t' read -r file type line col pat secs sid; do
+			idx=$((idx + 1))
+			text=$(sed -n "${line}p" "$p/$file" | trim)
+			allowed "$p/$file" "$type" "$text" && continue
+			if [ "$budget" -gt 0 ] && [ $((SECONDS - start)) -ge "$budget" ]; then
+				# out of time: neither killed nor lived
+				[[ $partial == *"time budget"* ]] || partial="$partial (stopped by the time budget)"
+				printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$line" "$col" "$type" SKIPPED >"$out/$p.recheck.d/$idx"
+				continue
+			fi
+			[ "$select" = 1 ] || pat=-
+			while [ "$(jobs -rp | wc -l)" -ge "$workers" ]; do wait -n || true; done
+			one "$idx" "$file" "$type" "$line" "$col" "$pat" "${secs:-0}" "${sid:--}" &
+		done < <(paste "$out/$p.todo" "$out/$p.sid")
+		wait
+		(cd "$out/$p.recheck.d" && ls | sort -n | xargs -r cat) >"$out/$p.recheck"
 		jq --rawfile r "$out/$p.recheck" '
 			($r | split("\n") | map(select(length > 0) | split("\t") | {key: (.[0] + ":" + .[1] + ":" + .[2] + ":" + .[3]), value: .[4]}) | from_entries) as $m
 			| .files |= map(.file_name as $f | .mutations |= map(.status = ($m[$f + ":" + (.line | tostring) + ":" + (.column | tostring) + ":" + .type] // .status)))' \
