@@ -495,7 +495,7 @@ type cerr struct {
 	line int
 }
 
-var errLine = regexp.MustCompile(`(?m)^(?:\S*/)?([^\s:/]+\.go):(\d+):\d+: `)
+var errLine = regexp.MustCompile(`(?m)^(?:\S*/)?([^\s:/]+\.go):(\d+)(?::\d+)?: `)
 
 // compileErrors are the positions the compiler complained about in the
 // rewritten files (reported by their base names, relative paths or overlay
