@@ -43,7 +43,7 @@ func (e *env) phase(ctx context.Context, t *target, s *session, scenario, name s
 	start := time.Now()
 	res, err := all(ctx, s.rs, func(int) Op { return op })
 	row := &Row{Scenario: scenario, Phase: name, Target: t.name, Conns: s.conns, Seconds: op.Duration.Seconds()}
-	m.end(row)
+	io1 := m.end(row)
 	wall := time.Since(start).Seconds()
 	row.ClientCPU = (clientCPU(ctx, s) - cpu0) / wall
 	var st connStats
@@ -69,6 +69,13 @@ func (e *env) phase(ctx context.Context, t *target, s *session, scenario, name s
 	}
 	if op.Rate > 0 {
 		row.Extra["target_messages_per_s"] = op.Rate * float64(countSenders(s))
+	}
+	if io0 := m.start; t.pid > 0 && st.Acked > 0 && io1.StorageBytes >= io0.StorageBytes {
+		// What the server caused to be written to storage (the process's
+		// write_bytes: WAL, database and checkpoints dirtied during the
+		// phase) per acknowledged message: issue 20's goal is ≤ 4 KB.
+		row.Extra["storage_kb_written_per_msg"] = round(float64(io1.StorageBytes-io0.StorageBytes)/float64(st.Acked)/1024, 2)
+		row.Extra["write_syscalls_per_msg"] = round(float64(io1.WriteCalls-io0.WriteCalls)/float64(st.Acked), 2)
 	}
 	return row, err
 }

@@ -5,8 +5,8 @@
 #   ./scripts/test.sh -short     # skip the slow cases (crash test, big imports)
 #   TACK_MUTATE=1 ./scripts/test.sh   # then mutation-test the changed packages
 #
-# With TACK_MUTATE=1, once every test passed, scripts/mutate.sh --changed runs
-# gremlins on the capability packages changed since origin/main (or main;
+# With TACK_MUTATE=1, once every test passed, scripts/mutate.sh --all --changed
+# mutation-tests the capability packages changed since origin/main (or main;
 # TACK_MUTATE_BASE=<commit> to choose) and fails when one misses its test
 # efficacy goal (see docs/testing.md). It is bounded by TACK_MUTATE_BUDGET
 # seconds (default 3000: with the ~6 min suite it fits CI's 90 minutes on 2
@@ -75,5 +75,5 @@ fi
 go build -o "${TMPDIR:-/tmp}/tack-testsum" scripts/testsum.go
 go test -json -race -count=1 -timeout 45m "$@" ./... | "${TMPDIR:-/tmp}/tack-testsum"
 if [ "${TACK_MUTATE:-0}" = 1 ]; then
-	./scripts/mutate.sh --changed ${TACK_MUTATE_BASE:+"$TACK_MUTATE_BASE"} --budget "${TACK_MUTATE_BUDGET:-3000}"
+	./scripts/mutate.sh --all --changed ${TACK_MUTATE_BASE:+"$TACK_MUTATE_BASE"} --budget "${TACK_MUTATE_BUDGET:-3000}"
 fi
