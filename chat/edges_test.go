@@ -620,8 +620,12 @@ func TestUnheardFailuresAreLogged(t *testing.T) {
 		l := &logs{}
 		svc := chat.NewService(f.db, f.bus, everyone{}, f.clock, chat.Config{Logger: slog.New(l)})
 		g, _, _ := svc.Create(f.as(0), chat.Group, f.users[1:], "g")
-		svc.Typing(f.as(0), g.ID)
-		svc.Send(f.as(0), g.ID, chat.Draft{ClientID: "a", Text: "x"})
+		if err := svc.Typing(f.as(0), g.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Send(f.as(0), g.ID, chat.Draft{ClientID: "a", Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
 		svc.Close()
 		if n := l.count("WARN publish"); n != 0 {
 			t.Fatalf("successful publishes logged %d warnings", n)
@@ -645,7 +649,9 @@ func TestUnheardFailuresAreLogged(t *testing.T) {
 		l := &logs{}
 		svc := chat.NewService(f.db, f.bus, everyone{}, f.clock, chat.Config{Logger: slog.New(l), Deadlines: okDeadlines{}})
 		c, _, _ := svc.Create(f.as(0), chat.Secret, f.users[1:], "")
-		svc.Send(f.as(0), c.ID, chat.Draft{ClientID: "a", Text: "x"})
+		if _, _, err := svc.Send(f.as(0), c.ID, chat.Draft{ClientID: "a", Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
 		svc.Close()
 		if n := l.count("WARN schedule burn"); n != 0 {
 			t.Fatalf("a scheduled burn logged %d warnings", n)
