@@ -81,10 +81,24 @@ func TestSnapshotCache(t *testing.T) {
 	if _, ok := c.get(other, now); ok {
 		t.Fatal("another limit shares the snapshot")
 	}
-	for i := 0; i < snapshotMax; i++ {
-		c.put(snapshotKey{conv: k.conv, after: int64(i) + 100}, nil, now)
+	// Several ranges are held at once, up to the cap.
+	c.put(other, []Message{{Seq: 3}}, now)
+	if ms, ok := c.get(k, now); !ok || len(ms) != 1 || ms[0].Seq != 2 {
+		t.Fatal("a second range pushed out the first")
 	}
-	if len(c.entries) != 1 {
-		t.Fatalf("%d entries after filling to the cap, want 1 (cleared)", len(c.entries))
+	if ms, ok := c.get(other, now); !ok || len(ms) != 1 || ms[0].Seq != 3 {
+		t.Fatal("the second range is not held")
+	}
+	// Full: cleared when the next range would exceed the cap.
+	var full snapshotCache
+	for i := 0; i < snapshotMax; i++ {
+		full.put(snapshotKey{conv: k.conv, after: int64(i) + 100}, nil, now)
+	}
+	if len(full.entries) != snapshotMax {
+		t.Fatalf("%d entries, want %d", len(full.entries), snapshotMax)
+	}
+	full.put(k, nil, now)
+	if len(full.entries) != 1 {
+		t.Fatalf("%d entries after the cap, want 1 (cleared)", len(full.entries))
 	}
 }
