@@ -143,6 +143,31 @@ func TestNoticesGoOutByChatOrPush(t *testing.T) {
 	}
 }
 
+// TestNothingToTellNoNotifyJob: a change that tells nobody anything (a
+// comment without mentions) queues no notify job.
+func TestNothingToTellNoNotifyJob(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC)
+	s, _, _ := memService(now)
+	s.chats, s.push = &memChats{}, memPush{}
+	in := &Instance{ID: id("inst"), OrgID: id("org"), OriginatorID: uid("rita"), Kind: KindCustom, Status: Running,
+		Steps: []Step{step(ModeAny, "dora")}}
+	tasks := func() []Task {
+		ch := newChange(in, nil, false, now)
+		ch.activate()
+		return ch.written()
+	}()
+	ch := newChange(in, tasks, false, now.Add(time.Minute))
+	ch.act(ActComment, uid("vic"), nil, "hm")
+	var b Batch
+	if _, err := s.prepare(ctx, ch, uid("vic"), &b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Jobs) != 0 {
+		t.Errorf("jobs %+v, want none", b.Jobs)
+	}
+}
+
 // TestLiveActionIsTheActors: the live event names what the actor did,
 // even when the flow went on by itself after it (a CC step, an automatic
 // approval); with no actor it names the last thing that happened.
