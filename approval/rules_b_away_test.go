@@ -31,7 +31,7 @@ func TestAwayStatusPrefersTripsThenLonger(t *testing.T) {
 		{"two leaves, the longer last", []Away{away(KindLeave, 2), away(KindLeave, 5)}, KindLeave, 5},
 		{"two leaves, the longer first", []Away{away(KindLeave, 5), away(KindLeave, 2)}, KindLeave, 5},
 	} {
-		s, st, _ := memService(now)
+		s, st, _ := rbService(now)
 		st.aways = c.aways
 		got, err := s.Statuses(ctx, []tack.ID{uid("rita")})
 		if err != nil {
@@ -48,7 +48,7 @@ func TestAwayStatusPrefersTripsThenLonger(t *testing.T) {
 // on leave asked for automatic replies, true once somebody did.
 func TestReplyingOnlyWithSomeoneToAnswerFor(t *testing.T) {
 	now := time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC)
-	s, st, _ := memService(now)
+	s, st, _ := rbService(now)
 	if s.Replying() {
 		t.Error("replying before any refresh")
 	}
@@ -74,9 +74,9 @@ func TestOnlyTextMessagesAreAnswered(t *testing.T) {
 		chats bool
 		want  int
 	}{{"text", true, 1}, {"image", true, 0}, {"text", false, 0}, {"file", false, 0}} {
-		s, _, _ := memService(now)
+		s, _, _ := rbService(now)
 		if c.chats {
-			s.chats = &memChats{}
+			s.chats = &rbChats{}
 		}
 		s.HandleMessage(id("conv"), uid("vic"), c.kind)
 		if len(s.replies) != c.want {
@@ -104,8 +104,8 @@ func TestAutoReplyText(t *testing.T) {
 		{"a trip to midnight", KindTrip, time.Date(2026, 3, 6, 0, 0, 0, 0, loc), nil, "【自动回复】rita出差中，3月5日结束。"},
 		{"the reply fails", KindTrip, time.Date(2026, 3, 6, 0, 0, 0, 0, loc), errors.New("chat down"), "【自动回复】rita出差中，3月5日结束。"},
 	} {
-		s, st, lb := memService(now)
-		ch := &memChats{peer: uid("rita"), replyErr: c.err}
+		s, st, lb := rbService(now)
+		ch := &rbChats{peer: uid("rita"), replyErr: c.err}
 		s.chats = ch
 		st.aways = []Away{{OrgID: id("org"), UserID: uid("rita"), InstanceID: id("inst"), Kind: c.kind, Start: now.Add(-time.Hour), End: c.end, AutoReply: true}}
 		s.refreshReplying(context.Background())

@@ -48,8 +48,8 @@ func TestDecisionEffects(t *testing.T) {
 		{"general cancelled", KindCustom, Approved, Cancelled, false, true, " | removed | "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s, st, _ := memService(now)
-			lv := &memLeave{}
+			s, st, _ := rbService(now)
+			lv := &rbLeave{}
 			s.leave = lv
 			st.templates[KindOvertime] = Template{Key: KindOvertime, Kind: KindOvertime, CompTime: true, Version: 1}
 			in := &Instance{ID: id("inst"), OrgID: id("org"), OriginatorID: uid("rita"), Kind: c.kind, Template: c.kind,
@@ -116,12 +116,12 @@ func TestNoticesGoOutByChatOrPush(t *testing.T) {
 		{"push only", false, true, true},
 		{"neither", false, false, false},
 	} {
-		s, _, _ := memService(now)
+		s, _, _ := rbService(now)
 		if c.chats {
-			s.chats = &memChats{}
+			s.chats = &rbChats{}
 		}
 		if c.psh {
-			s.push = memPush{}
+			s.push = rbPush{}
 		}
 		in := &Instance{ID: id("inst"), OrgID: id("org"), OriginatorID: uid("rita"), Kind: KindCustom, Status: Running, Title: "t", TemplateName: "n"}
 		ch := newChange(in, nil, false, now)
@@ -148,8 +148,8 @@ func TestNoticesGoOutByChatOrPush(t *testing.T) {
 func TestNothingToTellNoNotifyJob(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC)
-	s, _, _ := memService(now)
-	s.chats, s.push = &memChats{}, memPush{}
+	s, _, _ := rbService(now)
+	s.chats, s.push = &rbChats{}, rbPush{}
 	in := &Instance{ID: id("inst"), OrgID: id("org"), OriginatorID: uid("rita"), Kind: KindCustom, Status: Running,
 		Steps: []Step{step(ModeAny, "dora")}}
 	tasks := func() []Task {
@@ -182,7 +182,7 @@ func TestLiveActionIsTheActors(t *testing.T) {
 		{"the approver", uid("dora"), ActApprove},
 		{"nobody", "", ActCC},
 	} {
-		s, _, _ := memService(now)
+		s, _, _ := rbService(now)
 		in := &Instance{ID: id("inst"), OrgID: id("org"), OriginatorID: uid("rita"), Kind: KindCustom, Status: Running,
 			Steps: []Step{step(ModeAny, "dora"), ccStep("eve"), step(ModeAny, "vic")}}
 		ch := newChange(in, nil, false, now)
@@ -225,9 +225,9 @@ func TestJobRetries(t *testing.T) {
 		{"refused", tack.Errorf(tack.EConflict, "no"), 0, nil, "finished", "given up"},
 		{"done but not finished", nil, 0, internal, "finished", "approval job finish"},
 	} {
-		s, st, lb := memService(now)
+		s, st, lb := rbService(now)
 		st.finishErr = c.finishErr
-		s.att = &memAtt{uncoverErr: c.err}
+		s.att = &rbAtt{uncoverErr: c.err}
 		j := Job{ID: id("job"), OrgID: id("org"), InstanceID: id("inst"), Kind: JobUncover, Attempts: c.attempts}
 		s.run(ctx, j)
 		got := ""
@@ -258,8 +258,8 @@ func TestJobsRun(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC)
 	for _, n := range []int{99, 100, 150, 200} {
-		s, st, _ := memService(now)
-		att := &memAtt{}
+		s, st, _ := rbService(now)
+		att := &rbAtt{}
 		s.att = att
 		for i := 0; i < n; i++ {
 			st.jobs = append(st.jobs, Job{ID: tack.NewID(), OrgID: id("org"), InstanceID: id("inst"), Kind: JobUncover})
@@ -275,8 +275,8 @@ func TestJobsRun(t *testing.T) {
 		}
 	}
 
-	s, st, _ := memService(now)
-	att := &memAtt{}
+	s, st, _ := rbService(now)
+	att := &rbAtt{}
 	s.att = att
 	s.jobs = make(chan tack.ID, 4)
 	cover := Job{ID: id("jcover"), OrgID: id("org"), InstanceID: id("inst"), Kind: JobCover, Body: json.RawMessage(`{"user_id":"` + string(uid("rita")) + `","kind":"trip"}`)}

@@ -16,9 +16,9 @@ import (
 	"github.com/tackhq/tack/push"
 )
 
-// memStore is the part of a Store the effects, jobs and away tests use;
+// rbStore is the part of a Store the effects, jobs and away tests use;
 // any other method panics (the embedded Store is nil).
-type memStore struct {
+type rbStore struct {
 	Store
 	templates map[string]Template
 	aways     []Away
@@ -29,33 +29,24 @@ type memStore struct {
 	finishErr error
 }
 
-func (m *memStore) Template(ctx context.Context, orgID tack.ID, key string, version int) (Template, error) {
+func (m *rbStore) Template(ctx context.Context, orgID tack.ID, key string, version int) (Template, error) {
 	if t, ok := m.templates[key]; ok {
 		return t, nil
 	}
 	return Template{}, tack.ErrNotFound
 }
 
-func (m *memStore) AwayAt(ctx context.Context, userIDs []tack.ID, t time.Time) ([]Away, error) {
+func (m *rbStore) AwayAt(ctx context.Context, userIDs []tack.ID, t time.Time) ([]Away, error) {
 	var out []Away
 	for _, a := range m.aways {
-		if (userIDs == nil || contains(userIDs, a.UserID)) && !a.Start.After(t) && t.Before(a.End) {
+		if (userIDs == nil || slices.Contains(userIDs, a.UserID)) && !a.Start.After(t) && t.Before(a.End) {
 			out = append(out, a)
 		}
 	}
 	return out, nil
 }
 
-func contains(ids []tack.ID, x tack.ID) bool {
-	for _, y := range ids {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
-func (m *memStore) ClaimJobs(ctx context.Context, now, until time.Time, owner string, limit int) ([]Job, error) {
+func (m *rbStore) ClaimJobs(ctx context.Context, now, until time.Time, owner string, limit int) ([]Job, error) {
 	m.claims++
 	n := min(limit, len(m.jobs))
 	out := m.jobs[:n:n]
@@ -63,7 +54,7 @@ func (m *memStore) ClaimJobs(ctx context.Context, now, until time.Time, owner st
 	return out, nil
 }
 
-func (m *memStore) ClaimJob(ctx context.Context, id tack.ID, now, until time.Time, owner string) (Job, error) {
+func (m *rbStore) ClaimJob(ctx context.Context, id tack.ID, now, until time.Time, owner string) (Job, error) {
 	for i, j := range m.jobs {
 		if j.ID == id {
 			m.jobs = append(m.jobs[:i:i], m.jobs[i+1:]...)
@@ -73,12 +64,12 @@ func (m *memStore) ClaimJob(ctx context.Context, id tack.ID, now, until time.Tim
 	return Job{}, tack.ErrNotFound
 }
 
-func (m *memStore) FinishJob(ctx context.Context, id tack.ID) error {
+func (m *rbStore) FinishJob(ctx context.Context, id tack.ID) error {
 	m.finished = append(m.finished, id)
 	return m.finishErr
 }
 
-func (m *memStore) RetryJob(ctx context.Context, id tack.ID, due time.Time) error {
+func (m *rbStore) RetryJob(ctx context.Context, id tack.ID, due time.Time) error {
 	if m.retried == nil {
 		m.retried = map[tack.ID]time.Time{}
 	}
@@ -86,105 +77,105 @@ func (m *memStore) RetryJob(ctx context.Context, id tack.ID, due time.Time) erro
 	return nil
 }
 
-// memLeave records the balance changes asked of it.
-type memLeave struct {
+// rbLeave records the balance changes asked of it.
+type rbLeave struct {
 	Leave
 	calls []string
 }
 
-func (l *memLeave) Deduct(ctx context.Context, c leave.Change) (*leave.Write, error) {
+func (l *rbLeave) Deduct(ctx context.Context, c leave.Change) (*leave.Write, error) {
 	l.calls = append(l.calls, "deduct "+c.LeaveType)
 	return nil, nil
 }
 
-func (l *memLeave) Restore(ctx context.Context, c leave.Change) (*leave.Write, error) {
+func (l *rbLeave) Restore(ctx context.Context, c leave.Change) (*leave.Write, error) {
 	l.calls = append(l.calls, "restore "+c.LeaveType)
 	return nil, nil
 }
 
-func (l *memLeave) Credit(ctx context.Context, c leave.Change) (*leave.Write, error) {
+func (l *rbLeave) Credit(ctx context.Context, c leave.Change) (*leave.Write, error) {
 	l.calls = append(l.calls, "credit "+c.LeaveType)
 	return nil, nil
 }
 
-// memAtt records covers and uncovers; Uncover answers uncoverErr.
-type memAtt struct {
+// rbAtt records covers and uncovers; Uncover answers uncoverErr.
+type rbAtt struct {
 	Attendance
 	calls      []string
 	uncoverErr error
 }
 
-func (a *memAtt) Cover(ctx context.Context, in attendance.CoverInput) (attendance.Cover, error) {
+func (a *rbAtt) Cover(ctx context.Context, in attendance.CoverInput) (attendance.Cover, error) {
 	a.calls = append(a.calls, "cover "+in.Kind)
 	return attendance.Cover{}, nil
 }
 
-func (a *memAtt) Uncover(ctx context.Context, orgID tack.ID, approvalID string) error {
+func (a *rbAtt) Uncover(ctx context.Context, orgID tack.ID, approvalID string) error {
 	a.calls = append(a.calls, "uncover")
 	return a.uncoverErr
 }
 
-// memChats answers DirectPeer with peer and records automatic replies.
-type memChats struct {
+// rbChats answers DirectPeer with peer and records automatic replies.
+type rbChats struct {
 	Chats
 	peer     tack.ID
 	replies  []string
 	replyErr error
 }
 
-func (c *memChats) DirectPeer(ctx context.Context, convID, sender tack.ID) (tack.ID, error) {
+func (c *rbChats) DirectPeer(ctx context.Context, convID, sender tack.ID) (tack.ID, error) {
 	return c.peer, nil
 }
 
-func (c *memChats) AutoReply(ctx context.Context, convID, user tack.ID, clientID, text string) error {
+func (c *rbChats) AutoReply(ctx context.Context, convID, user tack.ID, clientID, text string) error {
 	c.replies = append(c.replies, text)
 	return c.replyErr
 }
 
-func (c *memChats) Notify(ctx context.Context, to tack.ID, clientID, text string) (tack.ID, error) {
+func (c *rbChats) Notify(ctx context.Context, to tack.ID, clientID, text string) (tack.ID, error) {
 	return "", nil
 }
 
-type memPush struct{}
+type rbPush struct{}
 
-func (memPush) Notify(n push.Notification) bool { return true }
+func (rbPush) Notify(n push.Notification) bool { return true }
 
-// orgsDir is the test directory whose people all belong to its one
+// rbDir is the test directory whose people all belong to its one
 // organisation.
-type orgsDir struct{ *dir }
+type rbDir struct{ *dir }
 
-func (d orgsDir) DirectoryOrgsOf(ctx context.Context, userID tack.ID) ([]org.Org, []org.Member, error) {
+func (d rbDir) DirectoryOrgsOf(ctx context.Context, userID tack.ID) ([]org.Org, []org.Member, error) {
 	return []org.Org{{ID: d.org, TimeZone: "Asia/Shanghai"}}, nil, nil
 }
 
-// logBuf is a log the test reads.
-type logBuf struct {
+// rbLog is a log the test reads.
+type rbLog struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (l *logBuf) Write(p []byte) (int, error) {
+func (l *rbLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.Write(p)
 }
 
-func (l *logBuf) String() string {
+func (l *rbLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
 
-// memService is a Service over the in-memory parts, without workers.
-func memService(now time.Time) (*Service, *memStore, *logBuf) {
-	st := &memStore{templates: map[string]Template{}}
-	lb := &logBuf{}
-	s := &Service{store: st, dir: orgsDir{testDir()}, clock: func() time.Time { return now },
+// rbService is a Service over the in-memory parts, without workers.
+func rbService(now time.Time) (*Service, *rbStore, *rbLog) {
+	st := &rbStore{templates: map[string]Template{}}
+	lb := &rbLog{}
+	s := &Service{store: st, dir: rbDir{testDir()}, clock: func() time.Time { return now },
 		log: slog.New(slog.NewTextHandler(lb, nil)), node: "n1", replies: make(chan replyJob, 4)}
 	return s, st, lb
 }
 
-func (m *memStore) Templates(ctx context.Context, orgID tack.ID) ([]Template, error) {
+func (m *rbStore) Templates(ctx context.Context, orgID tack.ID) ([]Template, error) {
 	var out []Template
 	for _, t := range m.templates {
 		out = append(out, t)
@@ -193,7 +184,7 @@ func (m *memStore) Templates(ctx context.Context, orgID tack.ID) ([]Template, er
 	return out, nil
 }
 
-func (m *memStore) Apply(ctx context.Context, b Batch) error {
+func (m *rbStore) Apply(ctx context.Context, b Batch) error {
 	if b.Template != nil {
 		m.templates[b.Template.Template.Key] = b.Template.Template
 	}

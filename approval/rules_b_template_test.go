@@ -62,18 +62,18 @@ func TestTemplateValidation(t *testing.T) {
 	}
 }
 
-func adminCtx() context.Context {
+func rbOwnerCtx() context.Context {
 	return tack.WithCaller(context.Background(), tack.Caller{UserID: uid("boss")})
 }
 
 // TestTemplatesListStoredVersions: the list holds every built-in, a
 // changed one as stored, then the organisation's own templates.
 func TestTemplatesListStoredVersions(t *testing.T) {
-	s, st, _ := memService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
-	d := s.dir.(orgsDir)
+	s, st, _ := rbService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
+	d := s.dir.(rbDir)
 	st.templates[KindTrip] = Template{Key: KindTrip, Name: "Travel", Version: 2, Enabled: true}
 	st.templates["own"] = Template{Key: "own", Name: "Own", Version: 1, Enabled: true}
-	ts, err := s.Templates(adminCtx(), d.org)
+	ts, err := s.Templates(rbOwnerCtx(), d.org)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,14 +93,14 @@ func TestTemplatesListStoredVersions(t *testing.T) {
 // relabelled, and a blank label keeps the built-in's; approval admins
 // must be active members.
 func TestPutTemplateRules(t *testing.T) {
-	ctx := adminCtx()
+	ctx := rbOwnerCtx()
 	custom := func(key string) Template {
 		return Template{Key: key, Name: "x", Enabled: true, Fields: []Field{{Key: "a", Type: FieldText, Label: "a"}},
 			Flow: []Node{{ID: "o", Type: NodeApprover, Who: Who{Type: WhoOriginator}}}}
 	}
 	t.Run("at most MaxTemplates", func(t *testing.T) {
-		s, st, _ := memService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
-		orgID := s.dir.(orgsDir).org
+		s, st, _ := rbService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
+		orgID := s.dir.(rbDir).org
 		for i := 0; i < MaxTemplates-1; i++ {
 			k := fmt.Sprintf("t%03d", i)
 			st.templates[k] = custom(k)
@@ -116,8 +116,8 @@ func TestPutTemplateRules(t *testing.T) {
 		}
 	})
 	t.Run("the ID stays", func(t *testing.T) {
-		s, _, _ := memService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
-		orgID := s.dir.(orgsDir).org
+		s, _, _ := rbService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
+		orgID := s.dir.(rbDir).org
 		v1, err := s.PutTemplate(ctx, orgID, custom("own"), 0)
 		if err != nil || !v1.ID.Valid() || v1.Version != 1 {
 			t.Fatalf("v1 %q %d %v", v1.ID, v1.Version, err)
@@ -128,8 +128,8 @@ func TestPutTemplateRules(t *testing.T) {
 		}
 	})
 	t.Run("fixed fields relabelled", func(t *testing.T) {
-		s, st, _ := memService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
-		orgID := s.dir.(orgsDir).org
+		s, st, _ := rbService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
+		orgID := s.dir.(rbDir).org
 		b, _ := builtin(KindTrip)
 		b.Fields = []Field{{Key: "destination", Type: FieldNumber, Label: "去哪儿"}, {Key: "reason", Label: " "}}
 		got, err := s.PutTemplate(ctx, orgID, b, 0)
@@ -148,8 +148,8 @@ func TestPutTemplateRules(t *testing.T) {
 		}
 	})
 	t.Run("approval admins are members", func(t *testing.T) {
-		s, st, _ := memService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
-		d := s.dir.(orgsDir)
+		s, st, _ := rbService(time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC))
+		d := s.dir.(rbDir)
 		orgID := d.org
 		tpl := custom("own")
 		tpl.AdminIDs = []tack.ID{uid("ada"), uid("eve")}
