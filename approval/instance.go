@@ -132,9 +132,8 @@ func (s *Service) Submit(ctx context.Context, orgID tack.ID, in SubmitInput) (Vi
 }
 
 // checkPeople checks that person and department values name active
-// members and departments of the organisation, and turns member IDs into
-// user IDs in place. prefix is the fields' path ("form." at the top,
-// "form.items[2]." in a table's row).
+// members and departments of the organisation (prefix: their path, "form."
+// or "form.items[2]."), and turns member IDs into user IDs in place.
 func (s *Service) checkPeople(ctx context.Context, orgID tack.ID, fields []Field, vals map[string]any, prefix string) error {
 	var depts map[tack.ID]bool
 	for _, f := range fields {

@@ -288,8 +288,8 @@ func TestKindRulesCount(t *testing.T) {
 // (form.rows[1].who, as form decoding names fields).
 func TestPeopleInTables(t *testing.T) {
 	s, d := raService(newRAStore())
-	fields := []Field{{Key: "rows", Type: FieldTable, Columns: []Field{{Key: "who", Type: FieldPerson}}},
-		{Key: "owner", Type: FieldPerson}}
+	fields := []Field{{Key: "rows", Type: FieldTable, Label: "Rows", Columns: []Field{{Key: "who", Type: FieldPerson, Label: "Who"}}},
+		{Key: "owner", Type: FieldPerson, Label: "Owner"}}
 	rows := []map[string]any{{"who": string(mid("dora"))}, {"who": string(mid("vic"))}}
 	vals := map[string]any{"rows": rows, "owner": string(mid("eve"))}
 	if err := s.checkPeople(context.Background(), d.org, fields, vals, "form."); err != nil {
@@ -307,6 +307,22 @@ func TestPeopleInTables(t *testing.T) {
 	err = s.checkPeople(context.Background(), d.org, fields, map[string]any{"rows": rows[:1], "owner": string(mid("max"))}, "form.")
 	if !errors.As(err, &e) || e.Field != "form.owner" {
 		t.Errorf("someone who left after the table: %v", err)
+	}
+
+	// So a request names them.
+	st := newRAStore()
+	s, d = raService(st)
+	tpl := Template{Key: "team", Name: "Team", Kind: KindGeneral, Fields: fields, Nobody: NobodyAutoApprove,
+		Flow: []Node{approverNode("o", Who{Type: WhoOriginator}, ModeAny)}}
+	if err := validTemplate(&tpl); err != nil {
+		t.Fatal(err)
+	}
+	tpl.OrgID, tpl.Version, tpl.Enabled = d.org, 1, true
+	st.tpls = map[string]Template{"team": tpl}
+	form := `{"rows":[{"who":"` + string(mid("dora")) + `"},{"who":"` + string(mid("max")) + `"}]}`
+	_, err = s.Submit(as("rita"), d.org, SubmitInput{Template: "team", Form: json.RawMessage(form)})
+	if !errors.As(err, &e) || e.Field != "form.rows[1].who" {
+		t.Errorf("a request with someone who left in the second row: %v", err)
 	}
 }
 
