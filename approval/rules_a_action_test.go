@@ -15,9 +15,9 @@ import (
 
 var errRAMoved = tack.Errorf(tack.EConflict, "moved meanwhile")
 
-// conflicts makes the next n writes fail with a conflict (then: stop,
+// raConflicts makes the next n writes fail with a conflict (then: stop,
 // a plain error, so that a retry that never ends shows).
-func conflicts(st *raStore, n int) {
+func raConflicts(st *raStore, n int) {
 	base := st.applied()
 	st.failApply = func(k int) error {
 		switch {
@@ -47,7 +47,7 @@ func TestCommentLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	comment := func(in ActionInput) error {
-		_, err := s.Act(as("rita"), d.org, v.ID, ActComment, in)
+		_, err := s.Act(raAs("rita"), d.org, v.ID, ActComment, in)
 		return err
 	}
 	names := slices.Repeat([]tack.ID{mid("dora")}, MaxMentions)
@@ -76,8 +76,8 @@ func TestActRetriesConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := st.applied()
-	conflicts(st, 1)
-	got, err := s.Act(as("dora"), d.org, v.ID, ActApprove, ActionInput{})
+	raConflicts(st, 1)
+	got, err := s.Act(raAs("dora"), d.org, v.ID, ActApprove, ActionInput{})
 	if err != nil || got.Status != Approved {
 		t.Fatalf("approve after one conflict: %v, %v", got.Status, err)
 	}
@@ -90,8 +90,8 @@ func TestActRetriesConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	base = st.applied()
-	conflicts(st, maxAttempts)
-	if _, err := s.Act(as("dora"), d.org, v.ID, ActApprove, ActionInput{}); !errors.Is(err, errRAMoved) {
+	raConflicts(st, maxAttempts)
+	if _, err := s.Act(raAs("dora"), d.org, v.ID, ActApprove, ActionInput{}); !errors.Is(err, errRAMoved) {
 		t.Errorf("approve against conflicts only: %v, want the conflict", err)
 	}
 	if n := st.applied() - base; n != maxAttempts {
@@ -99,9 +99,9 @@ func TestActRetriesConflicts(t *testing.T) {
 	}
 }
 
-// announceWorld is an approved request of rita's, who is in Sales, whose
+// raAnnounceWorld is an approved request of rita's, who is in Sales, whose
 // group is salesgroup.
-func announceWorld(t *testing.T, kind string) (*Service, *raStore, *raDir, *raChats, *raEvents, tack.ID) {
+func raAnnounceWorld(t *testing.T, kind string) (*Service, *raStore, *raDir, *raChats, *raEvents, tack.ID) {
 	st := newRAStore()
 	s, d := raService(st)
 	ch, ev := &raChats{}, &raEvents{}
@@ -120,8 +120,8 @@ func announceWorld(t *testing.T, kind string) (*Service, *raStore, *raDir, *raCh
 // TestAnnounceTrips: approved trips are announced like leave, in the
 // originator's department group, once, with the change told live.
 func TestAnnounceTrips(t *testing.T) {
-	s, st, d, ch, ev, inst := announceWorld(t, KindTrip)
-	v, err := s.Announce(as("rita"), d.org, inst)
+	s, st, d, ch, ev, inst := raAnnounceWorld(t, KindTrip)
+	v, err := s.Announce(raAs("rita"), d.org, inst)
 	if err != nil || !v.Announced {
 		t.Fatalf("announce a trip: %v", err)
 	}
@@ -131,20 +131,20 @@ func TestAnnounceTrips(t *testing.T) {
 	if st.applied() != 1 || ev.count() != 1 {
 		t.Errorf("%d writes, %d live events; want 1 and 1", st.applied(), ev.count())
 	}
-	if _, err := s.Announce(as("rita"), d.org, inst); err != nil || st.applied() != 1 || len(ch.sent) != 1 {
+	if _, err := s.Announce(raAs("rita"), d.org, inst); err != nil || st.applied() != 1 || len(ch.sent) != 1 {
 		t.Errorf("announce again: %v, %d writes, %d sent", err, st.applied(), len(ch.sent))
 	}
 
-	s, _, d, ch, _, inst = announceWorld(t, KindLeave)
-	if _, err := s.Announce(as("rita"), d.org, inst); err != nil {
+	s, _, d, ch, _, inst = raAnnounceWorld(t, KindLeave)
+	if _, err := s.Announce(raAs("rita"), d.org, inst); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{string(id("salesgroup")) + ": 我请了年假（1.5天），2026-03-05 至 2026-03-06 不在。"}; !slices.Equal(ch.sent, want) {
 		t.Errorf("sent %q, want %q", ch.sent, want)
 	}
 
-	s, st, d, _, _, inst = announceWorld(t, KindGeneral)
-	if _, err := s.Announce(as("rita"), d.org, inst); tack.ErrorCode(err) != tack.EConflict || st.applied() != 0 {
+	s, st, d, _, _, inst = raAnnounceWorld(t, KindGeneral)
+	if _, err := s.Announce(raAs("rita"), d.org, inst); tack.ErrorCode(err) != tack.EConflict || st.applied() != 0 {
 		t.Errorf("announce a general request: %v", err)
 	}
 }
@@ -152,14 +152,14 @@ func TestAnnounceTrips(t *testing.T) {
 // TestAnnounceRetriesConflicts: like actions, an announcement written
 // against a concurrent change looks again, up to maxAttempts writes.
 func TestAnnounceRetriesConflicts(t *testing.T) {
-	s, st, d, _, _, inst := announceWorld(t, KindLeave)
-	conflicts(st, 1)
-	if v, err := s.Announce(as("rita"), d.org, inst); err != nil || !v.Announced || st.applied() != 2 {
+	s, st, d, _, _, inst := raAnnounceWorld(t, KindLeave)
+	raConflicts(st, 1)
+	if v, err := s.Announce(raAs("rita"), d.org, inst); err != nil || !v.Announced || st.applied() != 2 {
 		t.Errorf("announce after a conflict: %v, %d writes", err, st.applied())
 	}
-	s, st, d, _, _, inst = announceWorld(t, KindLeave)
-	conflicts(st, maxAttempts)
-	if _, err := s.Announce(as("rita"), d.org, inst); !errors.Is(err, errRAMoved) || st.applied() != maxAttempts {
+	s, st, d, _, _, inst = raAnnounceWorld(t, KindLeave)
+	raConflicts(st, maxAttempts)
+	if _, err := s.Announce(raAs("rita"), d.org, inst); !errors.Is(err, errRAMoved) || st.applied() != maxAttempts {
 		t.Errorf("announce against conflicts only: %v, %d writes, want the conflict after %d", err, st.applied(), maxAttempts)
 	}
 }

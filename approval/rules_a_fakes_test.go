@@ -289,8 +289,8 @@ func raService(st *raStore) (*Service, *raDir) {
 	return &Service{store: st, dir: d, clock: func() time.Time { return raNow }, log: slog.New(slog.NewTextHandler(io.Discard, nil))}, d
 }
 
-// as is a context of the named test user.
-func as(name string) context.Context {
+// raAs is a context of the named test user.
+func raAs(name string) context.Context {
 	return tack.WithCaller(context.Background(), tack.Caller{UserID: uid(name)})
 }
 

@@ -18,7 +18,7 @@ import (
 func TestBoxPages(t *testing.T) {
 	st := newRAStore()
 	s, d := raService(st)
-	ctx := as("rita")
+	ctx := raAs("rita")
 	var want []tack.ID
 	for i := 3; i >= 1; i-- {
 		in := Instance{ID: id(fmt.Sprintf("inst%d", i)), OrgID: d.org, OriginatorID: uid("rita"), Status: Running, Title: fmt.Sprint(i)}
@@ -83,7 +83,7 @@ func TestBoxCounts(t *testing.T) {
 	st := newRAStore()
 	s, d := raService(st)
 	st.counts[BoxPending], st.counts[BoxCC] = 2, 3
-	if c, err := s.Count(as("rita"), d.org); err != nil || c != (Counts{Pending: 2, CC: 3}) {
+	if c, err := s.Count(raAs("rita"), d.org); err != nil || c != (Counts{Pending: 2, CC: 3}) {
 		t.Errorf("counts %+v, %v", c, err)
 	}
 }
@@ -93,7 +93,7 @@ func TestBoxCounts(t *testing.T) {
 // failure is not "no such organisation".
 func TestCallerAsMember(t *testing.T) {
 	s, d := raService(newRAStore())
-	if a, err := s.actor(as("rita"), d.org); err != nil || a.me.UserID != uid("rita") {
+	if a, err := s.actor(raAs("rita"), d.org); err != nil || a.me.UserID != uid("rita") {
 		t.Fatalf("rita: %v", err)
 	}
 	ctx := tack.WithCaller(context.Background(), tack.Caller{UserID: mid("rita")}) // her member ID, not a user ID
@@ -102,7 +102,7 @@ func TestCallerAsMember(t *testing.T) {
 	}
 	down := errors.New("directory down")
 	d.memberErr = down
-	if _, err := s.actor(as("rita"), d.org); !errors.Is(err, down) || tack.ErrorCode(err) == tack.ENotFound {
+	if _, err := s.actor(raAs("rita"), d.org); !errors.Is(err, down) || tack.ErrorCode(err) == tack.ENotFound {
 		t.Errorf("directory down: %v", err)
 	}
 }

@@ -320,7 +320,7 @@ func TestPeopleInTables(t *testing.T) {
 	tpl.OrgID, tpl.Version, tpl.Enabled = d.org, 1, true
 	st.tpls = map[string]Template{"team": tpl}
 	form := `{"rows":[{"who":"` + string(mid("dora")) + `"},{"who":"` + string(mid("max")) + `"}]}`
-	_, err = s.Submit(as("rita"), d.org, SubmitInput{Template: "team", Form: json.RawMessage(form)})
+	_, err = s.Submit(raAs("rita"), d.org, SubmitInput{Template: "team", Form: json.RawMessage(form)})
 	if !errors.As(err, &e) || e.Field != "form.rows[1].who" {
 		t.Errorf("a request with someone who left in the second row: %v", err)
 	}
@@ -328,7 +328,7 @@ func TestPeopleInTables(t *testing.T) {
 
 // raSubmit submits a general request as rita.
 func raSubmit(s *Service, d *raDir, form string, approvers map[string][]tack.ID) (View, error) {
-	return s.Submit(as("rita"), d.org, SubmitInput{Template: KindGeneral, Form: json.RawMessage(form), Approvers: approvers})
+	return s.Submit(raAs("rita"), d.org, SubmitInput{Template: KindGeneral, Form: json.RawMessage(form), Approvers: approvers})
 }
 
 // TestSubmitRules: a request gets its title and its template's fields;
