@@ -74,7 +74,7 @@ func (s *Service) Submit(ctx context.Context, orgID tack.ID, in SubmitInput) (Vi
 	inst := Instance{ID: tack.NewID(), OrgID: orgID, Template: t.Key, TemplateVersion: t.Version, TemplateName: t.Name, Kind: t.Kind,
 		OriginatorID: a.me.UserID, Status: Running, CreatedAt: now, UpdatedAt: now, CC: []tack.ID{}, Pending: []tack.ID{}}
 	vals := values(t.Fields, form)
-	if err := s.checkPeople(ctx, orgID, t.Fields, vals, ""); err != nil {
+	if err := s.checkPeople(ctx, orgID, t.Fields, vals, "form."); err != nil {
 		return View{}, err
 	}
 	if inst.Attachments, err = s.attachments(ctx, t.Fields, vals); err != nil {
@@ -132,12 +132,12 @@ func (s *Service) Submit(ctx context.Context, orgID tack.ID, in SubmitInput) (Vi
 }
 
 // checkPeople checks that person and department values name active
-// members and departments of the organisation, and turns member IDs into
-// user IDs in place.
+// members and departments of the organisation (prefix: their path, "form."
+// or "form.items[2]."), and turns member IDs into user IDs in place.
 func (s *Service) checkPeople(ctx context.Context, orgID tack.ID, fields []Field, vals map[string]any, prefix string) error {
 	var depts map[tack.ID]bool
 	for _, f := range fields {
-		name := prefix + "form." + f.Key
+		name := prefix + f.Key
 		switch f.Type {
 		case FieldPerson:
 			ids := idsOf(vals[f.Key])
