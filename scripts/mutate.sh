@@ -271,7 +271,7 @@ for p in "${pkgs[@]}"; do
 		# one IDX FILE TYPE LINE COL PATTERN SECS: try one mutant, in its own
 		# work directory (workers run side by side), and write its status.
 		one() {
-			local idx=$1 file=$2 type=$3 line=$4 col=$5 pat=$6 secs=$7 sid=$8 w=$out/w$idx st rc lim
+			local idx=$1 file=$2 type=$3 line=$4 col=$5 pat=$6 secs=$7 fpat=$8 spat=$9 sid=${10} w=$out/w$idx st rc lim
 			mkdir -p "$w"
 			# The time limit: 10 times what the selected tests took in
 			# their coverage runs, at least 30 s, at most
@@ -279,9 +279,14 @@ for p in "${pkgs[@]}"; do
 			lim=$(awk -v s="$secs" -v m="${TACK_RECHECK_TIMEOUT:-240}" 'BEGIN { l = 10 * s; if (l < 30) l = 30; if (s == 0 || l > m) l = m; printf "%d", l }')
 			[ "$pat" != "-" ] || pat=.
 			if [ "$sid" != "-" ]; then
-				# In the schema binary: no build of its own.
+				# In the schema binary: no build of its own. The fast
+				# tests first; the slow ones only if the mutant survived.
 				rc=0
-				(cd "$p" && TACK_MUTANT=$sid timeout --kill-after=10 "$lim" "$schema/schema.test" -test.run "$pat" -test.failfast -test.count=1 >"$w/run.log" 2>&1) || rc=$?
+				if [ "$fpat" != none ] && [ "$spat" != none ]; then
+					(cd "$p" && TACK_MUTANT=$sid timeout --kill-after=10 "$lim" "$schema/schema.test" -test.run "$fpat" -test.failfast -test.count=1 >"$w/run.log" 2>&1) || rc=$?
+					pat=$spat
+				fi
+				[ "$rc" != 0 ] || (cd "$p" && TACK_MUTANT=$sid timeout --kill-after=10 "$lim" "$schema/schema.test" -test.run "$pat" -test.failfast -test.count=1 >>"$w/run.log" 2>&1) || rc=$?
 				case $rc in
 				0) st=LIVED ;;
 				124 | 137) st="TIMED OUT" ;;
@@ -317,7 +322,7 @@ for p in "${pkgs[@]}"; do
 			jq -r '.[]' <<<"$picked" # in the drawn order: a run stopped early is still a random sample
 		else
 			jq -r '.files[] | .file_name as $f | .mutations[] | select(.status == "LIVED") | [$f, .type, .line, .column] | @tsv' "$rj"
-		fi | if [ "$select" = 1 ]; then "$out/mutcover" "$cov" "$ipath"; else sed 's/$/\t-\t0/'; fi >"$out/$p.todo"
+		fi | if [ "$select" = 1 ]; then "$out/mutcover" "$cov" "$ipath"; else sed 's/$/\t-\t0\tnone\tnone/'; fi >"$out/$p.todo"
 		schema=$out/$p.schema
 		if [ "$schemata" = 1 ]; then
 			[ -x "$out/mutschema" ] || go build -o "$out/mutschema" "$root/scripts/mutschema.go"
@@ -336,7 +341,7 @@ for p in "${pkgs[@]}"; do
 			sed 's/.*/-/' "$out/$p.todo" >"$out/$p.sid"
 		fi
 		idx=0
-		while IFS=$'\t' read -r file type line col pat secs sid; do
+		while IFS=$'\t' read -r file type line col pat secs fpat spat sid; do
 			idx=$((idx + 1))
 			text=$(sed -n "${line}p" "$p/$file" | trim)
 			allowed "$p/$file" "$type" "$text" && continue
@@ -346,9 +351,9 @@ for p in "${pkgs[@]}"; do
 				printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$line" "$col" "$type" SKIPPED >"$out/$p.recheck.d/$idx"
 				continue
 			fi
-			[ "$select" = 1 ] || pat=-
+			[ "$select" = 1 ] || { pat=-; fpat=none; spat=none; }
 			while [ "$(jobs -rp | wc -l)" -ge "$workers" ]; do wait -n || true; done
-			one "$idx" "$file" "$type" "$line" "$col" "$pat" "${secs:-0}" "${sid:--}" &
+			one "$idx" "$file" "$type" "$line" "$col" "$pat" "${secs:-0}" "${fpat:-none}" "${spat:-none}" "${sid:--}" &
 		done < <(paste "$out/$p.todo" "$out/$p.sid")
 		wait
 		(cd "$out/$p.recheck.d" && ls | sort -n | xargs -r cat) >"$out/$p.recheck"

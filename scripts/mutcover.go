@@ -16,7 +16,10 @@
 // -test.run pattern naming every test whose profile counts the mutated
 // position as executed, or "-" when none does (the mutant is not covered),
 // and the seconds those tests took in their coverage runs (DIR/<TestName>.secs,
-// 0 where missing), from which the caller sets the mutant's time limit.
+// 0 where missing), from which the caller sets the mutant's time limit;
+// then the same pattern split in two: the tests that took under 5 s, and
+// the others ("none" for an empty set), so that the caller can run the fast
+// ones first and the slow ones only for a mutant the fast ones missed.
 package main
 
 import (
@@ -49,6 +52,20 @@ func (b block) holds(line, col int) bool {
 }
 
 var prof = regexp.MustCompile(`^(.+):(\d+)\.(\d+),(\d+)\.(\d+) \d+ (\d+)$`)
+
+// slowTest is the coverage-run time (seconds) from which a test is slow:
+// a mutant's fast tests run first, and its slow ones only if it survives
+// them (most mutants die in the fast ones).
+const slowTest = 5.0
+
+// pattern is a -test.run pattern matching exactly these (quoted) tests,
+// or none when there are none.
+func pattern(tests []string, none string) string {
+	if len(tests) == 0 {
+		return none
+	}
+	return "^(" + strings.Join(tests, "|") + ")$"
+}
 
 func main() {
 	if len(os.Args) != 3 {
@@ -103,24 +120,27 @@ func main() {
 		}
 		line, _ := strconv.Atoi(f[2])
 		col, _ := strconv.Atoi(f[3])
-		var sel []string
+		var sel, fast, slow []string
 		secs := 0.0
 		for _, t := range tests {
 			for _, b := range covered[t][f[0]] {
 				if b.holds(line, col) {
-					sel = append(sel, regexp.QuoteMeta(t))
+					q := regexp.QuoteMeta(t)
+					sel = append(sel, q)
+					v := 0.0
 					if d, err := os.ReadFile(filepath.Join(dir, t+".secs")); err == nil {
-						v, _ := strconv.ParseFloat(strings.TrimSpace(string(d)), 64)
-						secs += v
+						v, _ = strconv.ParseFloat(strings.TrimSpace(string(d)), 64)
+					}
+					secs += v
+					if v < slowTest {
+						fast = append(fast, q)
+					} else {
+						slow = append(slow, q)
 					}
 					break
 				}
 			}
 		}
-		pat := "-"
-		if len(sel) > 0 {
-			pat = "^(" + strings.Join(sel, "|") + ")$"
-		}
-		fmt.Fprintf(out, "%s\t%s\t%.1f\n", strings.Join(f[:4], "\t"), pat, secs)
+		fmt.Fprintf(out, "%s\t%s\t%.1f\t%s\t%s\n", strings.Join(f[:4], "\t"), pattern(sel, "-"), secs, pattern(fast, "none"), pattern(slow, "none"))
 	}
 }
