@@ -1,0 +1,245 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/limit"
+)
+
+// rmAppStore keeps one app and its tokens in memory, on top of memStore's
+// robots; lookups of robots fail with lookupErr when it is set.
+type rmAppStore struct {
+	memStore
+	app       App
+	tmu       sync.Mutex
+	tokens    map[string]Token
+	lookupErr error
+}
+
+func (m *rmAppStore) App(_ context.Context, id tack.ID) (App, error) {
+	if id != m.app.ID {
+		return App{}, tack.ErrNotFound
+	}
+	return m.app, nil
+}
+func (m *rmAppStore) AppByClient(_ context.Context, clientID string) (App, error) {
+	if clientID != m.app.ClientID {
+		return App{}, tack.ErrNotFound
+	}
+	return m.app, nil
+}
+func (m *rmAppStore) CreateToken(_ context.Context, t Token) error {
+	m.tmu.Lock()
+	defer m.tmu.Unlock()
+	m.tokens[t.Hash] = t
+	return nil
+}
+func (m *rmAppStore) Token(_ context.Context, hash string) (Token, error) {
+	m.tmu.Lock()
+	defer m.tmu.Unlock()
+	t, ok := m.tokens[hash]
+	if !ok {
+		return Token{}, tack.ErrNotFound
+	}
+	return t, nil
+}
+func (m *rmAppStore) ModulesOff(context.Context, tack.ID) ([]string, error) { return nil, nil }
+func (m *rmAppStore) RobotByToken(ctx context.Context, h string) (Robot, error) {
+	if m.lookupErr != nil {
+		return Robot{}, m.lookupErr
+	}
+	return m.memStore.RobotByToken(ctx, h)
+}
+
+func rmNewStore() *rmAppStore {
+	return &rmAppStore{memStore: memStore{robots: map[tack.ID]Robot{}}, tokens: map[string]Token{},
+		app: App{ID: tack.NewID(), OrgID: tack.NewID(), ClientID: "client", SecretHash: hashSecret("secret"), Scopes: []string{"chat"}}}
+}
+
+func rmService(st *rmAppStore, now time.Time, cfg Config) (*Service, *fakeWorld) {
+	w := &fakeWorld{}
+	s := NewService(st, w, w, w, w, func() time.Time { return now }, cfg)
+	return s, w
+}
+
+// An access token lives Config.TokenTTL, two hours when unset (0 or
+// less); the grant says so in seconds.
+func TestTokenLifetime(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	for _, c := range []struct {
+		name string
+		ttl  time.Duration
+		want int
+	}{
+		{"unset", 0, 7200},
+		{"negative", -time.Minute, 7200},
+		{"set", 90 * time.Second, 90},
+	} {
+		st := rmNewStore()
+		s, _ := rmService(st, now, Config{TokenTTL: c.ttl})
+		g, err := s.IssueToken(ctx, "client", "secret")
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if g.ExpiresIn != c.want {
+			t.Errorf("%s: expires in %d s, want %d", c.name, g.ExpiresIn, c.want)
+		}
+		if tok, _ := st.Token(ctx, hashSecret(g.AccessToken)); !tok.ExpiresAt.Equal(now.Add(time.Duration(c.want) * time.Second)) {
+			t.Errorf("%s: stored expiry %v", c.name, tok.ExpiresAt)
+		}
+		s.Close()
+	}
+}
+
+// A set AppLimit is the one applied to an app's calls.
+func TestSetAppLimitApplies(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	st := rmNewStore()
+	s, _ := rmService(st, now, Config{AppLimit: &limit.Keyed{Rate: 1e-9, Burst: 1}})
+	defer s.Close()
+	g, err := s.IssueToken(ctx, "client", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authorize(ctx, g.AccessToken, "chat"); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	if _, err := s.Authorize(ctx, g.AccessToken, "chat"); tack.ErrorCode(err) != tack.ERateLimited {
+		t.Fatalf("second call with a burst of 1: %v", err)
+	}
+}
+
+// A robot request's timestamp may be off by SignWindow either way,
+// inclusive; an hour when unset.
+func TestSignWindow(t *testing.T) {
+	const secret = "SECabc"
+	now := time.UnixMilli(1700000000000)
+	check := func(d, window time.Duration) error {
+		ms := now.Add(d).UnixMilli()
+		return CheckSign(secret, strconv.FormatInt(ms, 10), DingTalkSign(secret, ms), now, window)
+	}
+	for _, c := range []struct{ edge, past time.Duration }{
+		{time.Hour, time.Hour + time.Millisecond},
+		{-time.Hour, -time.Hour - time.Millisecond},
+	} {
+		if err := check(c.edge, time.Hour); err != nil {
+			t.Errorf("off by exactly the window (%v): %v", c.edge, err)
+		}
+		if err := check(c.past, time.Hour); code(err) != CodeSecurity {
+			t.Errorf("off by the window and 1 ms (%v): %v", c.past, err)
+		}
+	}
+
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		window time.Duration
+		off    time.Duration
+		code   int
+	}{
+		{"unset, 59 minutes old", 0, -59 * time.Minute, 0},
+		{"unset, 61 minutes old", 0, -61 * time.Minute, CodeSecurity},
+		{"negative, 59 minutes old", -time.Second, -59 * time.Minute, 0},
+		{"set to a minute, 2 minutes old", time.Minute, -2 * time.Minute, CodeSecurity},
+		{"set to a minute, 30 s old", time.Minute, -30 * time.Second, 0},
+	} {
+		st := rmNewStore()
+		s, _ := rmService(st, now, Config{SignWindow: c.window})
+		admin := tack.WithCaller(ctx, tack.Caller{UserID: "admin00000000000"})
+		name := "CI"
+		r, err := s.CreateRobot(admin, tack.NewID(), RobotInput{Name: &name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := now.Add(c.off).UnixMilli()
+		err = s.RobotSend(ctx, RobotRequest{AccessToken: r.AccessToken, Timestamp: strconv.FormatInt(ms, 10), Sign: DingTalkSign(r.Secret, ms),
+			Body: []byte(`{"msgtype":"text","text":{"content":"hi"}}`)})
+		if code(err) != c.code || c.code == 0 && err != nil {
+			t.Errorf("%s: %v, want code %d", c.name, err, c.code)
+		}
+		s.Close()
+	}
+}
+
+// Webhook access tokens are at most 128 bytes: one of 128 is looked up,
+// one of 129 is refused without a lookup.
+func TestRobotTokenLength(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	st := rmNewStore()
+	s, w := rmService(st, now, Config{})
+	defer s.Close()
+	for _, n := range []int{128, 129} {
+		tok := strings.Repeat("t", n)
+		st.CreateRobot(ctx, Robot{ID: tack.NewID(), ConversationID: tack.NewID(), Name: "r", TokenHash: hashSecret(tok)})
+		before := len(w.posts)
+		err := s.RobotSend(ctx, RobotRequest{AccessToken: tok, Body: []byte(`{"msgtype":"text","text":{"content":"hi"}}`)})
+		posted := len(w.posts) - before
+		switch {
+		case n == 128 && (err != nil || posted != 1):
+			t.Errorf("a token of 128 bytes: %v, %d posted", err, posted)
+		case n == 129 && (code(err) != CodeNoToken || posted != 0):
+			t.Errorf("a token of 129 bytes: %v, %d posted", err, posted)
+		}
+	}
+}
+
+// An unknown webhook token stays unknown: asking again does not find a
+// robot (a failed lookup is not remembered as one).
+func TestUnknownRobotTokenStaysUnknown(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	st := rmNewStore()
+	s, w := rmService(st, now, Config{})
+	defer s.Close()
+	for i := 0; i < 2; i++ {
+		err := s.RobotSend(ctx, RobotRequest{AccessToken: "nope", Body: []byte(`{"msgtype":"text","text":{"content":"hi"}}`)})
+		if code(err) != CodeNoToken || len(w.posts) != 0 {
+			t.Fatalf("try %d: %v, %d posted", i+1, err, len(w.posts))
+		}
+	}
+}
+
+// The Service logs to Config.Logger when one is set: a failed robot
+// lookup is reported there (and the caller gets "system busy").
+func TestSetLoggerIsUsed(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	st := rmNewStore()
+	st.lookupErr = errors.New("disk on fire")
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	s, _ := rmService(st, now, Config{Logger: slog.New(slog.NewTextHandler(&rmLockedWriter{mu: &mu, w: &buf}, nil))})
+	defer s.Close()
+	err := s.RobotSend(ctx, RobotRequest{AccessToken: "tok", Body: []byte(`{"msgtype":"text","text":{"content":"hi"}}`)})
+	if code(err) != CodeInternal {
+		t.Fatalf("lookup failure: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(buf.String(), "disk on fire") {
+		t.Fatalf("logged: %q", buf.String())
+	}
+}
+
+type rmLockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *rmLockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
