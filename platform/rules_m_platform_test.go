@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,4 +243,155 @@ func (l *rmLockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// rmClaimStore hands out one delivery per claim and records outcomes.
+type rmClaimStore struct {
+	*rmAppStore
+	cmu       sync.Mutex
+	claim     []Delivery
+	outcomes  []Outcome
+	finishErr error
+}
+
+func (m *rmClaimStore) ClaimDeliveries(context.Context, string, tack.ID, time.Time, time.Duration, int) ([]Delivery, error) {
+	m.cmu.Lock()
+	defer m.cmu.Unlock()
+	ds := m.claim
+	m.claim = nil
+	return ds, nil
+}
+func (m *rmClaimStore) FinishDelivery(_ context.Context, _ tack.ID, _ string, o Outcome) error {
+	m.cmu.Lock()
+	defer m.cmu.Unlock()
+	m.outcomes = append(m.outcomes, o)
+	return m.finishErr
+}
+
+type rmFailing struct{}
+
+func (rmFailing) Send(context.Context, string, map[string]string, []byte) (int, error) {
+	return 500, nil
+}
+
+// A failed attempt is retried Backoff(attempts so far + 1) later, and
+// given up (Dead) only when that retry would come more than GiveUp after
+// the delivery was created.
+func TestRetrySchedule(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	r := Retry{}.withDefaults()
+	for _, c := range []struct {
+		name     string
+		attempts int
+		created  time.Time
+		next     time.Duration
+		state    string
+	}{
+		{"first failure", 0, now, r.Backoff(1), Pending},
+		{"third failure", 2, now, r.Backoff(3), Pending},
+		{"retry exactly GiveUp after creation", 0, now.Add(r.Backoff(1) - r.GiveUp), r.Backoff(1), Pending},
+		{"retry past GiveUp", 0, now.Add(r.Backoff(1) - r.GiveUp - time.Millisecond), r.Backoff(1), Dead},
+	} {
+		st := &rmClaimStore{rmAppStore: rmNewStore()}
+		st.app.CallbackURL = "https://a.example/cb"
+		st.claim = []Delivery{{ID: tack.NewID(), AppID: st.app.ID, OrgID: st.app.OrgID, Attempts: c.attempts, CreatedAt: c.created, State: Pending}}
+		w := &fakeWorld{}
+		s := NewService(st, w, w, w, w, func() time.Time { return now }, Config{})
+		if n, err := s.Deliver(ctx, "node", rmFailing{}, 10); n != 1 || err != nil {
+			t.Fatalf("%s: deliver %d %v", c.name, n, err)
+		}
+		s.Close()
+		if len(st.outcomes) != 1 {
+			t.Fatalf("%s: %d outcomes", c.name, len(st.outcomes))
+		}
+		o := st.outcomes[0]
+		if o.State != c.state || (c.state == Pending && !o.NextAt.Equal(now.Add(c.next))) {
+			t.Errorf("%s: %s next at +%v, want %s +%v", c.name, o.State, o.NextAt.Sub(now), c.state, c.next)
+		}
+	}
+	if r.Backoff(3) == r.Backoff(1) {
+		t.Fatal("the defaults do not tell attempts apart")
+	}
+}
+
+// Recording an attempt's outcome is logged only when it fails for a
+// reason other than a lease lost to another node.
+func TestFinishFailureLogged(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	for _, c := range []struct {
+		name   string
+		err    error
+		logged bool
+	}{
+		{"recorded", nil, false},
+		{"lease lost", tack.ErrNotFound, false},
+		{"store failure", errors.New("disk on fire"), true},
+	} {
+		st := &rmClaimStore{rmAppStore: rmNewStore(), finishErr: c.err}
+		st.app.CallbackURL = "https://a.example/cb"
+		st.claim = []Delivery{{ID: tack.NewID(), AppID: st.app.ID, OrgID: st.app.OrgID, CreatedAt: now, State: Pending}}
+		var buf bytes.Buffer
+		var mu sync.Mutex
+		w := &fakeWorld{}
+		s := NewService(st, w, w, w, w, func() time.Time { return now },
+			Config{Logger: slog.New(slog.NewTextHandler(&rmLockedWriter{mu: &mu, w: &buf}, nil))})
+		s.Deliver(ctx, "node", rmFailing{}, 10)
+		s.Close()
+		mu.Lock()
+		got := strings.Contains(buf.String(), "delivery finish")
+		mu.Unlock()
+		if got != c.logged {
+			t.Errorf("%s: logged %v, want %v", c.name, got, c.logged)
+		}
+	}
+}
+
+type rmPhones struct {
+	mu    sync.Mutex
+	asked int
+	ids   map[string]tack.ID
+}
+
+func (p *rmPhones) UsersByPhone(_ context.Context, phones []string) (out []tack.ID, _ error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asked++
+	for _, ph := range phones {
+		if id, ok := p.ids[ph]; ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// Mentions by phone number become mentions of the users with those
+// phones when Config.Phones is set; a post without phone mentions does
+// not ask for any.
+func TestRobotMentionsByPhone(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	who := tack.NewID()
+	phones := &rmPhones{ids: map[string]tack.ID{"13800000000": who}}
+	st := rmNewStore()
+	w := &fakeWorld{}
+	s := NewService(st, w, w, w, w, func() time.Time { return now }, Config{Phones: phones})
+	defer s.Close()
+	tok := "robot-token"
+	st.CreateRobot(ctx, Robot{ID: tack.NewID(), ConversationID: tack.NewID(), Name: "r", TokenHash: hashSecret(tok)})
+	if err := s.RobotSend(ctx, RobotRequest{AccessToken: tok, Body: []byte(`{"msgtype":"text","text":{"content":"hi"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if phones.asked != 0 {
+		t.Fatalf("a post without phone mentions asked for phones %d times", phones.asked)
+	}
+	if err := s.RobotSend(ctx, RobotRequest{AccessToken: tok, Body: []byte(`{"msgtype":"text","text":{"content":"hi"},"at":{"atMobiles":["13800000000"]}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.posts) != 2 || !slices.Contains(w.posts[1].Mentions, who) {
+		t.Fatalf("posts %+v", w.posts)
+	}
 }
