@@ -24,6 +24,8 @@ type rmAppStore struct {
 	tmu       sync.Mutex
 	tokens    map[string]Token
 	lookupErr error
+	off       map[tack.ID][]string // modules switched off, by organisation
+	subsErr   error
 }
 
 func (m *rmAppStore) App(_ context.Context, id tack.ID) (App, error) {
@@ -53,7 +55,10 @@ func (m *rmAppStore) Token(_ context.Context, hash string) (Token, error) {
 	}
 	return t, nil
 }
-func (m *rmAppStore) ModulesOff(context.Context, tack.ID) ([]string, error) { return nil, nil }
+func (m *rmAppStore) ModulesOff(_ context.Context, org tack.ID) ([]string, error) {
+	return m.off[org], nil
+}
+func (m *rmAppStore) AppsSubscribed(context.Context, string) ([]App, error) { return nil, m.subsErr }
 func (m *rmAppStore) RobotByToken(ctx context.Context, h string) (Robot, error) {
 	if m.lookupErr != nil {
 		return Robot{}, m.lookupErr
@@ -393,5 +398,81 @@ func TestRobotMentionsByPhone(t *testing.T) {
 	defer w.mu.Unlock()
 	if len(w.posts) != 2 || !slices.Contains(w.posts[1].Mentions, who) {
 		t.Fatalf("posts %+v", w.posts)
+	}
+}
+
+// rmOrgWorld is a world where every group is owned by owner, an active
+// member of orgs.
+type rmOrgWorld struct {
+	*fakeWorld
+	owner    tack.ID
+	orgs     []tack.ID
+	ownerErr error
+}
+
+func (w rmOrgWorld) Owner(context.Context, tack.ID) (tack.ID, error) { return w.owner, w.ownerErr }
+func (w rmOrgWorld) OrgsOf(context.Context, tack.ID) ([]tack.ID, error) {
+	return w.orgs, nil
+}
+
+// Robots may post in a group unless an organisation its owner is an
+// active member of switched robots off; a group without an owner is
+// governed by none; a failure to find the owner is an error.
+func TestRobotsOnFollowsTheOwnersOrganisations(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	org, other := tack.NewID(), tack.NewID()
+	for _, c := range []struct {
+		name  string
+		w     rmOrgWorld
+		off   map[tack.ID][]string
+		check func(error) bool
+	}{
+		{"owner's org has robots off", rmOrgWorld{owner: "admin00000000000", orgs: []tack.ID{other, org}}, map[tack.ID][]string{org: {ModRobots}},
+			func(err error) bool { return tack.ErrorCode(err) == EModuleOff }},
+		{"owner's org has robots on", rmOrgWorld{owner: "admin00000000000", orgs: []tack.ID{org}}, map[tack.ID][]string{org: {ModApps}},
+			func(err error) bool { return err == nil }},
+		{"no owner", rmOrgWorld{orgs: []tack.ID{org}}, map[tack.ID][]string{org: {ModRobots}},
+			func(err error) bool { return err == nil }},
+		{"owner unknown", rmOrgWorld{ownerErr: errors.New("disk on fire")}, nil,
+			func(err error) bool { return err != nil && err.Error() == "disk on fire" }},
+	} {
+		st := rmNewStore()
+		st.off = c.off
+		c.w.fakeWorld = &fakeWorld{}
+		s := NewService(st, c.w, c.w, c.w, c.w, func() time.Time { return now }, Config{})
+		if err := s.RobotsOn(ctx, tack.NewID()); !c.check(err) {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		s.Close()
+	}
+}
+
+// An event for an organisation without subscribers is dropped quietly; a
+// failure to read the subscribers is logged.
+func TestEventFailureLogged(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	for _, c := range []struct {
+		name   string
+		err    error
+		logged bool
+	}{
+		{"no subscribers", nil, false},
+		{"store failure", errors.New("disk on fire"), true},
+	} {
+		st := rmNewStore()
+		st.subsErr = c.err
+		var buf bytes.Buffer
+		var mu sync.Mutex
+		s, _ := rmService(st, now, Config{Logger: slog.New(slog.NewTextHandler(&rmLockedWriter{mu: &mu, w: &buf}, nil))})
+		s.Event(ctx, tack.NewID(), EventDirectory, "k", nil)
+		s.Close()
+		mu.Lock()
+		got := strings.Contains(buf.String(), "platform: event")
+		mu.Unlock()
+		if got != c.logged {
+			t.Errorf("%s: logged %v, want %v", c.name, got, c.logged)
+		}
 	}
 }
