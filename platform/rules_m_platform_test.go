@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,7 +26,9 @@ type rmAppStore struct {
 	tokens    map[string]Token
 	lookupErr error
 	off       map[tack.ID][]string // modules switched off, by organisation
+	outgoing  []Robot
 	subsErr   error
+	subsReads int
 }
 
 func (m *rmAppStore) App(_ context.Context, id tack.ID) (App, error) {
@@ -58,7 +61,13 @@ func (m *rmAppStore) Token(_ context.Context, hash string) (Token, error) {
 func (m *rmAppStore) ModulesOff(_ context.Context, org tack.ID) ([]string, error) {
 	return m.off[org], nil
 }
-func (m *rmAppStore) AppsSubscribed(context.Context, string) ([]App, error) { return nil, m.subsErr }
+func (m *rmAppStore) OutgoingRobots(context.Context) ([]Robot, error) { return m.outgoing, nil }
+func (m *rmAppStore) AppsSubscribed(context.Context, string) ([]App, error) {
+	m.tmu.Lock()
+	m.subsReads++
+	m.tmu.Unlock()
+	return nil, m.subsErr
+}
 func (m *rmAppStore) RobotByToken(ctx context.Context, h string) (Robot, error) {
 	if m.lookupErr != nil {
 		return Robot{}, m.lookupErr
@@ -474,5 +483,141 @@ func TestEventFailureLogged(t *testing.T) {
 		if got != c.logged {
 			t.Errorf("%s: logged %v, want %v", c.name, got, c.logged)
 		}
+	}
+}
+
+// rmHeldCaller answers an outgoing robot call with a reply once released.
+type rmHeldCaller struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (c rmHeldCaller) Call(context.Context, string, map[string]string, []byte, int) (int, []byte, error) {
+	c.entered <- struct{}{}
+	<-c.release
+	return 200, []byte(`{"msgtype":"text","text":{"content":"pong"}}`), nil
+}
+
+// Close waits for the outgoing robot calls in flight: the reply of a call
+// still running when Close is called is posted before Close returns.
+func TestCloseWaitsForOutgoingCalls(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000).UTC()
+	st := rmNewStore()
+	conv := tack.NewID()
+	st.outgoing = []Robot{{ID: tack.NewID(), ConversationID: conv, Name: "R", BotID: tack.NewID(), Secret: "SECx", OutgoingURL: "https://r.example/"}}
+	caller := rmHeldCaller{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	w := &fakeWorld{}
+	s := NewService(st, w, w, w, w, func() time.Time { return now }, Config{Outgoing: caller})
+	msg := []byte(`{"conversation_id":"` + string(conv) + `","seq":2,"sender_id":"` + string(tack.NewID()) + `","kind":"text","text":"@R ping"}`)
+	s.handleOutgoing(ctx, msg)
+	select {
+	case <-caller.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the outgoing robot was not called")
+	}
+	closed := make(chan struct{})
+	go func() {
+		s.Close()
+		close(closed)
+	}()
+	// Wait until Close has taken every free call slot (it then waits for
+	// the one in flight), or has returned without waiting.
+	guard := time.After(10 * time.Second)
+	for len(s.calls) < cap(s.calls) {
+		select {
+		case <-closed:
+			t.Fatal("Close returned while an outgoing call was in flight")
+		case <-guard:
+			t.Fatal("Close neither waits nor returns")
+		default:
+			runtime.Gosched()
+		}
+	}
+	close(caller.release)
+	<-closed
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.posts) != 1 {
+		t.Fatalf("%d replies posted before Close returned, want 1", len(w.posts))
+	}
+}
+
+// The default robot limit is 20 messages a minute in bursts of 20: after
+// a burst the next message may come 3 s later, not 1 s later.
+func TestDefaultRobotLimit(t *testing.T) {
+	st := rmNewStore()
+	s, _ := rmService(st, time.Now(), Config{})
+	defer s.Close()
+	l := s.cfg.RobotLimit
+	t0 := time.UnixMilli(1700000000000)
+	for i := 0; i < 20; i++ {
+		if !l.AllowN("r", 1, t0) {
+			t.Fatalf("message %d of a burst refused", i+1)
+		}
+	}
+	if l.AllowN("r", 1, t0) {
+		t.Fatal("a 21st message in the same instant allowed")
+	}
+	if l.AllowN("r", 1, t0.Add(time.Second)) {
+		t.Fatal("a message 1 s after a burst allowed")
+	}
+	if !l.AllowN("r", 1, t0.Add(3*time.Second)) {
+		t.Fatal("a message 3 s after a burst refused")
+	}
+}
+
+// A robot looked up by token is trusted for robotTTL, inclusive, and
+// looked up again after; the cache holds many robots at once, and is
+// emptied only once it holds more than 10,000.
+func TestRobotCache(t *testing.T) {
+	var c robotCache
+	t0 := time.UnixMilli(1700000000000)
+	a, b := Robot{ID: tack.NewID()}, Robot{ID: tack.NewID()}
+	c.put("a", a, t0)
+	c.put("b", b, t0)
+	if r, ok := c.get("a", t0.Add(robotTTL)); !ok || r.ID != a.ID {
+		t.Error("a robot not trusted for exactly robotTTL")
+	}
+	if r, ok := c.get("b", t0); !ok || r.ID != b.ID {
+		t.Error("the second robot put is missing")
+	}
+	if _, ok := c.get("a", t0.Add(robotTTL+time.Nanosecond)); ok {
+		t.Error("a robot trusted past robotTTL")
+	}
+	var big robotCache
+	for i := 0; i < 10000; i++ {
+		big.put(strconv.Itoa(i), a, t0)
+	}
+	big.put("x", b, t0) // 10,000 held: kept
+	if _, ok := big.get("0", t0); !ok {
+		t.Fatal("the cache was emptied at 10,000 robots")
+	}
+	big.put("y", b, t0) // 10,001 held: emptied first
+	if _, ok := big.get("0", t0); ok {
+		t.Fatal("the cache was not emptied past 10,000 robots")
+	}
+	if _, ok := big.get("y", t0); !ok {
+		t.Fatal("the robot put after emptying is missing")
+	}
+}
+
+// The organisations with subscribers to an event are read once and then
+// answered from memory (for groupsTTL, far longer than this test).
+func TestSubscribersReadOnce(t *testing.T) {
+	ctx := context.Background()
+	st := rmNewStore()
+	s, _ := rmService(st, time.Now(), Config{})
+	defer s.Close()
+	org := tack.NewID()
+	for i := 0; i < 3; i++ {
+		if ok, err := s.subscribed(ctx, org, EventDirectory); ok || err != nil {
+			t.Fatalf("subscribed: %v %v", ok, err)
+		}
+	}
+	st.tmu.Lock()
+	defer st.tmu.Unlock()
+	if st.subsReads != 1 {
+		t.Fatalf("subscribers read %d times, want once", st.subsReads)
 	}
 }
