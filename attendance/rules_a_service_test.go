@@ -9,6 +9,7 @@ import (
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/attendance"
 	"github.com/tackhq/tack/client"
+	"github.com/tackhq/tack/tacktest"
 )
 
 // groupBodyA is a group of the given targets at HQ (no workdays: the
@@ -254,5 +255,33 @@ func TestWhoAGroupPlans(t *testing.T) {
 	want := map[tack.ID]tack.ID{tack.ID(w.manager.ID): a.ID, tack.ID(w.report.ID): b.ID}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("days planned by group: %v, want %v (A %s, B %s)", got, want, a.ID, b.ID)
+	}
+}
+
+// TestDeletedDepartmentCountsForNobody: a group's department deleted
+// since plans nobody's days (the group alone in its organisation still
+// plans the members it lists).
+func TestDeletedDepartmentCountsForNobody(t *testing.T) {
+	clk := newClock(at("2026-03-04 08:00"))
+	srv := server(t, clk)
+	w := newWorld(t, srv, clk)
+	temp := must[client.Department](t)(w.owner.CreateDepartment(bg, w.org, "", "Temp"))
+	b := must[client.AttGroup](t)(w.owner.CreateAttGroup(bg, w.org, groupBodyA("B", map[string]any{
+		"member_ids": []string{w.mid[w.report]}, "department_ids": []string{string(temp.ID)}})))
+	ok(t, w.owner.DeleteDepartment(bg, w.org, string(temp.ID)))
+	srv.Node.Attendance.DirectoryChanged(tack.ID(w.org))
+	ok(t, srv.Node.Attendance.RunJobs(bg))
+	var uids []tack.ID
+	for _, u := range []*tacktest.User{w.owner, w.admin, w.sub, w.manager, w.report, w.member} {
+		uids = append(uids, tack.ID(u.ID))
+	}
+	days, err := attStore(t, srv).Days(bg, tack.ID(w.org), uids, "2026-03-04", "2026-03-04")
+	ok(t, err)
+	var got []string
+	for _, d := range days {
+		got = append(got, string(d.UserID)+" by "+string(d.GroupID))
+	}
+	if want := []string{w.report.ID + " by " + string(b.ID)}; !slices.Equal(got, want) {
+		t.Errorf("days planned: %v, want %v (the report's only)", got, want)
 	}
 }
