@@ -90,7 +90,10 @@ func accrue(t Type, b Balance, hire string, today time.Time, mk func(kind, key s
 				if tenure(hire, jan) < 0 {
 					before = 0
 				}
-				now := tierAmount(t.Accrual.Tiers, tenure(hire, mt.AddDate(0, 1, -1)))
+				// The years reached by the start of the next month: a hire of
+				// 29 February reaches them in a common year too (by the last
+				// day of February it would not).
+				now := tierAmount(t.Accrual.Tiers, tenure(hire, mt.AddDate(0, 1, 0)))
 				if now > before {
 					put(LineAccrual, "accrual:"+year+"-tenure", now-before)
 				}

@@ -82,3 +82,20 @@ func TestAccrueTenureEdges(t *testing.T) {
 		}
 	})
 }
+
+// TestAccrueLeapDayHire: a member hired on 29 February reaches a higher
+// tier in February of a common year too, and gets the difference then (not
+// only with the next year's grant).
+func TestAccrueLeapDayHire(t *testing.T) {
+	ty := Type{Balance: true, Accrual: Accrual{Kind: AccrueTenure, Tiers: []Tier{{Years: 1, Amount: Days(5)}}}}
+	mk := func(kind, key string, delta Amount) Line { return Line{Kind: kind, Key: key, Delta: delta} }
+	b, _ := accrue(ty, Balance{}, "2024-02-29", day("2024-12-10"), mk)
+	b, _ = accrue(ty, b, "2024-02-29", day("2025-01-10"), mk)
+	if b.Balance != 0 {
+		t.Fatalf("January 2025: balance %s, want 0 (under a year)", b.Balance)
+	}
+	b, lines := accrue(ty, b, "2024-02-29", day("2025-03-01"), mk)
+	if b.Balance != Days(5) || len(lines) != 1 || lines[0].Key != "accrual:2025-tenure" {
+		t.Errorf("March 2025: balance %s, lines %v; want 5 from accrual:2025-tenure", b.Balance, lines)
+	}
+}
