@@ -82,15 +82,15 @@ func accrue(t Type, b Balance, hire string, today time.Time, mk func(kind, key s
 					put(LineAccrual, "accrual:"+year, tierAmount(t.Accrual.Tiers, y))
 				}
 			}
-			// In the month of the hire anniversary, a member who reached
-			// a higher tier gets the difference.
+			// In the month of the hire anniversary, a member who reached a higher tier by the start
+			// of the next month (a 29 February hire too, in a common year) gets the difference.
 			if h, err := time.Parse("2006-01-02", hire); err == nil && !first && h.Month() == mt.Month() && mt.Year() > h.Year() {
 				jan := time.Date(mt.Year(), time.January, 1, 0, 0, 0, 0, time.UTC)
 				before := tierAmount(t.Accrual.Tiers, tenure(hire, jan))
 				if tenure(hire, jan) < 0 {
 					before = 0
 				}
-				now := tierAmount(t.Accrual.Tiers, tenure(hire, mt.AddDate(0, 1, -1)))
+				now := tierAmount(t.Accrual.Tiers, tenure(hire, mt.AddDate(0, 1, 0)))
 				if now > before {
 					put(LineAccrual, "accrual:"+year+"-tenure", now-before)
 				}
