@@ -44,7 +44,7 @@ func (s *rbFlakyStore) Apply(ctx context.Context, b attendance.Batch) error {
 	s.mu.Lock()
 	s.calls++
 	switch {
-	case s.calls > 20:
+	case s.calls > 100:
 		s.mu.Unlock()
 		return errors.New("rb: retried without end")
 	case s.conflicts > 0:
