@@ -34,7 +34,9 @@ func TestScheduleRules(t *testing.T) {
 	g := must[client.AttGroup](t)(w.owner.CreateAttGroup(bg, w.org, map[string]any{"name": "Plant", "kind": "scheduled", "department_ids": []string{w.sales, w.eng},
 		"places": []map[string]any{{"name": "HQ", "lat": hqLat, "lng": hqLng}}}))
 	gid := tack.ID(g.ID)
-	set := func(entries ...attendance.ScheduleInput) (int, error) { return as.SetSchedule(owner, org_, gid, entries) }
+	set := func(entries ...attendance.ScheduleInput) (int, error) {
+		return as.SetSchedule(owner, org_, gid, entries)
+	}
 	e := func(u string, date, sh string) attendance.ScheduleInput {
 		return attendance.ScheduleInput{Member: u, Date: date, Shift: sh}
 	}
