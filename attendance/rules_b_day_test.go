@@ -69,9 +69,15 @@ func TestDaySummaryCounts(t *testing.T) {
 	sat := planFor(g, date("2026-03-07"), nil, nil, nil)
 	cs = nil
 	cs = rbPunch(sat, cs, at(loc, "2026-03-07 10:00:00"), "field")
-	cs = rbPunch(sat, cs, at(loc, "2026-03-07 12:00:00"), "place")
-	if _, sum = judge(sat, cs, nil, true); sum.FieldPunches != 1 || sum.OvertimeMinutes != 120 {
-		t.Errorf("rest day: %+v", sum)
+	cs = rbPunch(sat, cs, at(loc, "2026-03-07 12:00:00"), "field")
+	if _, sum = judge(sat, cs, nil, true); sum.FieldPunches != 2 || sum.OvertimeMinutes != 120 {
+		t.Errorf("rest day in the field: %+v", sum)
+	}
+	cs = nil
+	cs = rbPunch(sat, cs, at(loc, "2026-03-07 10:00:00"), "place")
+	cs = rbPunch(sat, cs, at(loc, "2026-03-07 12:00:00"), "network")
+	if _, sum = judge(sat, cs, nil, true); sum.FieldPunches != 0 {
+		t.Errorf("rest day at the office: %+v", sum)
 	}
 }
 
@@ -176,5 +182,25 @@ func TestFreeDayNotSigned(t *testing.T) {
 	_, sum = judge(p, nil, half, true)
 	if sum.NotSigned != 1 || sum.Absent || sum.Status != "not_signed" {
 		t.Errorf("free day half on a trip, no punch: %+v", sum)
+	}
+}
+
+// TestCorrectionsReadAsApproved: a make-up punch approved by an approval
+// reads approve_type "correction" with its approval; an admin's
+// correction has no approve_type.
+func TestCorrectionsReadAsApproved(t *testing.T) {
+	g := fixedGroup(t, "Asia/Shanghai", Shift{On: "09:00", Off: "18:00"})
+	p := planFor(g, date("2026-03-04"), nil, nil, nil)
+	for _, c := range []struct {
+		source, approval, want string
+	}{{SourceApprove, "ap9", "correction"}, {SourceAdmin, "", ""}} {
+		base := p.Pairs[0].On
+		cs := p.slots(nil)
+		cs[0] = Check{Pair: 0, CheckType: OnDuty, BaseTime: base, UserTime: &base, SourceType: c.source, LocationResult: Normal,
+			Via: "correction", ApproveID: c.approval, Correction: true}
+		cs, _ = judge(p, cs, nil, true)
+		if on := find(cs, 0, OnDuty); on.ApproveType != c.want || on.ApproveID != c.approval || on.TimeResult != Normal {
+			t.Errorf("%s correction: approve_type %q, approve_id %q, %s", c.source, on.ApproveType, on.ApproveID, on.TimeResult)
+		}
 	}
 }
