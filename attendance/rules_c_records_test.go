@@ -226,3 +226,33 @@ func TestPunchRetriesConflicts(t *testing.T) {
 		}
 	}
 }
+
+// rcNilStore answers nil for no punches, as a Store may (the SQL stores
+// answer an empty slice).
+type rcNilStore struct{ attendance.Store }
+
+func (s rcNilStore) Punches(ctx context.Context, orgID, userID tack.ID, from, to string) ([]attendance.Punch, error) {
+	ps, err := s.Store.Punches(ctx, orgID, userID, from, to)
+	if len(ps) == 0 {
+		ps = nil
+	}
+	return ps, err
+}
+
+// TestPunchesListIsNeverNull: the punch history of someone without
+// punches is an empty list (JSON []), whatever the store answers.
+func TestPunchesListIsNeverNull(t *testing.T) {
+	clk := newClock(at("2026-03-04 09:05"))
+	srv := server(t, clk)
+	w := newWorld(t, srv, clk)
+	w.group(t, nil)
+	must[client.AttPunch](t)(w.report.Punch(bg, w.org, inside()))
+	svc := attendance.NewService(rcNilStore{attStore(t, srv)}, srv.Node.Org, clk.Now, attendance.Config{})
+	q := attendance.Range{From: "2026-03-04", To: "2026-03-04"}
+	if ps, err := svc.Punches(rcAs(w.member.ID), tack.ID(w.org), q); err != nil || ps == nil || len(ps) != 0 {
+		t.Errorf("no punches: %#v (%v), want an empty list", ps, err)
+	}
+	if ps, err := svc.Punches(rcAs(w.report.ID), tack.ID(w.org), q); err != nil || len(ps) != 1 {
+		t.Errorf("one punch: %#v (%v)", ps, err)
+	}
+}
