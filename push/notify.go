@@ -360,7 +360,11 @@ func encodePayload(n *Notification, name string, preview bool) ([]byte, error) {
 	}
 	b, err := json.Marshal(p)
 	for err == nil && len(b) > MaxPayload && p.Body != "" {
-		p.Body = clip(p.Body, utf8.RuneCountInString(p.Body)/2)
+		// Halve the body; "…" alone (which clip keeps) goes entirely, or
+		// the loop would never end when the rest is over the limit.
+		if p.Body = clip(p.Body, utf8.RuneCountInString(p.Body)/2); p.Body == "…" {
+			p.Body = ""
+		}
 		b, err = json.Marshal(p)
 	}
 	if err == nil && len(b) > MaxPayload {
