@@ -174,13 +174,17 @@ log2json() {
 			| map({file_name: .[0][0], mutations: map({type: .[1], status: .[2], line: (.[3] | tonumber), column: (.[4] | tonumber)})}))}'
 }
 
-# allowed FILE MUTATOR TEXT: is this survivor a listed equivalent mutant?
+# allowed FILE MUTATOR TEXT COLUMN: is this survivor a listed equivalent
+# mutant? An entry's mutator may name the column (CONDITIONALS_BOUNDARY@19):
+# then it covers only the mutant at that column of the line, so a line
+# holding an equivalent mutant and a killable one of the same kind can list
+# the first without hiding the second.
 allowed() {
 	[ -f "$allow" ] || return 1
-	awk -F"$SEP" -v f="$1" -v m="$2" -v t="$3" '
+	awk -F"$SEP" -v f="$1" -v m="$2" -v t="$3" -v c="$4" '
 		/^[[:space:]]*(#|$)/ { next }
 		{ for (i = 1; i <= 3; i++) { gsub(/^[ \t]+|[ \t]+$/, "", $i) } }
-		$1 == f && $2 == m && $3 == t { found = 1; exit }
+		$1 == f && ($2 == m || $2 == m "@" c) && $3 == t { found = 1; exit }
 		END { exit !found }' "$allow"
 }
 
@@ -344,7 +348,7 @@ for p in "${pkgs[@]}"; do
 		while IFS=$'\t' read -r file type line col pat secs fpat spat sid; do
 			idx=$((idx + 1))
 			text=$(sed -n "${line}p" "$p/$file" | trim)
-			allowed "$p/$file" "$type" "$text" && continue
+			allowed "$p/$file" "$type" "$text" "$col" && continue
 			if [ "$budget" -gt 0 ] && [ $((SECONDS - start)) -ge "$budget" ]; then
 				# out of time: neither killed nor lived
 				[[ $partial == *"time budget"* ]] || partial="$partial (stopped by the time budget)"
@@ -391,7 +395,7 @@ for p in "${pkgs[@]}"; do
 		LIVED)
 			lived=$((lived + 1))
 			text=$(sed -n "${line}p" "$p/$file" | trim)
-			if allowed "$p/$file" "$type" "$text"; then
+			if allowed "$p/$file" "$type" "$text" "$col"; then
 				allowed_n=$((allowed_n + 1))
 			else
 				survivors+=("$p/$file:$line:$col $type	$text")

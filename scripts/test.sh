@@ -65,7 +65,21 @@ if [ "$fuzztime" != 0 ]; then
 	for pkg in $(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do
 		for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$pkg"/*_test.go | cut -d' ' -f2); do
 			echo "fuzz $target ($pkg, $fuzztime)" >&2
-			go test -run='^$' -fuzz="^$target\$" -fuzztime="$fuzztime" "$pkg" >/dev/null
+			# A crash writes its input under testdata/fuzz/<target>: that fails
+			# the run. A failure that wrote none is the fuzzing engine's own
+			# (a worker that did not answer on a loaded machine): shown, and
+			# tried once more.
+			corpus="$pkg/testdata/fuzz/$target"
+			before=$(ls "$corpus" 2>/dev/null | wc -l)
+			for try in 1 2; do
+				log=$(go test -run='^$' -fuzz="^$target\$" -fuzztime="$fuzztime" "$pkg" 2>&1) && break
+				echo "$log" | tail -30 >&2
+				if [ "$(ls "$corpus" 2>/dev/null | wc -l)" != "$before" ] || [ "$try" = 2 ]; then
+					echo "fuzz $target failed (see above)" >&2
+					exit 1
+				fi
+				echo "fuzz $target: no crashing input was saved; trying once more" >&2
+			done
 		done
 	done
 fi
