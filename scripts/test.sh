@@ -61,6 +61,10 @@ fi
 # saved under the package's testdata/fuzz and fails the run; commit it as a
 # regression case once fixed. Longer runs: docs/testing.md.
 fuzztime="${TACK_FUZZTIME:-5s}"
+# corpus_size DIR: how many inputs a fuzz target has saved (0 without DIR).
+corpus_size() {
+	if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi
+}
 if [ "$fuzztime" != 0 ]; then
 	for pkg in $(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do
 		for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$pkg"/*_test.go | cut -d' ' -f2); do
@@ -70,11 +74,11 @@ if [ "$fuzztime" != 0 ]; then
 			# (a worker that did not answer on a loaded machine): shown, and
 			# tried once more.
 			corpus="$pkg/testdata/fuzz/$target"
-			before=$(ls "$corpus" 2>/dev/null | wc -l)
+			before=$(corpus_size "$corpus")
 			for try in 1 2; do
 				log=$(go test -run='^$' -fuzz="^$target\$" -fuzztime="$fuzztime" "$pkg" 2>&1) && break
 				echo "$log" | tail -30 >&2
-				if [ "$(ls "$corpus" 2>/dev/null | wc -l)" != "$before" ] || [ "$try" = 2 ]; then
+				if [ "$(corpus_size "$corpus")" != "$before" ] || [ "$try" = 2 ]; then
 					echo "fuzz $target failed (see above)" >&2
 					exit 1
 				fi
