@@ -19,7 +19,7 @@ import (
 // statistics show who submitted to everyone; and the member's own reminder
 // waits out their quiet hours, then reminds them, then schedules the next.
 func TestWorkReports(t *testing.T) {
-	srv, _ := mediaServer(t)
+	srv, skew := mediaServer(t)
 	ctx := ctxT(t)
 	tm := newTeam(t, srv)
 	outsider := srv.NewUser(t, "Mallory")
@@ -104,10 +104,23 @@ func TestWorkReports(t *testing.T) {
 	if d := time.Until(retry.Due); d > circle.QuietRetry || d < circle.QuietRetry-time.Minute {
 		t.Errorf("in quiet hours the reminder moved to %v from now, want %v", d, circle.QuietRetry)
 	}
-	// Quiet hours over: it reminds.
+	// Quiet hours over: it reminds. The member's attendance group (newTeam:
+	// 09:00-18:00 Shanghai, Monday to Friday) makes the hours outside work
+	// quiet too, so the journal's clock is moved to a working hour: the next
+	// weekday at 10:00 in Shanghai (the test must not depend on when it runs).
 	if _, err := member.SetQuietHours(ctx, attendance.QuietPrefs{TimeZone: "UTC", Extra: []attendance.QuietRange{}}); err != nil {
 		t.Fatal(err)
 	}
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tomorrow := time.Now().In(sh).AddDate(0, 0, 1)
+	work := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 10, 0, 0, 0, sh)
+	for work.Weekday() == time.Saturday || work.Weekday() == time.Sunday {
+		work = work.AddDate(0, 0, 1)
+	}
+	skew.Store(int64(time.Until(work)))
 	// A reminder for a day with no report yet: the job's slot is tomorrow's.
 	var jd map[string]any
 	json.Unmarshal(retry.Data, &jd)
@@ -117,6 +130,7 @@ func TestWorkReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitEvent(t, mine2, "the reminder", func(e client.Event) bool { return e.Type == circle.ReportKind && e.Action == "remind" })
+	skew.Store(0)
 	next := claim()
 	if want := job.Due.Add(48 * time.Hour); !next.Due.Equal(want) {
 		t.Errorf("next reminder at %v, want %v", next.Due, want)
