@@ -67,7 +67,6 @@ type alt struct {
 type site struct {
 	node ast.Node
 	alts []alt
-	neg  bool // INVERT_NEGATIVES: -X becomes +X (alts[].op unused)
 }
 
 func main() {
@@ -257,9 +256,6 @@ func (r *rewriter) locate(af *ast.File, ms []*mutant) {
 				// X - Y becomes X + Y.
 				if op != token.SUB {
 					continue
-				}
-				if _, un := n.(*ast.UnaryExpr); un {
-					s.neg = true
 				}
 				s.alts = append(s.alts, alt{m.id, token.ADD})
 			default:
