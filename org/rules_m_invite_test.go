@@ -1,0 +1,106 @@
+package org_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/sqlite"
+)
+
+// TestSubadminInvitesIntoTheirDepartments: a sub-admin may invite people
+// into the departments they manage and must name them (an invitation
+// into the organisation at large is an admin's); a plain member may not
+// invite at all.
+func TestSubadminInvitesIntoTheirDepartments(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	if _, err := w.sub.CreateInvitation(ctx, oid, map[string]any{"department_ids": []string{string(w.eng.ID)}}); err != nil {
+		t.Errorf("a sub-admin invites into their department: %v", err)
+	}
+	if _, err := w.sub.CreateInvitation(ctx, oid, nil); code(err) != "invalid" {
+		t.Errorf("a sub-admin invites naming no department: %v, want invalid", err)
+	}
+	if _, err := w.member.CreateInvitation(ctx, oid, nil); code(err) != "forbidden" {
+		t.Errorf("a member invites: %v, want forbidden", err)
+	}
+	if _, err := w.member.CreateInvitation(ctx, oid, map[string]any{"department_ids": []string{string(w.eng.ID)}}); code(err) != "forbidden" {
+		t.Errorf("a member invites into their own department: %v, want forbidden", err)
+	}
+}
+
+// limitRig is an organisation service on its own SQLite file with the
+// default limits and n users.
+func limitRig(t *testing.T, n int) (*org.Service, []tack.ID) {
+	t.Helper()
+	c := context.Background()
+	db, err := sqlite.Open(c, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var users []tack.ID
+	for i := range n {
+		u := account.User{ID: tack.NewID(), Login: fmt.Sprintf("l%d@example.com", i), Name: fmt.Sprint("User ", i), CreatedAt: time.Now()}
+		if err := db.CreateUser(c, u, "x"); err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u.ID)
+	}
+	return org.NewService(db, db, anyone{}, nil, nil, org.Config{}), users
+}
+
+// TestWrongInvitationCodesLimited: by default a user may try 20 wrong
+// invitation codes in a row; then tries are refused as rate limited (one
+// more every 6 seconds).
+func TestWrongInvitationCodesLimited(t *testing.T) {
+	svc, users := limitRig(t, 1)
+	me := tack.WithCaller(context.Background(), tack.Caller{UserID: users[0]})
+	limited := 0
+	for i := range 30 {
+		const alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+		code := "zzzzzzzzzz" + string(alphabet[i%len(alphabet)]) + string(alphabet[i/len(alphabet)])
+		_, _, err := svc.Accept(me, code)
+		switch tack.ErrorCode(err) {
+		case tack.ERateLimited:
+			if i < 20 {
+				t.Fatalf("wrong code %d refused as rate limited: the first 20 are allowed", i+1)
+			}
+			limited++
+		case tack.ENotFound:
+		default:
+			t.Fatalf("wrong code %d: %v", i+1, err)
+		}
+	}
+	if limited == 0 {
+		t.Errorf("30 wrong codes in a row, none rate limited")
+	}
+}
+
+// TestFriendRequestsLimited: by default a user may send 60 friend requests
+// in a row; then requests are refused as rate limited (one more a minute).
+func TestFriendRequestsLimited(t *testing.T) {
+	svc, users := limitRig(t, 71)
+	me := tack.WithCaller(context.Background(), tack.Caller{UserID: users[0]})
+	limited := 0
+	for i, other := range users[1:] {
+		_, err := svc.RequestFriend(me, other)
+		switch {
+		case tack.ErrorCode(err) == tack.ERateLimited:
+			if i < 60 {
+				t.Fatalf("friend request %d refused as rate limited: the first 60 are allowed", i+1)
+			}
+			limited++
+		case err != nil:
+			t.Fatalf("friend request %d: %v", i+1, err)
+		}
+	}
+	if limited == 0 {
+		t.Errorf("70 friend requests in a row, none rate limited")
+	}
+}
