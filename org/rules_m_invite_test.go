@@ -2,6 +2,7 @@ package org_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -102,5 +103,56 @@ func TestFriendRequestsLimited(t *testing.T) {
 	}
 	if limited == 0 {
 		t.Errorf("70 friend requests in a row, none rate limited")
+	}
+}
+
+// TestInvitationLifetimeBounds: an invitation lasts from one minute to
+// MaxInviteHours, both ends included.
+func TestInvitationLifetimeBounds(t *testing.T) {
+	svc, users := limitRig(t, 1)
+	me := tack.WithCaller(context.Background(), tack.Caller{UserID: users[0]})
+	o, _, err := svc.Create(me, "Bounds Co", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	max := org.MaxInviteHours * time.Hour
+	for _, c := range []struct {
+		d  time.Duration
+		ok bool
+	}{{time.Minute, true}, {time.Minute - time.Second, false}, {max, true}, {max + time.Second, false}} {
+		_, err := svc.Invite(me, o.ID, org.InvitationInput{ExpiresIn: c.d})
+		if got := err == nil; got != c.ok {
+			t.Errorf("an invitation lasting %v: %v, want allowed=%v", c.d, err, c.ok)
+		}
+		if err != nil && tack.ErrorCode(err) != tack.EInvalid {
+			t.Errorf("an invitation lasting %v: %v, want invalid", c.d, err)
+		}
+	}
+}
+
+// failingMember is a store whose membership lookup fails.
+type failingMember struct{ *sqlite.DB }
+
+var errMemberLookup = fmt.Errorf("injected: membership lookup failed")
+
+func (f failingMember) Member(context.Context, tack.ID, tack.ID) (org.Member, error) {
+	return org.Member{}, errMemberLookup
+}
+
+// TestStoreFailureIsNotNotFound: when the store fails to say whether the
+// caller belongs to an organisation, the caller gets that failure, not "no
+// such organisation".
+func TestStoreFailureIsNotNotFound(t *testing.T) {
+	c := context.Background()
+	db, err := sqlite.Open(c, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	svc := org.NewService(failingMember{db}, db, anyone{}, nil, nil, org.Config{})
+	me := tack.WithCaller(c, tack.Caller{UserID: tack.NewID()})
+	_, err = svc.Groups(me, tack.NewID())
+	if !errors.Is(err, errMemberLookup) {
+		t.Errorf("Groups with the membership lookup failing: %v, want the store's error", err)
 	}
 }
