@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/client"
 	"github.com/tackhq/tack/org"
 	"github.com/tackhq/tack/sqlite"
 )
@@ -154,5 +156,70 @@ func TestStoreFailureIsNotNotFound(t *testing.T) {
 	_, err = svc.Groups(me, tack.NewID())
 	if !errors.Is(err, errMemberLookup) {
 		t.Errorf("Groups with the membership lookup failing: %v, want the store's error", err)
+	}
+}
+
+// TestSubadminSeesAndRevokesOnlyTheirInvitations: a sub-admin lists and
+// revokes the invitations into departments they manage, and neither sees
+// nor revokes general invitations or those into other departments; an
+// invitation of another organisation is not found through this one.
+func TestSubadminSeesAndRevokesOnlyTheirInvitations(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	mine := must(w.admin.CreateInvitation(ctx, oid, map[string]any{"department_ids": []string{string(w.eng.ID)}}))
+	general := must(w.admin.CreateInvitation(ctx, oid, nil))
+	sales := must(w.admin.CreateInvitation(ctx, oid, map[string]any{"department_ids": []string{string(w.sales.ID)}}))
+	var codes []string
+	for _, inv := range must(w.sub.Invitations(ctx, oid)) {
+		codes = append(codes, inv.Code)
+	}
+	if !slices.Contains(codes, mine.Code) || slices.Contains(codes, general.Code) || slices.Contains(codes, sales.Code) {
+		t.Errorf("a sub-admin of Engineering lists %v; want the Engineering invitation %s only, not %s (general) nor %s (Sales)",
+			codes, mine.Code, general.Code, sales.Code)
+	}
+	if _, err := w.member.Invitations(ctx, oid); code(err) != "forbidden" {
+		t.Errorf("a member lists invitations: %v", err)
+	}
+	if err := w.sub.RevokeInvitation(ctx, oid, general.Code); code(err) != "forbidden" {
+		t.Errorf("a sub-admin revokes a general invitation: %v", err)
+	}
+	if err := w.sub.RevokeInvitation(ctx, oid, sales.Code); code(err) != "forbidden" {
+		t.Errorf("a sub-admin revokes another department's invitation: %v", err)
+	}
+	if err := w.member.RevokeInvitation(ctx, oid, mine.Code); code(err) != "forbidden" {
+		t.Errorf("a member revokes an invitation: %v", err)
+	}
+	ok(t, w.sub.RevokeInvitation(ctx, oid, mine.Code))
+	if _, err := w.srv.NewUser(t, "Late Comer").AcceptInvitation(ctx, mine.Code); code(err) != "not_found" {
+		t.Errorf("a revoked invitation accepted: %v", err)
+	}
+	foreign := must(w.other.CreateInvitation(ctx, string(w.otherOrg.ID), nil))
+	if err := w.owner.RevokeInvitation(ctx, oid, foreign.Code); code(err) != "not_found" {
+		t.Errorf("another organisation's invitation revoked through this one: %v", err)
+	}
+	if _, err := w.srv.NewUser(t, "Still Welcome").AcceptInvitation(ctx, foreign.Code); err != nil {
+		t.Errorf("the other organisation's invitation stopped working: %v", err)
+	}
+}
+
+// TestRevokedInvitationDropsItsInvitee: revoking an invitation for one
+// person takes that person off the list of people invited.
+func TestRevokedInvitationDropsItsInvitee(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	inv := must(w.admin.CreateInvitation(ctx, oid, map[string]any{"email": "ida@example.com", "name": "Ida Invited"}))
+	invited := func() []string {
+		var out []string
+		for _, m := range must(w.owner.OrgMembers(ctx, oid, client.MemberQuery{Status: "invited"})).Members {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	if got := invited(); !slices.Contains(got, "Ida Invited") {
+		t.Fatalf("invited people: %v", got)
+	}
+	ok(t, w.admin.RevokeInvitation(ctx, oid, inv.Code))
+	if got := invited(); slices.Contains(got, "Ida Invited") {
+		t.Errorf("after the invitation was revoked, still invited: %v", got)
 	}
 }
