@@ -223,3 +223,53 @@ func TestRevokedInvitationDropsItsInvitee(t *testing.T) {
 		t.Errorf("after the invitation was revoked, still invited: %v", got)
 	}
 }
+
+// TestFormerMemberInvitedAgain: someone who left and is invited again by
+// name joins at once on that invitation, as one active member: their old
+// record gives up its account, so the directory holds them once and they
+// see the organisation.
+func TestFormerMemberInvitedAgain(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	must(w.owner.SetMemberStatus(ctx, oid, string(w.target.ID), "left"))
+	inv := must(w.admin.CreateInvitation(ctx, oid, map[string]any{"email": w.tina.Login, "name": "Tina Again"}))
+	w.tina.VerifyEmail(t, w.mail)
+	j := must(w.tina.AcceptInvitation(ctx, inv.Code))
+	if j.Status != "active" || j.Member.ID == w.target.ID {
+		t.Fatalf("a former member accepting an invitation made for them: %s, member %s (old %s)", j.Status, j.Member.ID, w.target.ID)
+	}
+	o := must(w.tina.Org(ctx, oid))
+	if o.Me.ID != j.Member.ID || o.Me.Status != "active" {
+		t.Errorf("Tina's membership after rejoining: %s %s, want %s active", o.Me.ID, o.Me.Status, j.Member.ID)
+	}
+	old := must(w.owner.OrgMember(ctx, oid, string(w.target.ID)))
+	if old.UserID != "" {
+		t.Errorf("the old record still holds the account %s", old.UserID)
+	}
+}
+
+// TestJoinAuditSaysJoinOrRequest: joining on a link is audited as a join,
+// and as a request where the organisation approves joins first.
+func TestJoinAuditSaysJoinOrRequest(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	lastFor := func(name string) string {
+		entries, _ := must2(w.owner.AuditLog(ctx, oid, "", 100))
+		for _, e := range entries {
+			if e.Params["target"] == name && (e.Action == "member.join" || e.Action == "member.request") {
+				return e.Action
+			}
+		}
+		return ""
+	}
+	inv := must(w.admin.CreateInvitation(ctx, oid, nil))
+	must(w.srv.NewUser(t, "Jo Joiner").AcceptInvitation(ctx, inv.Code))
+	if got := lastFor("Jo Joiner"); got != "member.join" {
+		t.Errorf("joining on a link is audited as %q", got)
+	}
+	must(w.admin.UpdateOrg(ctx, oid, map[string]any{"privacy": map[string]any{"join_approval": true}}))
+	must(w.srv.NewUser(t, "Ray Requester").AcceptInvitation(ctx, inv.Code))
+	if got := lastFor("Ray Requester"); got != "member.request" {
+		t.Errorf("asking to join is audited as %q", got)
+	}
+}
