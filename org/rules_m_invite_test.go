@@ -273,3 +273,41 @@ func TestJoinAuditSaysJoinOrRequest(t *testing.T) {
 		t.Errorf("asking to join is audited as %q", got)
 	}
 }
+
+// TestJoinerIsNotShownPrivacySettings: someone who joins on a link gets the
+// organisation without its privacy settings, as every non-admin does.
+func TestJoinerIsNotShownPrivacySettings(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	must(w.owner.UpdateOrg(ctx, oid, map[string]any{"privacy": map[string]any{"hidden_fields": []string{"phone"}}}))
+	inv := must(w.admin.CreateInvitation(ctx, oid, nil))
+	j := must(w.srv.NewUser(t, "Nosy Joiner").AcceptInvitation(ctx, inv.Code))
+	if j.Status != "active" || len(j.Org.Privacy.HiddenFields) != 0 {
+		t.Errorf("a joiner (%s) is shown the privacy settings %+v", j.Status, j.Org.Privacy)
+	}
+}
+
+// TestUsedInvitationLeavesMyInvitations: an invitation made for someone
+// stops being listed under their invitations once they have used it.
+func TestUsedInvitationLeavesMyInvitations(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	ivy := w.srv.NewUser(t, "Ivy Invitee")
+	must(w.admin.CreateInvitation(ctx, oid, map[string]any{"email": ivy.Login, "name": "Ivy"}))
+	ivy.VerifyEmail(t, w.mail)
+	var mine struct {
+		Invitations []struct {
+			Code string `json:"code"`
+		} `json:"invitations"`
+	}
+	ok(t, ivy.Do(ctx, "GET", "/api/v1/me/invitations", nil, &mine))
+	if len(mine.Invitations) != 1 {
+		t.Fatalf("invitations for the invitee: %d", len(mine.Invitations))
+	}
+	must(ivy.AcceptInvitation(ctx, mine.Invitations[0].Code))
+	mine.Invitations = nil
+	ok(t, ivy.Do(ctx, "GET", "/api/v1/me/invitations", nil, &mine))
+	if len(mine.Invitations) != 0 {
+		t.Errorf("a used invitation is still listed: %+v", mine.Invitations)
+	}
+}

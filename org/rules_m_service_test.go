@@ -1,12 +1,20 @@
 package org_test
 
 import (
+	"context"
+	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/sqlite"
 	"github.com/tackhq/tack/tacktest"
 )
 
@@ -79,5 +87,100 @@ func TestColleaguesSeeVisibleDepartments(t *testing.T) {
 	tina := must(w.member.OrgMember(ctx, oid, string(w.tina.ID)))
 	if !slices.Contains(tina.Departments, w.sales.ID) {
 		t.Errorf("a member sees a colleague's departments %v, want Sales among them", tina.Departments)
+	}
+}
+
+// recorder is an org.Events that keeps what it hears.
+type recorder struct {
+	mu   sync.Mutex
+	seen []string // "event action"
+}
+
+func (r *recorder) Event(_ context.Context, _ tack.ID, event, _ string, data any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	action := ""
+	if c, ok := data.(org.Change); ok {
+		action = c.Action
+	} else if c, ok := data.(*org.Change); ok {
+		action = c.Action
+	}
+	r.seen = append(r.seen, event+" "+action)
+}
+
+func (r *recorder) count(what string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, s := range r.seen {
+		if s == what {
+			n++
+		}
+	}
+	return n
+}
+
+// TestChangesAreTold: a directory change is told once to whoever listens
+// (the open platform); an import's members are told by the import itself,
+// not a second time from its audit entry.
+func TestChangesAreTold(t *testing.T) {
+	c := context.Background()
+	db, err := sqlite.Open(c, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	u := account.User{ID: tack.NewID(), Login: "ev@example.com", Name: "Eve", CreatedAt: time.Now()}
+	if err := db.CreateUser(c, u, "x"); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	svc := org.NewService(db, db, anyone{}, nil, nil, org.Config{Events: rec})
+	me := tack.WithCaller(c, tack.Caller{UserID: u.ID})
+	o, _, err := svc.Create(me, "Events Co", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateDepartment(me, o.ID, "", "Legal"); err != nil {
+		t.Fatal(err)
+	}
+	if n := rec.count("directory department.create"); n != 1 {
+		t.Errorf("a department made is told %d times, want once (heard %v)", n, rec.seen)
+	}
+	if _, err := svc.Import(me, o.ID, org.Table([][]string{{"name", "employee_no"}, {"Zed", "Z1"}}), org.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := rec.count("directory member.import"); n != 1 {
+		t.Errorf("an import is told %d times, want once (heard %v)", n, rec.seen)
+	}
+}
+
+// TestEmployeeNumbersAndTitlesAtTheirLimits: an employee number may have
+// letters, digits, '-', '_' and '.' (every letter and digit, the first and
+// last of each range included) up to 32 characters; a job title up to
+// MaxTitleRunes characters.
+func TestEmployeeNumbersAndTitlesAtTheirLimits(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	id := string(w.target.ID)
+	set := func(field, v string) error {
+		_, err := w.owner.UpdateOrgMember(ctx, oid, id, map[string]any{field: v})
+		return err
+	}
+	for _, v := range []string{"09azAZ-_.", "abcdefghijklmnopqrstuvwxyz012345"} {
+		if err := set("employee_no", v); err != nil {
+			t.Errorf("employee number %q (%d characters): %v", v, len(v), err)
+		}
+	}
+	for _, v := range []string{"abcdefghijklmnopqrstuvwxyz0123456", "a/b", "a b", "é"} {
+		if err := set("employee_no", v); code(err) != "invalid" {
+			t.Errorf("employee number %q: %v, want invalid", v, err)
+		}
+	}
+	if err := set("title", strings.Repeat("经", org.MaxTitleRunes)); err != nil {
+		t.Errorf("a title of %d characters: %v", org.MaxTitleRunes, err)
+	}
+	if err := set("title", strings.Repeat("经", org.MaxTitleRunes+1)); code(err) != "invalid" {
+		t.Errorf("a title of %d characters: %v, want invalid", org.MaxTitleRunes+1, err)
 	}
 }
