@@ -92,20 +92,19 @@ func TestColleaguesSeeVisibleDepartments(t *testing.T) {
 
 // recorder is an org.Events that keeps what it hears.
 type recorder struct {
-	mu   sync.Mutex
-	seen []string // "event action"
+	mu      sync.Mutex
+	seen    []string // "event action"
+	changes []org.Change
+	keys    []string
 }
 
-func (r *recorder) Event(_ context.Context, _ tack.ID, event, _ string, data any) {
+func (r *recorder) Event(_ context.Context, _ tack.ID, event, key string, data any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	action := ""
-	if c, ok := data.(org.Change); ok {
-		action = c.Action
-	} else if c, ok := data.(*org.Change); ok {
-		action = c.Action
-	}
-	r.seen = append(r.seen, event+" "+action)
+	c, _ := data.(org.Change)
+	r.seen = append(r.seen, event+" "+c.Action)
+	r.changes = append(r.changes, c)
+	r.keys = append(r.keys, key)
 }
 
 func (r *recorder) count(what string) int {
@@ -120,9 +119,24 @@ func (r *recorder) count(what string) int {
 	return n
 }
 
-// TestChangesAreTold: a directory change is told once to whoever listens
-// (the open platform); an import's members are told by the import itself,
-// not a second time from its audit entry.
+// last returns the last change told with action, and its key.
+func (r *recorder) last(t *testing.T, action string) (org.Change, string) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.changes) - 1; i >= 0; i-- {
+		if r.changes[i].Action == action {
+			return r.changes[i], r.keys[i]
+		}
+	}
+	t.Fatalf("no %s change told (heard %v)", action, r.seen)
+	return org.Change{}, ""
+}
+
+// TestChangesAreTold: a directory or membership change is told once to
+// whoever listens (the open platform), with the record it changed and a
+// key naming it; an import's members and departments are told by the
+// import itself, not a second time from its audit entry.
 func TestChangesAreTold(t *testing.T) {
 	c := context.Background()
 	db, err := sqlite.Open(c, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
@@ -141,17 +155,51 @@ func TestChangesAreTold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CreateDepartment(me, o.ID, "", "Legal"); err != nil {
+	legal, err := svc.CreateDepartment(me, o.ID, "", "Legal")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if n := rec.count("directory department.create"); n != 1 {
 		t.Errorf("a department made is told %d times, want once (heard %v)", n, rec.seen)
 	}
-	if _, err := svc.Import(me, o.ID, org.Table([][]string{{"name", "employee_no"}, {"Zed", "Z1"}}), org.ImportOptions{}); err != nil {
+	dc, key := rec.last(t, "department.create")
+	if dc.DepartmentID != legal.ID || dc.Department == nil || dc.Department.Name != "Legal" || dc.MemberID != "" {
+		t.Errorf("department.create tells %+v", dc)
+	}
+	if key != "department:"+string(legal.ID) {
+		t.Errorf("department.create key %q", key)
+	}
+	if _, err := svc.Import(me, o.ID, org.Table([][]string{{"name", "employee_no", "department"}, {"Zed", "Z1", "Ops"}}), org.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := rec.count("directory member.import"); n != 1 {
 		t.Errorf("an import is told %d times, want once (heard %v)", n, rec.seen)
+	}
+	var zed org.Member
+	var ops bool
+	for _, ch := range rec.changes {
+		for _, m := range ch.Members {
+			if m.Name == "Zed" {
+				zed = m
+			}
+		}
+		for _, d := range ch.Departments {
+			ops = ops || d.Name == "Ops"
+		}
+	}
+	if zed.ID == "" || !ops {
+		t.Fatalf("the import's member and department are not told: %+v", rec.changes)
+	}
+	title := "Counsel"
+	if _, err := svc.UpdateMember(me, o.ID, zed.ID, org.Profile{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	mc, key := rec.last(t, "member.update")
+	if mc.MemberID != zed.ID || mc.Member == nil || mc.Member.ID != zed.ID || mc.Member.Title != "Counsel" || mc.DepartmentID != "" {
+		t.Errorf("member.update tells %+v", mc)
+	}
+	if key != "member:"+string(zed.ID) {
+		t.Errorf("member.update key %q", key)
 	}
 }
 
