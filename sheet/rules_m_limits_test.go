@@ -34,15 +34,15 @@ func TestXLSXExactlyMaxPartsIsRead(t *testing.T) {
 
 // TestXLSXRowNumbersIncrease: a row whose number is that of the row
 // before it is out of order and refused as invalid, like one that goes
-// back.
+// back; the error names the row after the last one read.
 func TestXLSXRowNumbersIncrease(t *testing.T) {
-	for name, rows := range map[string]string{
-		"the same number twice": `<row r="1">` + inline("A1", "a") + `</row><row r="1">` + inline("A1", "b") + `</row>`,
-		"a number going back":   `<row r="2">` + inline("A2", "a") + `</row><row r="1">` + inline("A1", "b") + `</row>`,
+	for name, c := range map[string]struct{ rows, near string }{
+		"the same number twice": {`<row r="1">` + inline("A1", "a") + `</row><row r="1">` + inline("A1", "b") + `</row>`, "near row 2"},
+		"a number going back":   {`<row r="2">` + inline("A2", "a") + `</row><row r="1">` + inline("A1", "b") + `</row>`, "near row 3"},
 	} {
-		_, err := sheet.Read(xlsxOf(t, sheetXML(rows)), "", "")
-		if code(err) != "invalid" || !strings.Contains(err.Error(), "out of order") {
-			t.Errorf("%s: %v, want invalid (rows out of order)", name, err)
+		_, err := sheet.Read(xlsxOf(t, sheetXML(c.rows)), "", "")
+		if code(err) != "invalid" || !strings.Contains(err.Error(), "out of order "+c.near) {
+			t.Errorf("%s: %v, want invalid (rows out of order %s)", name, err, c.near)
 		}
 	}
 }

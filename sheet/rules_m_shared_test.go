@@ -179,8 +179,8 @@ func sum(ns []int64) (s int64) {
 func TestXLSXSharedStringsChargedBeforeHeld(t *testing.T) {
 	for _, c := range []struct{ n, size int }{{1, 1000}, {1000, 10}, {3000, 100}} {
 		got := sum(charges(t, xlsxOf(t, sharedPart(c.n, c.size, 0), firstShared())))
-		if min := int64(c.n*c.size + 4*c.n); got < min {
-			t.Errorf("%d strings of %d bytes: charged %d, want at least %d", c.n, c.size, got, min)
+		if least := int64(c.n*c.size + 4*c.n); got < least {
+			t.Errorf("%d strings of %d bytes: charged %d, want at least %d", c.n, c.size, got, least)
 		}
 	}
 }
@@ -212,8 +212,8 @@ func TestXLSXSharedStringsChargedOnce(t *testing.T) {
 	}{{64, 64 << 10}, {128, 192 << 10}} {
 		got := sum(charges(t, xlsxOf(t, sharedPart(n, c.size, 0), firstShared())))
 		t.Logf("%d strings of %d bytes: charged %d", n, c.size, got)
-		if max := c.text + 8*n; got < c.text+4*n || got > max {
-			t.Errorf("%d strings of %d bytes: charged %d, want %d..%d", n, c.size, got, c.text+4*n, max)
+		if most := c.text + 8*n; got < c.text+4*n || got > most {
+			t.Errorf("%d strings of %d bytes: charged %d, want %d..%d", n, c.size, got, c.text+4*n, most)
 		}
 	}
 }
