@@ -47,9 +47,10 @@ if ! go mod tidy -diff >/dev/null 2>&1; then
 	exit 1
 fi
 go vet ./...
-# Resident memory bounds, and the file bombs, are measured without the race
-# detector, which multiplies memory and time (those tests skip under -race).
-go test -count=1 -run 'InMemoryBounds|ImportMemory|XLSXBombs' "$@" ./org/ ./sheet/
+# Resident memory bounds, the file bombs and the sheet limits that take tens
+# of megabytes are measured without the race detector, which multiplies
+# memory and time (those tests skip under -race).
+go test -count=1 -run 'InMemoryBounds|ImportMemory|XLSXBombs|XLSXUpToMaxShared|XLSXSharedText|XLSXSharedXML|XLSXUnpacking' "$@" ./org/ ./sheet/
 # The written import's bound also depends on SQLite's page caches: measure it
 # on SQLite too when the run above used PostgreSQL.
 if [ -n "${TACK_TEST_POSTGRES:-}" ]; then

@@ -47,7 +47,8 @@ func archiveEntries(data []byte) (int, bool) {
 	return int(binary.LittleEndian.Uint16(rec[10:12])), true
 }
 
-// budget counts the bytes inflated from an archive.
+// budget counts the bytes inflated from an archive: left may reach 0, a
+// byte more is refused.
 type budget struct{ left int64 }
 
 type budgetReader struct {
@@ -58,14 +59,20 @@ type budgetReader struct {
 var errBudget = errors.New("unpacked too much")
 
 func (br budgetReader) Read(p []byte) (int, error) {
-	if br.b.left <= 0 {
+	if br.b.left < 0 {
 		return 0, errBudget
 	}
-	if int64(len(p)) > br.b.left {
-		p = p[:br.b.left]
+	// Up to one byte past the budget: it tells a part that ends at the
+	// budget (the end of the stream may come in a read of its own) from
+	// one that goes on.
+	if int64(len(p)) > br.b.left+1 {
+		p = p[:br.b.left+1]
 	}
 	n, err := br.r.Read(p)
 	br.b.left -= int64(n)
+	if br.b.left < 0 {
+		return 0, errBudget
+	}
 	return n, err
 }
 
