@@ -63,9 +63,12 @@ func streamToken(r *http.Request) string {
 // write buffer per connection. (coder/websocket held a reading goroutine
 // grown by handling, plus a 4 KB bufio reader and writer per connection.)
 const (
-	// streamReadBuffer is the read buffer of a stream: a client frame is
-	// small (a send, a read mark), larger payloads bypass it.
-	streamReadBuffer = 512
+	// streamReadBuffer is the read buffer of a stream. It holds a frame's
+	// header and a small frame (a read mark, typing: under 128 bytes) in
+	// one read; the rest of a larger frame is read straight into gws's
+	// pooled payload buffer, so a send costs one more read call. Every idle
+	// stream keeps this buffer: 128 bytes instead of 512.
+	streamReadBuffer = 128
 	// closeWait is how long a close waits for the client's answering close
 	// frame before the TCP connection is dropped; also the time a close
 	// frame may take to be written.
@@ -123,7 +126,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return nil // gws has answered 400 and closed the connection
 	}
-	ws := &wsStream{s: s, gc: gc, caller: caller, token: streamToken(r), first: true, acks: &acker{}}
+	ws := &wsStream{s: s, gc: gc, caller: caller, token: streamToken(r), first: true, wslot: -1}
 	gc.Session().(*streamSession).ws = ws
 	// The connection is set up on the request's goroutine, whose deep
 	// stack ends with it; the socket is read on a fresh goroutine, which
@@ -211,8 +214,6 @@ type wsStream struct {
 	ctx    context.Context // the connection's: until the client leaves or the server shuts down
 	cancel context.CancelFunc
 	conn   *hub.Conn // nil if Attach refused the stream
-	// stopWatch ends the shutdown watch.
-	stopWatch func() bool
 
 	// wmu serialises writes, so that each has its own write deadline.
 	wmu    sync.Mutex
@@ -226,19 +227,23 @@ type wsStream struct {
 	ctimer  *time.Timer // drops the TCP connection closeWait after a close
 	gone    bool        // the reading goroutine has ended (under cmu)
 
-	// Heartbeat: a timer, no goroutine.
+	// Heartbeat: the server's ping wheel (pinger), no timer of its own.
 	alive  atomic.Bool // a frame or a pong came since the last ping
 	tmu    sync.Mutex
-	timer  *time.Timer
 	pinged bool // under tmu
+	// In the wheel (under pinger.mu): the slot's list, the slot (-1: not
+	// in the wheel), a ping in flight.
+	wnext, wprev *wsStream
+	wslot        int32
+	pinging      bool
 
 	// The read side: frames are handled one at a time (rmu).
 	rmu        sync.Mutex
 	done       bool // handle no more frames
 	started    bool
 	first      bool
-	helloTimer *time.Timer
-	acks       *acker
+	helloTimer *time.Timer // nil once stopped
+	acks       acker
 }
 
 // Write writes one frame; it gives up when ctx ends.
@@ -317,8 +322,16 @@ func (ws *wsStream) Close(code int, reason string) {
 // waits for the hello and catches the client up from its cursors first.
 func (ws *wsStream) open(waitHello bool) {
 	s := ws.s
-	ws.ctx, ws.cancel = context.WithCancel(s.ctx)
-	ws.stopWatch = context.AfterFunc(s.ctx, func() { ws.Close(hub.CloseGoingAway, "server shutting down") })
+	// The connection's context is not a child of the server's: the
+	// server's shutdown reaches its streams through the ping wheel, which
+	// knows them all (a child registered on the server's context, and an
+	// AfterFunc watching it, cost every stream a few hundred bytes).
+	ws.ctx, ws.cancel = context.WithCancel(context.Background())
+	if s.ctx.Err() != nil {
+		ws.done = true
+		ws.shutdown()
+		return
+	}
 	conn, err := s.cfg.Hub.Attach(ws.ctx, ws.caller, ws)
 	if err != nil {
 		ws.done = true // read nothing: wait for the client's close
@@ -344,21 +357,28 @@ func (ws *wsStream) open(waitHello bool) {
 	// cancels it).
 	ws.conn = conn
 	ws.acks.conn = conn
+	if !s.streams().add(ws) {
+		ws.shutdown() // the server is shutting down
+	}
 	ws.started = !waitHello
 	if ws.started {
 		s.cfg.Hub.Start(ws.ctx, conn, nil)
 	} else {
 		ws.helloTimer = time.AfterFunc(helloWait, func() { conn.Close(hub.ClosePolicy, "send a hello first") })
 	}
-	ws.tmu.Lock()
-	ws.timer = time.AfterFunc(ws.s.pingEvery(), ws.ping)
-	ws.tmu.Unlock()
+}
+
+// shutdown closes the stream for the server's shutdown.
+func (ws *wsStream) shutdown() {
+	ws.Close(hub.CloseGoingAway, "server shutting down")
+	ws.cancel()
 }
 
 // ping re-checks the session (a revocation the bus lost, an expiry) and
 // pings the client; a client that answered nothing since the last ping is
-// dropped.
+// dropped. The ping wheel calls it, on a goroutine of its own.
 func (ws *wsStream) ping() {
+	defer ws.s.wheel.pingDone(ws)
 	if err := ws.s.checkSession(ws.ctx, ws.token, ws.caller); tack.ErrorCode(err) == tack.EUnauthorized {
 		ws.conn.Close(hub.CloseRevoked, "signed out")
 		return
@@ -376,13 +396,7 @@ func (ws *wsStream) ping() {
 	cancel()
 	if err != nil {
 		_ = ws.gc.NetConn().Close()
-		return
 	}
-	ws.tmu.Lock()
-	if ws.timer != nil {
-		ws.timer = time.AfterFunc(ws.s.pingEvery(), ws.ping)
-	}
-	ws.tmu.Unlock()
 }
 
 // readEnded is called once the socket's reading goroutine has ended (the
@@ -390,19 +404,15 @@ func (ws *wsStream) ping() {
 // it ends the stream.
 func (ws *wsStream) readEnded() {
 	ws.cancel() // the hub ends the connection
-	ws.stopWatch()
+	if ws.conn != nil { // open put it in the wheel (before this goroutine started)
+		ws.s.wheel.remove(ws)
+	}
 	ws.cmu.Lock()
 	ws.gone = true
 	if ws.ctimer != nil {
 		ws.ctimer.Stop()
 	}
 	ws.cmu.Unlock()
-	ws.tmu.Lock()
-	if ws.timer != nil {
-		ws.timer.Stop()
-		ws.timer = nil
-	}
-	ws.tmu.Unlock()
 	ws.rmu.Lock() // a frame being handled ends first
 	ws.done = true
 	if ws.helloTimer != nil {
@@ -473,6 +483,7 @@ func (ws *wsStream) handle(op gws.Opcode, data []byte) {
 		}
 		if !ws.started {
 			ws.helloTimer.Stop()
+			ws.helloTimer = nil // kept, it would be 200-odd bytes for the stream's life
 		}
 		switch {
 		case !ws.started && isHello:
@@ -489,7 +500,7 @@ func (ws *wsStream) handle(op gws.Opcode, data []byte) {
 			s.cfg.Hub.Resume(conn, nil) // no hello: the client starts fresh
 		}
 	}
-	if !s.handleFrame(cctx, conn, ws.acks, b) {
+	if !s.handleFrame(cctx, conn, &ws.acks, b) {
 		ws.done = true // the connection is closing
 	}
 }
@@ -590,6 +601,33 @@ func (s *Server) checkSession(ctx context.Context, token string, caller tack.Cal
 		return tack.Errorf(tack.EUnauthorized, "session signed out; sign in again")
 	}
 	return nil
+}
+
+// streams returns the server's ping wheel, started with the first stream;
+// it turns until the server shuts down, then closes the streams it holds.
+func (s *Server) streams() *pinger {
+	s.wheelOnce.Do(func() {
+		tick, slots := wheelShape(s.pingEvery())
+		s.wheel = newPinger(slots)
+		go s.turnWheel(tick)
+	})
+	return s.wheel
+}
+
+func (s *Server) turnWheel(tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.wheel.tick((*wsStream).ping)
+		case <-s.ctx.Done():
+			for _, ws := range s.wheel.shutdown() {
+				go ws.shutdown()
+			}
+			return
+		}
+	}
 }
 
 // pingEvery is how often a quiet stream is pinged (Config.StreamPing).

@@ -160,7 +160,7 @@ type Conn struct {
 	// connection has none: the goroutine exits when the queue is empty and
 	// the next event starts a new one, so idle connections cost no stack.
 	running  bool
-	notify   chan struct{} // wakes a lingering writer
+	notify   chan struct{} // wakes a lingering writer; made with each writer, nil while idle
 	finished bool
 	err      error
 	done     chan struct{}
@@ -172,6 +172,14 @@ type Conn struct {
 	// writer goroutine.
 	floors map[tack.ID]int64
 	peers  []tack.ID // direct-chat peers, for presence
+}
+
+// setCursor records mod as the highest sent of convID (the writer's).
+func (c *Conn) setCursor(convID tack.ID, mod int64) {
+	if c.cursors == nil {
+		c.cursors = make(map[tack.ID]int64)
+	}
+	c.cursors[convID] = mod
 }
 
 // resumeKind marks the queue entry of a Resume call (never on the bus).
@@ -214,6 +222,7 @@ func (c *Conn) wakeLocked() bool {
 		return false
 	}
 	c.running = true
+	c.notify = make(chan struct{}, 1)
 	return true
 }
 
@@ -319,8 +328,11 @@ func (h *Hub) Streams(user tack.ID) int {
 // a user over Config.MaxStreamsPerUser (tack.ERateLimited) and everyone
 // once the hub is shutting down (tack.EUnavailable).
 func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, error) {
-	c := &Conn{h: h, caller: caller, w: w, done: make(chan struct{}), notify: make(chan struct{}, 1),
-		convs: make(map[tack.ID]struct{}), cursors: make(map[tack.ID]int64)}
+	// The maps of a connection are made when first needed (an idle
+	// connection with no conversations has none): convs here when it has
+	// some, cursors by its catch-up, floors only for a fresh start, notify
+	// with each writer goroutine.
+	c := &Conn{h: h, caller: caller, w: w, done: make(chan struct{})}
 	c.actx, c.ctx = ctx, tack.WithCaller(ctx, caller)
 	h.mu.RLock()
 	shut := h.shut
@@ -349,6 +361,9 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 		h.users[caller.UserID] = set
 	}
 	set[c] = struct{}{}
+	if len(mods) > 0 {
+		c.convs = make(map[tack.ID]struct{}, len(mods))
+	}
 	for id := range mods {
 		h.subscribeLocked(c, id)
 	}
@@ -364,6 +379,9 @@ func (h *Hub) subscribeLocked(c *Conn, convID tack.ID) {
 		h.convs[convID] = set
 	}
 	set[c] = struct{}{}
+	if c.convs == nil {
+		c.convs = make(map[tack.ID]struct{})
+	}
 	c.convs[convID] = struct{}{}
 }
 
@@ -564,6 +582,7 @@ func (h *Hub) Start(ctx context.Context, c *Conn, cursors map[tack.ID]int64) {
 	}
 	ctx = c.ctx
 	c.running = true // the catch-up goroutine below
+	c.notify = make(chan struct{}, 1)
 	c.mu.Unlock()
 	go func() {
 		if err := h.catchUp(ctx, c, cursors); err != nil {
@@ -681,6 +700,7 @@ func (h *Hub) run(c *Conn) {
 			c.pending = nil
 			if expired {
 				c.running = false // idle: the next push starts a new writer
+				c.notify = nil
 				c.mu.Unlock()
 				return
 			}
@@ -759,13 +779,13 @@ func (h *Hub) add(ctx context.Context, c *Conn, out *batch, e *bus.Event) error 
 				return err
 			}
 			if got > cur {
-				c.cursors[e.ConversationID] = got
+				c.setCursor(e.ConversationID, got)
 			}
 			if e.Mod <= got {
 				return nil
 			}
 		}
-		c.cursors[e.ConversationID] = e.Mod
+		c.setCursor(e.ConversationID, e.Mod)
 	case bus.Member:
 		if e.Subject == c.caller.UserID {
 			if e.Action == "removed" {
