@@ -211,8 +211,7 @@ type wsStream struct {
 	gc     *gws.Conn
 	caller tack.Caller
 	token  string
-	ctx    context.Context // the connection's: until the client leaves or the server shuts down
-	cancel context.CancelFunc
+	sctx   streamCtx // the connection's context (ctx): until the client leaves or the server shuts down
 	conn   *hub.Conn // nil if Attach refused the stream
 
 	// wmu serialises writes, so that each has its own write deadline.
@@ -245,6 +244,9 @@ type wsStream struct {
 	helloTimer *time.Timer // nil once stopped
 	acks       acker
 }
+
+// ctx is the connection's context.
+func (ws *wsStream) ctx() context.Context { return &ws.sctx }
 
 // Write writes one frame; it gives up when ctx ends.
 func (ws *wsStream) Write(ctx context.Context, frame []byte) error {
@@ -326,13 +328,13 @@ func (ws *wsStream) open(waitHello bool) {
 	// server's shutdown reaches its streams through the ping wheel, which
 	// knows them all (a child registered on the server's context, and an
 	// AfterFunc watching it, cost every stream a few hundred bytes).
-	ws.ctx, ws.cancel = context.WithCancel(context.Background())
+	ws.sctx.init()
 	if s.ctx.Err() != nil {
 		ws.done = true
 		ws.shutdown()
 		return
 	}
-	conn, err := s.cfg.Hub.Attach(ws.ctx, ws.caller, ws)
+	conn, err := s.cfg.Hub.Attach(ws.ctx(), ws.caller, ws)
 	if err != nil {
 		ws.done = true // read nothing: wait for the client's close
 		switch tack.ErrorCode(err) {
@@ -353,7 +355,7 @@ func (ws *wsStream) open(waitHello bool) {
 		return
 	}
 	// From here the hub closes the socket when the connection ends, and
-	// the connection ends when ws.ctx does (the reading goroutine ending
+	// the connection ends when ws.ctx() does (the reading goroutine ending
 	// cancels it).
 	ws.conn = conn
 	ws.acks.conn = conn
@@ -362,7 +364,7 @@ func (ws *wsStream) open(waitHello bool) {
 	}
 	ws.started = !waitHello
 	if ws.started {
-		s.cfg.Hub.Start(ws.ctx, conn, nil)
+		s.cfg.Hub.Start(ws.ctx(), conn, nil)
 	} else {
 		ws.helloTimer = time.AfterFunc(helloWait, func() { conn.Close(hub.ClosePolicy, "send a hello first") })
 	}
@@ -371,7 +373,7 @@ func (ws *wsStream) open(waitHello bool) {
 // shutdown closes the stream for the server's shutdown.
 func (ws *wsStream) shutdown() {
 	ws.Close(hub.CloseGoingAway, "server shutting down")
-	ws.cancel()
+	ws.sctx.cancel()
 }
 
 // ping re-checks the session (a revocation the bus lost, an expiry) and
@@ -379,7 +381,7 @@ func (ws *wsStream) shutdown() {
 // dropped. The ping wheel calls it, on a goroutine of its own.
 func (ws *wsStream) ping() {
 	defer ws.s.wheel.pingDone(ws)
-	if err := ws.s.checkSession(ws.ctx, ws.token, ws.caller); tack.ErrorCode(err) == tack.EUnauthorized {
+	if err := ws.s.checkSession(ws.ctx(), ws.token, ws.caller); tack.ErrorCode(err) == tack.EUnauthorized {
 		ws.conn.Close(hub.CloseRevoked, "signed out")
 		return
 	}
@@ -391,7 +393,7 @@ func (ws *wsStream) ping() {
 		_ = ws.gc.NetConn().Close() // ends the reading goroutine, and so the stream
 		return
 	}
-	pctx, cancel := context.WithTimeout(ws.ctx, 15*time.Second)
+	pctx, cancel := context.WithTimeout(ws.ctx(), 15*time.Second)
 	err := ws.write(pctx, gws.OpcodePing, nil)
 	cancel()
 	if err != nil {
@@ -403,7 +405,7 @@ func (ws *wsStream) ping() {
 // client left or closed, broke the protocol, or the socket was dropped):
 // it ends the stream.
 func (ws *wsStream) readEnded() {
-	ws.cancel()         // the hub ends the connection
+	ws.sctx.cancel()         // the hub ends the connection
 	if ws.conn != nil { // open put it in the wheel (before this goroutine started)
 		ws.s.wheel.remove(ws)
 	}
@@ -458,7 +460,7 @@ func (ws *wsStream) handle(op gws.Opcode, data []byte) {
 	}
 	b := bytes.Clone(data) // gws reuses its buffer
 	s, conn := ws.s, ws.conn
-	cctx := tack.WithCaller(ws.ctx, ws.caller)
+	cctx := tack.WithCaller(ws.ctx(), ws.caller)
 	// Every frame re-checks the session: nothing is done for a session
 	// signed out, even if its revocation has not reached this node's
 	// connections yet.
@@ -488,11 +490,11 @@ func (ws *wsStream) handle(op gws.Opcode, data []byte) {
 		switch {
 		case !ws.started && isHello:
 			ws.started = true
-			s.cfg.Hub.Start(ws.ctx, conn, cursors)
+			s.cfg.Hub.Start(ws.ctx(), conn, cursors)
 			return
 		case !ws.started:
 			ws.started = true
-			s.cfg.Hub.Start(ws.ctx, conn, map[tack.ID]int64{}) // fresh; the frame is handled below
+			s.cfg.Hub.Start(ws.ctx(), conn, map[tack.ID]int64{}) // fresh; the frame is handled below
 		case isHello:
 			s.cfg.Hub.Resume(conn, cursors) // late: send what the client missed
 			return
