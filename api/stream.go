@@ -215,34 +215,36 @@ type wsStream struct {
 	conn   *hub.Conn // nil if Attach refused the stream
 
 	// wmu serialises writes, so that each has its own write deadline.
-	wmu    sync.Mutex
-	closed bool // a close frame was written (under wmu)
+	wmu sync.Mutex
 	// dmu guards the deadline of the write in progress against a context
 	// cancelled as it ends.
 	dmu     sync.Mutex
 	writing uint64 // the number of the write in progress, 0 if none
 	wseq    uint64
-	cmu     sync.Mutex
-	ctimer  *time.Timer // drops the TCP connection closeWait after a close
-	gone    bool        // the reading goroutine has ended (under cmu)
+	// cmu guards the close timer, gone, and the heartbeat's pinged.
+	cmu    sync.Mutex
+	ctimer *time.Timer // drops the TCP connection closeWait after a close
 
 	// Heartbeat: the server's ping wheel (pinger), no timer of its own.
-	alive  atomic.Bool // a frame or a pong came since the last ping
-	tmu    sync.Mutex
-	pinged bool // under tmu
 	// In the wheel (under pinger.mu): the slot's list, the slot (-1: not
-	// in the wheel), a ping in flight.
+	// in the wheel), a ping in flight (pinging).
 	wnext, wprev *wsStream
-	wslot        int32
-	pinging      bool
 
 	// The read side: frames are handled one at a time (rmu).
 	rmu        sync.Mutex
-	done       bool // handle no more frames
-	started    bool
-	first      bool
 	helloTimer *time.Timer // nil once stopped
 	acks       acker
+
+	// The small fields together (the struct fits a 240-byte size class).
+	alive   atomic.Bool // a frame or a pong came since the last ping
+	wslot   int32
+	closed  bool // a close frame was written (under wmu)
+	gone    bool // the reading goroutine has ended (under cmu)
+	pinged  bool // a ping went out and no frame nor pong came since (under cmu)
+	pinging bool // under pinger.mu
+	done    bool // handle no more frames (under rmu)
+	started bool // under rmu
+	first   bool // under rmu
 }
 
 // ctx is the connection's context.
@@ -385,10 +387,10 @@ func (ws *wsStream) ping() {
 		ws.conn.Close(hub.CloseRevoked, "signed out")
 		return
 	}
-	ws.tmu.Lock()
+	ws.cmu.Lock()
 	dead := ws.pinged && !ws.alive.Swap(false)
 	ws.pinged = true
-	ws.tmu.Unlock()
+	ws.cmu.Unlock()
 	if dead {
 		_ = ws.gc.NetConn().Close() // ends the reading goroutine, and so the stream
 		return
