@@ -163,7 +163,8 @@ type Conn struct {
 	notify   chan struct{} // wakes a lingering writer; made with each writer, nil while idle
 	finished bool
 	err      error
-	done     chan struct{}
+	done     chan struct{} // made by Done when first asked for (under mu)
+	ended    bool          // the connection has ended: done is closed (under mu)
 
 	cursors map[tack.ID]int64 // owned by the writer goroutine
 	// floors, for a connection started without cursors until its first
@@ -266,7 +267,7 @@ func (c *Conn) Reply(frame []byte) bool {
 		}
 		select {
 		case <-space:
-		case <-c.done:
+		case <-c.Done():
 			return false
 		case <-timer.C:
 			c.h.Policy.Add(1)
@@ -298,7 +299,7 @@ func (c *Conn) kick(code int, reason string) {
 		go func() {
 			c.w.Close(code, reason)
 			c.h.detach(c)
-			close(c.done)
+			c.end()
 		}()
 		return
 	}
@@ -310,7 +311,28 @@ func (c *Conn) kick(code int, reason string) {
 }
 
 // Done is closed when the connection has ended.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.ended {
+			close(c.done)
+		}
+	}
+	return c.done
+}
+
+// end marks the connection ended and closes Done (once). An idle
+// connection nobody waits on has no channel: it is made by Done.
+func (c *Conn) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ended = true
+	if c.done != nil {
+		close(c.done)
+	}
+}
 
 // Streams reports how many connections user has on this node.
 func (h *Hub) Streams(user tack.ID) int {
@@ -331,8 +353,8 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 	// The maps of a connection are made when first needed (an idle
 	// connection with no conversations has none): convs here when it has
 	// some, cursors by its catch-up, floors only for a fresh start, notify
-	// with each writer goroutine.
-	c := &Conn{h: h, caller: caller, w: w, done: make(chan struct{})}
+	// with each writer goroutine, done by the first to wait for the end.
+	c := &Conn{h: h, caller: caller, w: w}
 	c.actx, c.ctx = ctx, tack.WithCaller(ctx, caller)
 	h.mu.RLock()
 	shut := h.shut
@@ -539,7 +561,7 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	}
 	for _, c := range all {
 		select {
-		case <-c.done:
+		case <-c.Done():
 		case <-ctx.Done():
 			return
 		}
@@ -556,7 +578,7 @@ func frame(v any) []byte {
 // why it ended.
 func (h *Hub) Serve(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
 	h.Start(ctx, c, cursors)
-	<-c.done
+	<-c.Done()
 	return c.err
 }
 
@@ -617,7 +639,7 @@ func (h *Hub) finish(c *Conn, err error) {
 		c.w.Close(1011, "internal error")
 	}
 	h.detach(c)
-	close(c.done)
+	c.end()
 }
 
 type kickError struct {
