@@ -407,7 +407,7 @@ func (ws *wsStream) ping() {
 // client left or closed, broke the protocol, or the socket was dropped):
 // it ends the stream.
 func (ws *wsStream) readEnded() {
-	ws.sctx.cancel()         // the hub ends the connection
+	ws.sctx.cancel()    // the hub ends the connection
 	if ws.conn != nil { // open put it in the wheel (before this goroutine started)
 		ws.s.wheel.remove(ws)
 	}
