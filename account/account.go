@@ -157,7 +157,7 @@ type Service struct {
 	alert atomic.Pointer[SignInAlert]
 
 	mu    sync.Mutex
-	cache map[string]cachedSession // by token hash
+	cache map[[sha256.Size]byte]cachedSession // by token hash
 
 	// Sessions seen in use, written out in the background (see touch).
 	touchMu      sync.Mutex
@@ -188,7 +188,7 @@ func NewService(store Store, pub bus.Publisher, clock tack.Clock, cfg Config) *S
 		totpTries:      &limit.Keyed{Rate: 1.0 / 60, Burst: 5},
 		idle:           cfg.SessionIdle, maxAge: cfg.SessionMax,
 		mailer: cfg.Mailer, texter: cfg.Texter,
-		cache: make(map[string]cachedSession)}
+		cache: make(map[[sha256.Size]byte]cachedSession)}
 	if s.idle <= 0 {
 		s.idle = DefaultSessionIdle
 	}

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -10,10 +11,24 @@ import (
 	"github.com/tackhq/tack/bus"
 )
 
+// cachedSession is what Authenticate needs of a session, kept per signed-in
+// token on every node for as long as its streams live: who it is and its
+// lifetimes (the device and address are for the devices list, which reads
+// the store). Times are Unix nanoseconds; expires is on cacheClock, which
+// is monotonic. 88 bytes, where the whole Session with its strings was
+// about 300.
 type cachedSession struct {
-	s       Session
-	expires time.Time
+	id, userID        tack.ID
+	created, lastSeen int64
+	expires           time.Duration
 }
+
+func (c *cachedSession) session() Session {
+	return Session{ID: c.id, UserID: c.userID, CreatedAt: time.Unix(0, c.created).UTC(), LastSeenAt: time.Unix(0, c.lastSeen).UTC()}
+}
+
+// cacheClock is the origin of cachedSession.expires.
+var cacheClock = time.Now()
 
 // sessionCacheTTL bounds how long a node trusts a cached session. Revocation
 // is normally seen at once through the bus; the TTL bounds the damage of a
@@ -55,7 +70,8 @@ func (s *Service) expired(sess Session, now time.Time) bool {
 
 var errSignedOut = tack.Errorf(tack.EUnauthorized, "session expired or signed out; sign in again")
 
-// Authenticate returns the session a token belongs to, or an error with
+// Authenticate returns the session a token belongs to (its ID, UserID,
+// CreatedAt and LastSeenAt; Sessions lists the rest), or an error with
 // code tack.EUnauthorized. A session unused for longer than its idle
 // lifetime, or older than its absolute lifetime, is signed out (and its
 // live streams closed). Sessions are cached for a short while; a
@@ -65,27 +81,29 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 		return Session{}, tack.Errorf(tack.EUnauthorized, "sign in first")
 	}
 	h := hashToken(token)
-	key := string(h)
-	wall := time.Now()
+	key := [sha256.Size]byte(h)
+	wall := time.Since(cacheClock)
 	now := s.clock.Now()
 	s.mu.Lock()
 	c, ok := s.cache[key]
 	s.mu.Unlock()
-	if ok && wall.Before(c.expires) {
-		if s.expired(c.s, now) {
-			s.end(c.s)
+	if ok && wall < c.expires {
+		sess := c.session()
+		if s.expired(sess, now) {
+			s.end(sess)
 			return Session{}, errSignedOut
 		}
-		if now.Sub(c.s.LastSeenAt) > time.Minute {
-			s.touch(c.s.ID)
+		if now.Sub(sess.LastSeenAt) > time.Minute {
+			s.touch(sess.ID)
 			s.mu.Lock()
-			c.s.LastSeenAt = now
+			c.lastSeen = now.UnixNano()
+			sess.LastSeenAt = time.Unix(0, c.lastSeen).UTC()
 			if _, still := s.cache[key]; still {
 				s.cache[key] = c
 			}
 			s.mu.Unlock()
 		}
-		return c.s, nil
+		return sess, nil
 	}
 	sess, err := s.store.SessionByTokenHash(ctx, h)
 	if errors.Is(err, tack.ErrNotFound) {
@@ -105,9 +123,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 	if len(s.cache) > 100_000 {
 		clear(s.cache)
 	}
-	s.cache[key] = cachedSession{s: sess, expires: wall.Add(sessionCacheTTL)}
+	c = cachedSession{id: sess.ID, userID: sess.UserID, created: sess.CreatedAt.UnixNano(), lastSeen: sess.LastSeenAt.UnixNano(),
+		expires: wall + sessionCacheTTL}
+	s.cache[key] = c
 	s.mu.Unlock()
-	return sess, nil
+	return c.session(), nil
 }
 
 // end deletes an expired session and tells every node, so that its live
@@ -142,7 +162,7 @@ func (s *Service) HandleEvent(e *bus.Event) {
 func (s *Service) forget(sessionID tack.ID) {
 	s.mu.Lock()
 	for k, c := range s.cache {
-		if c.s.ID == sessionID {
+		if c.id == sessionID {
 			delete(s.cache, k)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -121,6 +122,10 @@ type Server struct {
 	latency *prometheus.HistogramVec
 	ctx     context.Context // ends at shutdown
 	stop    context.CancelFunc
+	// wheel pings the live streams and closes them at shutdown (see
+	// pinger); made with the first stream.
+	wheel     *pinger
+	wheelOnce sync.Once
 
 	metricsHandler http.Handler
 	guard          *connGuard // nil: no per-address cap

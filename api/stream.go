@@ -63,9 +63,12 @@ func streamToken(r *http.Request) string {
 // write buffer per connection. (coder/websocket held a reading goroutine
 // grown by handling, plus a 4 KB bufio reader and writer per connection.)
 const (
-	// streamReadBuffer is the read buffer of a stream: a client frame is
-	// small (a send, a read mark), larger payloads bypass it.
-	streamReadBuffer = 512
+	// streamReadBuffer is the read buffer of a stream. It holds a frame's
+	// header and a small frame (a read mark, typing: under 128 bytes) in
+	// one read; the rest of a larger frame is read straight into gws's
+	// pooled payload buffer, so a send costs one more read call. Every idle
+	// stream keeps this buffer: 128 bytes instead of 512.
+	streamReadBuffer = 128
 	// closeWait is how long a close waits for the client's answering close
 	// frame before the TCP connection is dropped; also the time a close
 	// frame may take to be written.
@@ -123,7 +126,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return nil // gws has answered 400 and closed the connection
 	}
-	ws := &wsStream{s: s, gc: gc, caller: caller, token: streamToken(r), first: true, acks: &acker{}}
+	ws := &wsStream{s: s, gc: gc, caller: caller, token: streamToken(r), first: true, wslot: -1}
 	gc.Session().(*streamSession).ws = ws
 	// The connection is set up on the request's goroutine, whose deep
 	// stack ends with it; the socket is read on a fresh goroutine, which
@@ -208,38 +211,44 @@ type wsStream struct {
 	gc     *gws.Conn
 	caller tack.Caller
 	token  string
-	ctx    context.Context // the connection's: until the client leaves or the server shuts down
-	cancel context.CancelFunc
+	sctx   streamCtx // the connection's context (ctx): until the client leaves or the server shuts down
 	conn   *hub.Conn // nil if Attach refused the stream
-	// stopWatch ends the shutdown watch.
-	stopWatch func() bool
 
 	// wmu serialises writes, so that each has its own write deadline.
-	wmu    sync.Mutex
-	closed bool // a close frame was written (under wmu)
+	wmu sync.Mutex
 	// dmu guards the deadline of the write in progress against a context
 	// cancelled as it ends.
 	dmu     sync.Mutex
 	writing uint64 // the number of the write in progress, 0 if none
 	wseq    uint64
-	cmu     sync.Mutex
-	ctimer  *time.Timer // drops the TCP connection closeWait after a close
-	gone    bool        // the reading goroutine has ended (under cmu)
+	// cmu guards the close timer, gone, and the heartbeat's pinged.
+	cmu    sync.Mutex
+	ctimer *time.Timer // drops the TCP connection closeWait after a close
 
-	// Heartbeat: a timer, no goroutine.
-	alive  atomic.Bool // a frame or a pong came since the last ping
-	tmu    sync.Mutex
-	timer  *time.Timer
-	pinged bool // under tmu
+	// Heartbeat: the server's ping wheel (pinger), no timer of its own.
+	// In the wheel (under pinger.mu): the slot's list, the slot (-1: not
+	// in the wheel), a ping in flight (pinging).
+	wnext, wprev *wsStream
 
 	// The read side: frames are handled one at a time (rmu).
 	rmu        sync.Mutex
-	done       bool // handle no more frames
-	started    bool
-	first      bool
-	helloTimer *time.Timer
-	acks       *acker
+	helloTimer *time.Timer // nil once stopped
+	acks       acker
+
+	// The small fields together (the struct fits a 240-byte size class).
+	alive   atomic.Bool // a frame or a pong came since the last ping
+	wslot   int32
+	closed  bool // a close frame was written (under wmu)
+	gone    bool // the reading goroutine has ended (under cmu)
+	pinged  bool // a ping went out and no frame nor pong came since (under cmu)
+	pinging bool // under pinger.mu
+	done    bool // handle no more frames (under rmu)
+	started bool // under rmu
+	first   bool // under rmu
 }
+
+// ctx is the connection's context.
+func (ws *wsStream) ctx() context.Context { return &ws.sctx }
 
 // Write writes one frame; it gives up when ctx ends.
 func (ws *wsStream) Write(ctx context.Context, frame []byte) error {
@@ -317,9 +326,17 @@ func (ws *wsStream) Close(code int, reason string) {
 // waits for the hello and catches the client up from its cursors first.
 func (ws *wsStream) open(waitHello bool) {
 	s := ws.s
-	ws.ctx, ws.cancel = context.WithCancel(s.ctx)
-	ws.stopWatch = context.AfterFunc(s.ctx, func() { ws.Close(hub.CloseGoingAway, "server shutting down") })
-	conn, err := s.cfg.Hub.Attach(ws.ctx, ws.caller, ws)
+	// The connection's context is not a child of the server's: the
+	// server's shutdown reaches its streams through the ping wheel, which
+	// knows them all (a child registered on the server's context, and an
+	// AfterFunc watching it, cost every stream a few hundred bytes).
+	ws.sctx.init()
+	if s.ctx.Err() != nil {
+		ws.done = true
+		ws.shutdown()
+		return
+	}
+	conn, err := s.cfg.Hub.Attach(ws.ctx(), ws.caller, ws)
 	if err != nil {
 		ws.done = true // read nothing: wait for the client's close
 		switch tack.ErrorCode(err) {
@@ -340,69 +357,66 @@ func (ws *wsStream) open(waitHello bool) {
 		return
 	}
 	// From here the hub closes the socket when the connection ends, and
-	// the connection ends when ws.ctx does (the reading goroutine ending
+	// the connection ends when ws.ctx() does (the reading goroutine ending
 	// cancels it).
 	ws.conn = conn
 	ws.acks.conn = conn
+	if !s.streams().add(ws) {
+		ws.shutdown() // the server is shutting down
+	}
 	ws.started = !waitHello
 	if ws.started {
-		s.cfg.Hub.Start(ws.ctx, conn, nil)
+		s.cfg.Hub.Start(ws.ctx(), conn, nil)
 	} else {
 		ws.helloTimer = time.AfterFunc(helloWait, func() { conn.Close(hub.ClosePolicy, "send a hello first") })
 	}
-	ws.tmu.Lock()
-	ws.timer = time.AfterFunc(ws.s.pingEvery(), ws.ping)
-	ws.tmu.Unlock()
+}
+
+// shutdown closes the stream for the server's shutdown.
+func (ws *wsStream) shutdown() {
+	ws.Close(hub.CloseGoingAway, "server shutting down")
+	ws.sctx.cancel()
 }
 
 // ping re-checks the session (a revocation the bus lost, an expiry) and
 // pings the client; a client that answered nothing since the last ping is
-// dropped.
+// dropped. The ping wheel calls it, on a goroutine of its own.
 func (ws *wsStream) ping() {
-	if err := ws.s.checkSession(ws.ctx, ws.token, ws.caller); tack.ErrorCode(err) == tack.EUnauthorized {
+	defer ws.s.wheel.pingDone(ws)
+	if err := ws.s.checkSession(ws.ctx(), ws.token, ws.caller); tack.ErrorCode(err) == tack.EUnauthorized {
 		ws.conn.Close(hub.CloseRevoked, "signed out")
 		return
 	}
-	ws.tmu.Lock()
+	ws.cmu.Lock()
 	dead := ws.pinged && !ws.alive.Swap(false)
 	ws.pinged = true
-	ws.tmu.Unlock()
+	ws.cmu.Unlock()
 	if dead {
 		_ = ws.gc.NetConn().Close() // ends the reading goroutine, and so the stream
 		return
 	}
-	pctx, cancel := context.WithTimeout(ws.ctx, 15*time.Second)
+	pctx, cancel := context.WithTimeout(ws.ctx(), 15*time.Second)
 	err := ws.write(pctx, gws.OpcodePing, nil)
 	cancel()
 	if err != nil {
 		_ = ws.gc.NetConn().Close()
-		return
 	}
-	ws.tmu.Lock()
-	if ws.timer != nil {
-		ws.timer = time.AfterFunc(ws.s.pingEvery(), ws.ping)
-	}
-	ws.tmu.Unlock()
 }
 
 // readEnded is called once the socket's reading goroutine has ended (the
 // client left or closed, broke the protocol, or the socket was dropped):
 // it ends the stream.
 func (ws *wsStream) readEnded() {
-	ws.cancel() // the hub ends the connection
-	ws.stopWatch()
+	ws.sctx.cancel()    // the hub ends the connection
+	if ws.conn != nil { // open put it in the wheel (before this goroutine started)
+		ws.s.wheel.remove(ws)
+	}
 	ws.cmu.Lock()
 	ws.gone = true
 	if ws.ctimer != nil {
 		ws.ctimer.Stop()
 	}
 	ws.cmu.Unlock()
-	ws.tmu.Lock()
-	if ws.timer != nil {
-		ws.timer.Stop()
-		ws.timer = nil
-	}
-	ws.tmu.Unlock()
 	ws.rmu.Lock() // a frame being handled ends first
 	ws.done = true
 	if ws.helloTimer != nil {
@@ -448,7 +462,7 @@ func (ws *wsStream) handle(op gws.Opcode, data []byte) {
 	}
 	b := bytes.Clone(data) // gws reuses its buffer
 	s, conn := ws.s, ws.conn
-	cctx := tack.WithCaller(ws.ctx, ws.caller)
+	cctx := tack.WithCaller(ws.ctx(), ws.caller)
 	// Every frame re-checks the session: nothing is done for a session
 	// signed out, even if its revocation has not reached this node's
 	// connections yet.
@@ -473,15 +487,16 @@ func (ws *wsStream) handle(op gws.Opcode, data []byte) {
 		}
 		if !ws.started {
 			ws.helloTimer.Stop()
+			ws.helloTimer = nil // kept, it would be 200-odd bytes for the stream's life
 		}
 		switch {
 		case !ws.started && isHello:
 			ws.started = true
-			s.cfg.Hub.Start(ws.ctx, conn, cursors)
+			s.cfg.Hub.Start(ws.ctx(), conn, cursors)
 			return
 		case !ws.started:
 			ws.started = true
-			s.cfg.Hub.Start(ws.ctx, conn, map[tack.ID]int64{}) // fresh; the frame is handled below
+			s.cfg.Hub.Start(ws.ctx(), conn, map[tack.ID]int64{}) // fresh; the frame is handled below
 		case isHello:
 			s.cfg.Hub.Resume(conn, cursors) // late: send what the client missed
 			return
@@ -489,7 +504,7 @@ func (ws *wsStream) handle(op gws.Opcode, data []byte) {
 			s.cfg.Hub.Resume(conn, nil) // no hello: the client starts fresh
 		}
 	}
-	if !s.handleFrame(cctx, conn, ws.acks, b) {
+	if !s.handleFrame(cctx, conn, &ws.acks, b) {
 		ws.done = true // the connection is closing
 	}
 }
@@ -590,6 +605,33 @@ func (s *Server) checkSession(ctx context.Context, token string, caller tack.Cal
 		return tack.Errorf(tack.EUnauthorized, "session signed out; sign in again")
 	}
 	return nil
+}
+
+// streams returns the server's ping wheel, started with the first stream;
+// it turns until the server shuts down, then closes the streams it holds.
+func (s *Server) streams() *pinger {
+	s.wheelOnce.Do(func() {
+		tick, slots := wheelShape(s.pingEvery())
+		s.wheel = newPinger(slots)
+		go s.turnWheel(tick)
+	})
+	return s.wheel
+}
+
+func (s *Server) turnWheel(tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.wheel.tick((*wsStream).ping)
+		case <-s.ctx.Done():
+			for _, ws := range s.wheel.shutdown() {
+				go ws.shutdown()
+			}
+			return
+		}
+	}
 }
 
 // pingEvery is how often a quiet stream is pinged (Config.StreamPing).

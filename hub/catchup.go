@@ -36,8 +36,11 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 			c.peers = append(c.peers, convs[i].Peer)
 		}
 	}
-	if cursors == nil {
+	if cursors == nil && len(convs) > 0 {
 		c.floors = make(map[tack.ID]int64, len(convs))
+	}
+	if c.cursors == nil && len(convs) > 0 {
+		c.cursors = make(map[tack.ID]int64, len(convs))
 	}
 	for i := range convs {
 		conv := &convs[i]

@@ -160,10 +160,11 @@ type Conn struct {
 	// connection has none: the goroutine exits when the queue is empty and
 	// the next event starts a new one, so idle connections cost no stack.
 	running  bool
-	notify   chan struct{} // wakes a lingering writer
+	notify   chan struct{} // wakes a lingering writer; made with each writer, nil while idle
 	finished bool
 	err      error
-	done     chan struct{}
+	done     chan struct{} // made by Done when first asked for (under mu)
+	ended    bool          // the connection has ended: done is closed (under mu)
 
 	cursors map[tack.ID]int64 // owned by the writer goroutine
 	// floors, for a connection started without cursors until its first
@@ -172,6 +173,14 @@ type Conn struct {
 	// writer goroutine.
 	floors map[tack.ID]int64
 	peers  []tack.ID // direct-chat peers, for presence
+}
+
+// setCursor records mod as the highest sent of convID (the writer's).
+func (c *Conn) setCursor(convID tack.ID, mod int64) {
+	if c.cursors == nil {
+		c.cursors = make(map[tack.ID]int64)
+	}
+	c.cursors[convID] = mod
 }
 
 // resumeKind marks the queue entry of a Resume call (never on the bus).
@@ -214,6 +223,7 @@ func (c *Conn) wakeLocked() bool {
 		return false
 	}
 	c.running = true
+	c.notify = make(chan struct{}, 1)
 	return true
 }
 
@@ -257,7 +267,7 @@ func (c *Conn) Reply(frame []byte) bool {
 		}
 		select {
 		case <-space:
-		case <-c.done:
+		case <-c.Done():
 			return false
 		case <-timer.C:
 			c.h.Policy.Add(1)
@@ -289,7 +299,7 @@ func (c *Conn) kick(code int, reason string) {
 		go func() {
 			c.w.Close(code, reason)
 			c.h.detach(c)
-			close(c.done)
+			c.end()
 		}()
 		return
 	}
@@ -301,7 +311,28 @@ func (c *Conn) kick(code int, reason string) {
 }
 
 // Done is closed when the connection has ended.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.ended {
+			close(c.done)
+		}
+	}
+	return c.done
+}
+
+// end marks the connection ended and closes Done (once). An idle
+// connection nobody waits on has no channel: it is made by Done.
+func (c *Conn) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ended = true
+	if c.done != nil {
+		close(c.done)
+	}
+}
 
 // Streams reports how many connections user has on this node.
 func (h *Hub) Streams(user tack.ID) int {
@@ -319,8 +350,11 @@ func (h *Hub) Streams(user tack.ID) int {
 // a user over Config.MaxStreamsPerUser (tack.ERateLimited) and everyone
 // once the hub is shutting down (tack.EUnavailable).
 func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, error) {
-	c := &Conn{h: h, caller: caller, w: w, done: make(chan struct{}), notify: make(chan struct{}, 1),
-		convs: make(map[tack.ID]struct{}), cursors: make(map[tack.ID]int64)}
+	// The maps of a connection are made when first needed (an idle
+	// connection with no conversations has none): convs here when it has
+	// some, cursors by its catch-up, floors only for a fresh start, notify
+	// with each writer goroutine, done by the first to wait for the end.
+	c := &Conn{h: h, caller: caller, w: w}
 	c.actx, c.ctx = ctx, tack.WithCaller(ctx, caller)
 	h.mu.RLock()
 	shut := h.shut
@@ -349,6 +383,9 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 		h.users[caller.UserID] = set
 	}
 	set[c] = struct{}{}
+	if len(mods) > 0 {
+		c.convs = make(map[tack.ID]struct{}, len(mods))
+	}
 	for id := range mods {
 		h.subscribeLocked(c, id)
 	}
@@ -364,6 +401,9 @@ func (h *Hub) subscribeLocked(c *Conn, convID tack.ID) {
 		h.convs[convID] = set
 	}
 	set[c] = struct{}{}
+	if c.convs == nil {
+		c.convs = make(map[tack.ID]struct{})
+	}
 	c.convs[convID] = struct{}{}
 }
 
@@ -521,7 +561,7 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	}
 	for _, c := range all {
 		select {
-		case <-c.done:
+		case <-c.Done():
 		case <-ctx.Done():
 			return
 		}
@@ -538,7 +578,7 @@ func frame(v any) []byte {
 // why it ended.
 func (h *Hub) Serve(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
 	h.Start(ctx, c, cursors)
-	<-c.done
+	<-c.Done()
 	return c.err
 }
 
@@ -564,6 +604,7 @@ func (h *Hub) Start(ctx context.Context, c *Conn, cursors map[tack.ID]int64) {
 	}
 	ctx = c.ctx
 	c.running = true // the catch-up goroutine below
+	c.notify = make(chan struct{}, 1)
 	c.mu.Unlock()
 	go func() {
 		if err := h.catchUp(ctx, c, cursors); err != nil {
@@ -598,7 +639,7 @@ func (h *Hub) finish(c *Conn, err error) {
 		c.w.Close(1011, "internal error")
 	}
 	h.detach(c)
-	close(c.done)
+	c.end()
 }
 
 type kickError struct {
@@ -681,6 +722,7 @@ func (h *Hub) run(c *Conn) {
 			c.pending = nil
 			if expired {
 				c.running = false // idle: the next push starts a new writer
+				c.notify = nil
 				c.mu.Unlock()
 				return
 			}
@@ -759,13 +801,13 @@ func (h *Hub) add(ctx context.Context, c *Conn, out *batch, e *bus.Event) error 
 				return err
 			}
 			if got > cur {
-				c.cursors[e.ConversationID] = got
+				c.setCursor(e.ConversationID, got)
 			}
 			if e.Mod <= got {
 				return nil
 			}
 		}
-		c.cursors[e.ConversationID] = e.Mod
+		c.setCursor(e.ConversationID, e.Mod)
 	case bus.Member:
 		if e.Subject == c.caller.UserID {
 			if e.Action == "removed" {

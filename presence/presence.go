@@ -22,9 +22,35 @@ const (
 // Tracker knows, per user, on which nodes it is online and since when it was
 // last heard of. The zero value is ready to use; it is safe for concurrent use.
 type Tracker struct {
-	mu    sync.Mutex
-	nodes map[tack.ID]map[string]time.Time // user -> node -> last heard
+	mu sync.Mutex
+	// nodes holds, per user, the nodes it is online on, each with when it
+	// was last heard of. A user is nearly always on one node: a slice of
+	// one costs 48 bytes where a map per user cost 400.
+	nodes map[tack.ID][]heard
 	now   func() time.Time
+}
+
+// heard is one node a user is online on.
+type heard struct {
+	node string
+	at   time.Time
+}
+
+// index returns the position of node in hs, or -1.
+func index(hs []heard, node string) int {
+	for i := range hs {
+		if hs[i].node == node {
+			return i
+		}
+	}
+	return -1
+}
+
+// without returns hs without its element i (in place).
+func without(hs []heard, i int) []heard {
+	hs[i] = hs[len(hs)-1]
+	hs[len(hs)-1] = heard{}
+	return hs[:len(hs)-1]
 }
 
 func (t *Tracker) clock() time.Time {
@@ -43,23 +69,28 @@ func (t *Tracker) Handle(e *bus.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.nodes == nil {
-		t.nodes = make(map[tack.ID]map[string]time.Time)
+		t.nodes = make(map[tack.ID][]heard)
 	}
 	now := t.clock()
 	set := func(u tack.ID) {
-		m := t.nodes[u]
+		hs := t.nodes[u]
+		i := index(hs, e.Origin)
 		if e.Action == "offline" {
-			delete(m, e.Origin)
-			if len(m) == 0 {
+			if i < 0 {
+				return
+			}
+			if hs = without(hs, i); len(hs) == 0 {
 				delete(t.nodes, u)
+			} else {
+				t.nodes[u] = hs
 			}
 			return
 		}
-		if m == nil {
-			m = make(map[string]time.Time)
-			t.nodes[u] = m
+		if i >= 0 {
+			hs[i].at = now
+			return
 		}
-		m[e.Origin] = now
+		t.nodes[u] = append(hs, heard{node: e.Origin, at: now})
 	}
 	if e.Action == "heartbeat" {
 		for _, u := range e.Users {
@@ -75,13 +106,24 @@ func (t *Tracker) Online(user tack.ID) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.clock()
-	for node, at := range t.nodes[user] {
-		if now.Sub(at) < TTL {
-			return true
+	hs := t.nodes[user]
+	n := len(hs)
+	online := false
+	for i := 0; i < len(hs); {
+		if now.Sub(hs[i].at) < TTL {
+			online = true
+			break
 		}
-		delete(t.nodes[user], node)
+		hs = without(hs, i) // expired: forget it
 	}
-	return false
+	switch {
+	case n == 0:
+	case len(hs) == 0:
+		delete(t.nodes, user)
+	case len(hs) != n:
+		t.nodes[user] = hs
+	}
+	return online
 }
 
 // Sweep forgets expired entries; call it now and then.
@@ -89,14 +131,20 @@ func (t *Tracker) Sweep() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.clock()
-	for u, m := range t.nodes {
-		for node, at := range m {
-			if now.Sub(at) >= TTL {
-				delete(m, node)
+	for u, hs := range t.nodes {
+		n := len(hs)
+		for i := 0; i < len(hs); {
+			if now.Sub(hs[i].at) >= TTL {
+				hs = without(hs, i)
+			} else {
+				i++
 			}
 		}
-		if len(m) == 0 {
+		switch {
+		case len(hs) == 0:
 			delete(t.nodes, u)
+		case len(hs) != n:
+			t.nodes[u] = hs
 		}
 	}
 }

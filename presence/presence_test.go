@@ -62,3 +62,29 @@ func TestTrackerExpiryBoundary(t *testing.T) {
 		t.Fatalf("sweep at exactly TTL kept %v", tr.nodes)
 	}
 }
+
+// Online forgets the expired nodes of a user it finds online on another,
+// and a node heard of again is refreshed, not listed twice.
+func TestTrackerOnlineForgetsExpiredNodes(t *testing.T) {
+	now := time.Unix(1000, 0)
+	tr := &Tracker{now: func() time.Time { return now }}
+	u := tack.NewID()
+	tr.Handle(&bus.Event{Kind: bus.Presence, Subject: u, Action: "online", Origin: "a"})
+	now = now.Add(TTL / 2)
+	tr.Handle(&bus.Event{Kind: bus.Presence, Subject: u, Action: "online", Origin: "b"})
+	tr.Handle(&bus.Event{Kind: bus.Presence, Subject: u, Action: "online", Origin: "b"})
+	if len(tr.nodes[u]) != 2 {
+		t.Fatalf("two nodes: %v", tr.nodes[u])
+	}
+	now = now.Add(TTL / 2) // a expired, b fresh
+	if !tr.Online(u) {
+		t.Fatal("online on b: should be online")
+	}
+	if hs := tr.nodes[u]; len(hs) != 1 || hs[0].node != "b" {
+		t.Fatalf("after Online: %v, want b only", hs)
+	}
+	tr.Handle(&bus.Event{Kind: bus.Presence, Subject: u, Action: "offline", Origin: "b"})
+	if _, ok := tr.nodes[u]; ok || tr.Online(u) {
+		t.Fatalf("offline everywhere: %v", tr.nodes)
+	}
+}
