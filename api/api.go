@@ -109,6 +109,10 @@ type Config struct {
 	// Disk reports the data directory's free space for /healthz and
 	// /metrics; nil reports nothing.
 	Disk func() DiskStatus
+	// BusReceived counts, by event kind, the events the node's bus has
+	// delivered to it, for tack_bus_events_received_total; nil reports
+	// nothing (the in-process bus).
+	BusReceived func() map[string]uint64
 }
 
 // Server is the HTTP handler of a node.
@@ -181,6 +185,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Push != nil {
 		pushMetrics(cfg.Registry, cfg.Push)
+	}
+	if cfg.BusReceived != nil {
+		cfg.Registry.MustRegister(busCollector(cfg.BusReceived))
 	}
 	s.metricsHandler = promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})
 	s.routes = s.table()
