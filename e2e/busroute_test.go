@@ -271,5 +271,3 @@ func TestMemberAddedAcrossNodes(t *testing.T) {
 	}
 	t.Logf("node B healed %d gaps from the store over %d joins", b.Node.Hub.Healed.Load(), rounds)
 }
-
-
