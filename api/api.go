@@ -179,6 +179,8 @@ func New(cfg Config) *Server {
 				func() float64 { return float64(h.Dropped.Load()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_healed_total", Help: "Event gaps filled from the store."},
 				func() float64 { return float64(h.Healed.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_bus_unsynced_total", Help: "Times the bus could not confirm a new interest (disconnected from NATS)."},
+				func() float64 { return float64(h.Unsynced.Load()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_policy_closed_total", Help: "Connections closed with 1008 for leaving too many replies unread."},
 				func() float64 { return float64(h.Policy.Load()) }),
 		)

@@ -491,9 +491,10 @@ func (b *Bus) Received() map[string]uint64 {
 // every broadcast event, and the routed events of the topics held (see
 // Want), a copy per held user named in Users, with Users narrowed to that
 // user. It is called from the delivery goroutine of this Bus: one
-// goroutine, so each fn sees events in the order they arrived. fn must return quickly; while it
-// runs, no other subscriber of this Bus gets events. The returned cancel
-// waits for a running fn to return; it must not be called from fn.
+// goroutine, so each fn sees events in the order they arrived. fn must
+// return quickly; while it runs, no other subscriber of this Bus gets
+// events. The returned cancel waits for a running fn to return; it must not
+// be called from fn, nor must Close.
 func (b *Bus) Subscribe(fn func(*bus.Event)) (cancel func(), err error) {
 	s := &subscriber{fn: fn}
 	b.mu.Lock()
