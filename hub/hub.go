@@ -340,7 +340,9 @@ func (h *Hub) Streams(user tack.ID) int {
 }
 
 // Attach registers a new connection for caller, subscribed to the
-// conversations it belongs to, and returns it. From then on it is bound to
+// conversations it belongs to, and returns it. With Config.Interest it
+// returns once the bus has confirmed the interest (or failed to, at most
+// after a few seconds), so that Start's catch-up misses nothing. From then on it is bound to
 // the caller's session: a revocation closes it with CloseRevoked even
 // before Start. Events start queueing at once; call Start (or Serve) to
 // catch the client up and then deliver them. The connection ends when ctx

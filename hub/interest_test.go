@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -219,5 +220,30 @@ func TestLateConversationHealed(t *testing.T) {
 	}
 	if s := strings.Join(got, ","); !strings.Contains(s, "message:first,") {
 		t.Errorf("catch-up lacks the late conversation's history: %v", got)
+	}
+}
+
+// failing is an interest whose Sync fails, as on a bus cut off from NATS.
+type failing struct{ *interest }
+
+func (failing) Sync(context.Context) error { return errors.New("bus away") }
+
+// TestUnconfirmedInterestStillServes: when the bus cannot confirm the
+// interest, the connection is served all the same (counted in Unsynced),
+// and what the bus then does deliver reaches it.
+func TestUnconfirmedInterestStillServes(t *testing.T) {
+	w := newSrc()
+	a, home := tack.NewID(), tack.NewID()
+	w.join(a, chat.Conversation{ID: home, Kind: chat.Group})
+	w.commit(home, "history")
+	h := hub.New(w, hub.Config{Interest: failing{newInterest()}})
+	_, l := startConn(t, h, tack.Caller{UserID: a}, map[tack.ID]int64{home: 0})
+	h.Deliver(w.commit(home, "live"))
+	got := strings.Join(l.waitFor(t, "message:live"), ",")
+	if !strings.Contains(got, "message:history") {
+		t.Errorf("catch-up lacks history: %s", got)
+	}
+	if h.Unsynced.Load() != 1 {
+		t.Errorf("Unsynced = %d, want 1", h.Unsynced.Load())
 	}
 }
