@@ -341,10 +341,10 @@ func (h *Hub) Streams(user tack.ID) int {
 
 // Attach registers a new connection for caller, subscribed to the
 // conversations it belongs to, and returns it. With Config.Interest it
-// returns once the bus has confirmed the interest (or failed to, at most
-// after a few seconds), so that Start's catch-up misses nothing. From then on it is bound to
-// the caller's session: a revocation closes it with CloseRevoked even
-// before Start. Events start queueing at once; call Start (or Serve) to
+// returns once the bus has confirmed the interest (or failed to, after at
+// most a few seconds), so that Start's catch-up misses nothing. From then
+// on it is bound to the caller's session: a revocation closes it with
+// CloseRevoked even before Start. Events start queueing at once; call Start (or Serve) to
 // catch the client up and then deliver them. The connection ends when ctx
 // does. Attach refuses a session revoked moments ago (tack.EUnauthorized),
 // a user over Config.MaxStreamsPerUser (tack.ERateLimited) and everyone
@@ -447,25 +447,24 @@ func (h *Hub) drop(t bus.Topic) {
 	}
 }
 
-// sync waits for the bus to confirm the interest started so far (at most
-// syncWait) and reports whether it did. A failure is counted and logged
-// (at most every 10 s): the hub goes on, and gaps heal at the next change.
-func (h *Hub) sync(ctx context.Context) bool {
+// sync waits for the bus to confirm the interest started so far, at most
+// syncWait. A failure is counted and logged (at most every 10 s): the hub
+// goes on, and gaps heal at a conversation's next change.
+func (h *Hub) sync(ctx context.Context) {
 	if h.cfg.Interest == nil {
-		return true
+		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, syncWait)
 	defer cancel()
 	err := h.cfg.Interest.Sync(ctx)
 	if err == nil {
-		return true
+		return
 	}
 	h.Unsynced.Add(1)
 	now := time.Now().Unix()
 	if last := h.syncLogged.Load(); now-last >= 10 && h.syncLogged.CompareAndSwap(last, now) {
 		h.log.Warn("hub: the bus did not confirm interest; live events may come late until the next change heals them", "err", err)
 	}
-	return false
 }
 
 // healJoined queues a heal of convID for each of conns once the bus has
