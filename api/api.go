@@ -110,6 +110,10 @@ type Config struct {
 	// Disk reports the data directory's free space for /healthz and
 	// /metrics; nil reports nothing.
 	Disk func() DiskStatus
+	// BusReceived counts, by event kind, the events the node's bus has
+	// delivered to it, for tack_bus_events_received_total; nil reports
+	// nothing (the in-process bus).
+	BusReceived func() map[string]uint64
 }
 
 // Server is the HTTP handler of a node.
@@ -180,12 +184,17 @@ func New(cfg Config) *Server {
 				func() float64 { return float64(h.Dropped.Load()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_healed_total", Help: "Event gaps filled from the store."},
 				func() float64 { return float64(h.Healed.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_bus_unsynced_total", Help: "Times the bus could not confirm a new interest (disconnected from NATS)."},
+				func() float64 { return float64(h.Unsynced.Load()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_stream_policy_closed_total", Help: "Connections closed with 1008 for leaving too many replies unread."},
 				func() float64 { return float64(h.Policy.Load()) }),
 		)
 	}
 	if cfg.Push != nil {
 		pushMetrics(cfg.Registry, cfg.Push)
+	}
+	if cfg.BusReceived != nil {
+		cfg.Registry.MustRegister(busCollector(cfg.BusReceived))
 	}
 	s.metricsHandler = promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})
 	s.routes = s.table()

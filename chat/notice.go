@@ -65,7 +65,7 @@ func (s *Service) PostNotice(ctx context.Context, n Notice) (m Message, dup bool
 				return Message{}, false, fmt.Errorf("notice: create direct chat: %w", err)
 			}
 			conv = c.ID
-			evs = append(evs, memberEvent(c.ID, n.From, "added"), memberEvent(c.ID, n.To, "added"), s.messageEvent(msg))
+			evs = append(evs, memberEvent(c.ID, n.From, "added", msg.Mod), memberEvent(c.ID, n.To, "added", msg.Mod), s.messageEvent(msg))
 		default:
 			return Message{}, false, fmt.Errorf("notice: direct chat: %w", err)
 		}

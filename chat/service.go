@@ -338,7 +338,7 @@ func (s *Service) Create(ctx context.Context, kind string, members []tack.ID, ti
 	}
 	var evs []*bus.Event
 	for _, m := range ms {
-		evs = append(evs, memberEvent(conv.ID, m.UserID, "added"))
+		evs = append(evs, memberEvent(conv.ID, m.UserID, "added", msg.Mod))
 	}
 	evs = append(evs, s.messageEvent(msg))
 	s.publishNow(ctx, evs)
@@ -533,7 +533,7 @@ func (s *Service) apply(ctx context.Context, ch Change, added, removed []tack.ID
 	}
 	var evs []*bus.Event
 	for _, u := range added {
-		evs = append(evs, memberEvent(ch.ConversationID, u, "added"))
+		evs = append(evs, memberEvent(ch.ConversationID, u, "added", msg.Mod))
 	}
 	if settings || len(added)+len(removed) > 0 { // member_count changed too
 		if c, err := s.store.Conversation(ctx, ch.ConversationID); err == nil {
@@ -542,7 +542,7 @@ func (s *Service) apply(ctx context.Context, ch Change, added, removed []tack.ID
 	}
 	evs = append(evs, s.messageEvent(msg))
 	for _, u := range removed {
-		evs = append(evs, memberEvent(ch.ConversationID, u, "removed"))
+		evs = append(evs, memberEvent(ch.ConversationID, u, "removed", 0))
 	}
 	s.publishNow(ctx, evs)
 	return nil
@@ -1054,9 +1054,11 @@ func (s *Service) messageEvent(m Message) *bus.Event {
 	return &bus.Event{Kind: bus.Message, ConversationID: m.ConversationID, Mod: m.Mod, Payload: MessageFrame(&m)}
 }
 
-func memberEvent(convID, user tack.ID, action string) *bus.Event {
+// memberEvent is a Member event; mod is the change that added the member
+// (0 for "removed"), from which their connections catch up.
+func memberEvent(convID, user tack.ID, action string, mod int64) *bus.Event {
 	b, _ := json.Marshal(map[string]any{"type": "member", "conversation_id": convID, "user_id": user, "action": action})
-	return &bus.Event{Kind: bus.Member, ConversationID: convID, Subject: user, Action: action, Payload: b}
+	return &bus.Event{Kind: bus.Member, ConversationID: convID, Subject: user, Action: action, Mod: mod, Payload: b}
 }
 
 func conversationEvent(c Conversation) *bus.Event {

@@ -24,13 +24,20 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 	if err != nil {
 		return err
 	}
+	// Conversations joined since Attach read the mods: subscribe, and once
+	// the bus has the interest, read from the store what may have been
+	// published before it had (queued behind this catch-up).
+	var late []tack.ID
 	h.mu.Lock()
 	for _, conv := range convs {
-		if _, ok := c.convs[conv.ID]; !ok {
-			h.subscribeLocked(c, conv.ID)
+		if h.subscribeLocked(c, conv.ID) && h.cfg.Interest != nil {
+			late = append(late, conv.ID)
 		}
 	}
 	h.mu.Unlock()
+	if len(late) > 0 {
+		h.sync(ctx)
+	}
 	for i := range convs {
 		if convs[i].Kind == chat.Direct && convs[i].Peer != "" && convs[i].Peer != c.caller.UserID {
 			c.peers = append(c.peers, convs[i].Peer)
@@ -73,12 +80,63 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 		}
 		c.cursors[conv.ID] = max(known, conv.LastMod)
 	}
+	for _, id := range late {
+		c.push(&bus.Event{Kind: healKind, ConversationID: id}, 1<<20)
+	}
 	out.add([]byte(`{"type":"synced"}`))
 	if err := h.flush(ctx, c, out); err != nil {
 		return err
 	}
 	h.announce(c)
 	return nil
+}
+
+// heal serves a healKind entry: the changes of convID above c's cursor,
+// read from the store now, page by page (more than Config.MaxHeal closes
+// the connection with CloseResync, as for a gap). Live events of those
+// changes, queued behind, are then skipped as sent. A conversation c has no
+// cursor in (left, or joined without a known start) or can no longer read
+// is skipped.
+func (h *Hub) heal(ctx context.Context, c *Conn, out *batch, convID tack.ID) error {
+	start, ok := c.cursors[convID]
+	if !ok {
+		return nil
+	}
+	cur := start
+	defer func() {
+		if cur > start {
+			h.Healed.Add(1)
+			c.cursors[convID] = cur
+		}
+	}()
+	for n := 0; ; {
+		ms, err := h.src.Changes(ctx, convID, cur, healPage)
+		if err != nil {
+			if code := tack.ErrorCode(err); code == tack.ENotFound || code == tack.EForbidden {
+				return nil // left it meanwhile
+			}
+			return err
+		}
+		for i := range ms {
+			if ms[i].Mod > cur {
+				out.add(chat.MessageFrame(&ms[i]))
+				cur = ms[i].Mod
+				n++
+			}
+		}
+		if len(ms) < healPage {
+			return nil
+		}
+		if n >= h.cfg.MaxHeal {
+			h.Dropped.Add(1)
+			return &kickError{code: CloseResync, reason: "too far behind; resume"}
+		}
+		if out.size() > 256<<10 {
+			if err := h.flush(ctx, c, out); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // Resume asks a connection started without cursors for what the client

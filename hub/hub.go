@@ -7,6 +7,11 @@
 // change counter (Mod) it has sent; it skips what it has already sent and,
 // when it sees a jump, reads the missing changes from the store, so events
 // the bus dropped or reordered are healed and never lost or doubled.
+//
+// With a bus that routes by interest (Config.Interest), the hub tells the
+// bus which users and conversations its connections need, and makes sure
+// the bus has the interest before it reads from the store what a
+// connection missed, so that nothing falls between the two.
 package hub
 
 import (
@@ -78,8 +83,24 @@ type Config struct {
 	// with the people it has direct chats with. It is called with the hub's
 	// lock held: it must not block nor call back into the hub.
 	OnPresence func(user tack.ID, online bool, peers []tack.ID)
-	Logger     *slog.Logger
+	// Interest, if set, is the bus's routing by interest. The hub holds
+	// a user's topic from that user's first connection on this node to
+	// its last, and a conversation's topic while a connection is
+	// subscribed to it. It waits for the bus to confirm new interest
+	// (Sync) before a connection's catch-up reads the store (in Attach),
+	// and when a connection joins a conversation later (a Member "added"
+	// event, or one that appears during its catch-up), it reads that
+	// conversation's changes from the store once the interest is
+	// confirmed, so that events published before are not missed. If the
+	// bus cannot confirm (disconnected), the hub logs it and goes on: the
+	// next change of a conversation heals what was missed. nil: the bus
+	// delivers every event to every node (in-process).
+	Interest bus.Interest
+	Logger   *slog.Logger
 }
+
+// syncWait bounds how long the hub waits for the bus to confirm interest.
+const syncWait = 5 * time.Second
 
 // writerLinger is how long a connection's writer goroutine waits for more
 // events before it exits and leaves the connection idle.
@@ -101,6 +122,8 @@ type Hub struct {
 	// connection attaching just after its session's revocation went by is
 	// refused rather than missed.
 	revoked map[tack.ID]time.Time
+	// syncLogged is when a failed Sync was last logged (unix seconds).
+	syncLogged atomic.Int64
 
 	// Counters, read by metrics.
 	Connections atomic.Int64
@@ -108,6 +131,7 @@ type Hub struct {
 	Dropped     atomic.Int64 // connections dropped for falling behind
 	Healed      atomic.Int64 // gaps filled from the store
 	Policy      atomic.Int64 // connections closed for breaking a limit (unread replies)
+	Unsynced    atomic.Int64 // times the bus could not confirm new interest
 }
 
 // revokedMemory is how long the hub remembers a revoked session.
@@ -185,6 +209,11 @@ func (c *Conn) setCursor(convID tack.ID, mod int64) {
 
 // resumeKind marks the queue entry of a Resume call (never on the bus).
 const resumeKind = "\x00resume"
+
+// healKind marks a queue entry asking the writer to read a conversation's
+// changes since its cursor from the store (never on the bus): queued for a
+// connection that joined the conversation once the bus confirmed interest.
+const healKind = "\x00heal"
 
 // UserID is the connection's user.
 func (c *Conn) UserID() tack.ID { return c.caller.UserID }
@@ -342,9 +371,11 @@ func (h *Hub) Streams(user tack.ID) int {
 }
 
 // Attach registers a new connection for caller, subscribed to the
-// conversations it belongs to, and returns it. From then on it is bound to
-// the caller's session: a revocation closes it with CloseRevoked even
-// before Start. Events start queueing at once; call Start (or Serve) to
+// conversations it belongs to, and returns it. With Config.Interest it
+// returns once the bus has confirmed the interest (or failed to, after at
+// most a few seconds), so that Start's catch-up misses nothing. From then
+// on it is bound to the caller's session: a revocation closes it with
+// CloseRevoked even before Start. Events start queueing at once; call Start (or Serve) to
 // catch the client up and then deliver them. The connection ends when ctx
 // does. Attach refuses a session revoked moments ago (tack.EUnauthorized),
 // a user over Config.MaxStreamsPerUser (tack.ERateLimited) and everyone
@@ -366,21 +397,36 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 	if err != nil {
 		return nil, fmt.Errorf("attach: %w", err)
 	}
+	if err := h.register(c, mods); err != nil {
+		return nil, err
+	}
+	// The bus must have the interest before Start reads the catch-up
+	// from the store: then what is committed after that read arrives live.
+	h.sync(ctx)
+	context.AfterFunc(ctx, func() { c.kick(CloseGoingAway, "closing") })
+	return c, nil
+}
+
+// register indexes a new connection under its user and the conversations
+// in mods.
+func (h *Hub) register(c *Conn, mods map[tack.ID]int64) error {
+	caller := c.caller
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shut {
-		return nil, tack.Errorf(tack.EUnavailable, "shutting down")
+		return tack.Errorf(tack.EUnavailable, "shutting down")
 	}
 	if _, ok := h.revoked[caller.SessionID]; ok && caller.SessionID != "" {
-		return nil, tack.Errorf(tack.EUnauthorized, "session signed out; sign in again")
+		return tack.Errorf(tack.EUnauthorized, "session signed out; sign in again")
 	}
 	set := h.users[caller.UserID]
 	if max := h.cfg.MaxStreamsPerUser; max > 0 && len(set) >= max {
-		return nil, tack.Errorf(tack.ERateLimited, "at most %d live streams per user on this server: close one first", max)
+		return tack.Errorf(tack.ERateLimited, "at most %d live streams per user on this server: close one first", max)
 	}
 	if set == nil {
 		set = make(map[*Conn]struct{})
 		h.users[caller.UserID] = set
+		h.want(bus.UserTopic(caller.UserID))
 	}
 	set[c] = struct{}{}
 	if len(mods) > 0 {
@@ -390,31 +436,85 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 		h.subscribeLocked(c, id)
 	}
 	h.Connections.Add(1)
-	context.AfterFunc(ctx, func() { c.kick(CloseGoingAway, "closing") })
-	return c, nil
+	return nil
 }
 
-func (h *Hub) subscribeLocked(c *Conn, convID tack.ID) {
+// subscribeLocked subscribes c to convID (h.mu held) and reports whether it
+// was not subscribed yet. A conversation's first connection starts the
+// hub's interest in it.
+func (h *Hub) subscribeLocked(c *Conn, convID tack.ID) bool {
+	if _, ok := c.convs[convID]; ok {
+		return false
+	}
 	set := h.convs[convID]
 	if set == nil {
 		set = make(map[*Conn]struct{})
 		h.convs[convID] = set
+		h.want(bus.ConversationTopic(convID))
 	}
 	set[c] = struct{}{}
 	if c.convs == nil {
 		c.convs = make(map[tack.ID]struct{})
 	}
 	c.convs[convID] = struct{}{}
+	return true
 }
 
+// unsubscribeLocked unsubscribes c from convID (h.mu held); the
+// conversation's last connection ends the hub's interest in it.
 func (h *Hub) unsubscribeLocked(c *Conn, convID tack.ID) {
 	if set := h.convs[convID]; set != nil {
-		delete(set, c)
-		if len(set) == 0 {
-			delete(h.convs, convID)
+		if _, ok := set[c]; ok {
+			delete(set, c)
+			if len(set) == 0 {
+				delete(h.convs, convID)
+				h.drop(bus.ConversationTopic(convID))
+			}
 		}
 	}
 	delete(c.convs, convID)
+}
+
+func (h *Hub) want(t bus.Topic) {
+	if h.cfg.Interest != nil {
+		h.cfg.Interest.Want(t)
+	}
+}
+
+func (h *Hub) drop(t bus.Topic) {
+	if h.cfg.Interest != nil {
+		h.cfg.Interest.Drop(t)
+	}
+}
+
+// sync waits for the bus to confirm the interest started so far, at most
+// syncWait. A failure is counted and logged (at most every 10 s): the hub
+// goes on, and gaps heal at a conversation's next change.
+func (h *Hub) sync(ctx context.Context) {
+	if h.cfg.Interest == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, syncWait)
+	defer cancel()
+	err := h.cfg.Interest.Sync(ctx)
+	if err == nil {
+		return
+	}
+	h.Unsynced.Add(1)
+	now := time.Now().Unix()
+	if last := h.syncLogged.Load(); now-last >= 10 && h.syncLogged.CompareAndSwap(last, now) {
+		h.log.Warn("hub: the bus did not confirm interest; live events may come late until the next change heals them", "err", err)
+	}
+}
+
+// healJoined queues a heal of convID for each of conns once the bus has
+// confirmed the interest: they joined it after their catch-up, and events
+// published before the bus had the interest may have missed this node.
+func (h *Hub) healJoined(convID tack.ID, conns []*Conn) {
+	h.sync(context.Background())
+	for _, c := range conns {
+		c.push(&bus.Event{Kind: healKind, ConversationID: convID}, 1<<20)
+	}
 }
 
 // detach removes c from every index.
@@ -428,6 +528,7 @@ func (h *Hub) detach(c *Conn) {
 		delete(set, c)
 		if len(set) == 0 {
 			delete(h.users, c.caller.UserID)
+			h.drop(bus.UserTopic(c.caller.UserID))
 		}
 	}
 	for id := range c.convs {
@@ -477,13 +578,15 @@ func (h *Hub) Online(userID tack.ID) bool {
 // Deliver routes one bus event to the connections it concerns. Wire it to
 // the bus's Subscribe.
 func (h *Hub) Deliver(e *bus.Event) {
-	var drop []*Conn
+	var drop, joined []*Conn
 	switch e.Kind {
 	case bus.Member:
 		if e.Action == "added" {
 			h.mu.Lock()
 			for c := range h.users[e.Subject] {
-				h.subscribeLocked(c, e.ConversationID)
+				if h.subscribeLocked(c, e.ConversationID) && h.cfg.Interest != nil {
+					joined = append(joined, c)
+				}
 			}
 			h.mu.Unlock()
 		}
@@ -531,6 +634,10 @@ func (h *Hub) Deliver(e *bus.Event) {
 		}
 	}
 	h.mu.RUnlock()
+	if len(joined) > 0 {
+		// After the member event is queued: its cursor comes first.
+		go h.healJoined(e.ConversationID, joined)
+	}
 	if e.Kind == bus.Member && e.Action == "removed" {
 		h.mu.Lock()
 		for c := range h.users[e.Subject] {
@@ -813,12 +920,20 @@ func (h *Hub) add(ctx context.Context, c *Conn, out *batch, e *bus.Event) error 
 			if e.Action == "removed" {
 				delete(c.cursors, e.ConversationID)
 				delete(c.floors, e.ConversationID)
-			} else if conv, err := h.src.Conversation(ctx, e.ConversationID); err == nil {
-				out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
+			} else {
+				if _, ok := c.cursors[e.ConversationID]; !ok && e.Mod > 0 {
+					// Joined at e.Mod: a gap after it heals from there.
+					c.cursors[e.ConversationID] = e.Mod - 1
+				}
+				if conv, err := h.src.Conversation(ctx, e.ConversationID); err == nil {
+					out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
+				}
 			}
 		}
 	case resumeKind:
 		return h.resume(ctx, c, out, e.Payload)
+	case healKind:
+		return h.heal(ctx, c, out, e.ConversationID)
 	}
 	out.add(e.Payload)
 	return nil

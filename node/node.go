@@ -297,11 +297,17 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.closers = append(n.closers, func() { n.Store.Close() })
+	// interest is the bus's routing by interest, which the hub drives;
+	// nil on one node, where every event is for this node.
+	var interest bus.Interest
+	var busReceived func() map[string]uint64
 	if cfg.NATSURL != "" {
-		if n.Bus, err = natsbus.New(ctx, cfg.NATSURL, natsbus.WithLogger(log)); err != nil {
+		nb, err := natsbus.New(ctx, cfg.NATSURL, natsbus.WithLogger(log))
+		if err != nil {
 			n.Close()
 			return nil, err
 		}
+		n.Bus, interest, busReceived = nb, nb, nb.Received
 	} else {
 		n.Bus = &inmem.Bus{}
 	}
@@ -460,7 +466,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if maxStreams == 0 {
 		maxStreams = 20
 	}
-	n.Hub = hub.New(n.Chat, hub.Config{Logger: log, MaxStreamsPerUser: maxStreams, OnPresence: func(user tack.ID, online bool, peers []tack.ID) {
+	n.Hub = hub.New(n.Chat, hub.Config{Logger: log, MaxStreamsPerUser: maxStreams, Interest: interest, OnPresence: func(user tack.ID, online bool, peers []tack.ID) {
 		action := "offline"
 		if online {
 			action = "online"
@@ -497,7 +503,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		anon = 256
 	}
 	acfgAPI := api.Config{Presence: n.Presence, Accounts: n.Accounts, Chat: n.Chat, Org: n.Org, Attendance: n.Attendance, Approval: n.Approval, Leave: n.Leave, Media: n.Media, Platform: n.Platform, Ding: n.Ding, Export: n.Export, Retention: n.Retention, Hub: n.Hub, Web: web.Handler(), Ready: n.Store.Ping, Logger: log, Push: n.Push,
-		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken, MaxAnonConnsPerAddr: anon, StreamPing: cfg.StreamPing}
+		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken, MaxAnonConnsPerAddr: anon, StreamPing: cfg.StreamPing,
+		BusReceived: busReceived}
 	acfgAPI.Circle, acfgAPI.Board, acfgAPI.Journal = n.Circle, n.Board, n.Journal
 	if ss, ok := n.Store.(search.Store); ok {
 		n.Search = search.NewService(ss, &limit.Keyed{Rate: 5, Burst: 20})

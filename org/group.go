@@ -244,7 +244,7 @@ func (s *Service) publishGroupEvents(ctx context.Context, b Batch, msgs []chat.M
 			break
 		}
 		for _, m := range nc.Members {
-			evs = append(evs, memberEvent(nc.Conversation.ID, m.UserID, "added"))
+			evs = append(evs, memberEvent(nc.Conversation.ID, m.UserID, "added", msgs[i].Mod))
 		}
 		evs = append(evs, messageEvent(msgs[i]))
 		i++
@@ -254,7 +254,7 @@ func (s *Service) publishGroupEvents(ctx context.Context, b Batch, msgs []chat.M
 			break
 		}
 		for _, m := range ch.Add {
-			evs = append(evs, memberEvent(ch.ConversationID, m.UserID, "added"))
+			evs = append(evs, memberEvent(ch.ConversationID, m.UserID, "added", msgs[i].Mod))
 		}
 		evs = append(evs, messageEvent(msgs[i]))
 		if ch.OwnerID != "" {
@@ -263,7 +263,7 @@ func (s *Service) publishGroupEvents(ctx context.Context, b Batch, msgs []chat.M
 			}
 		}
 		for _, u := range ch.Remove {
-			evs = append(evs, memberEvent(ch.ConversationID, u, "removed"))
+			evs = append(evs, memberEvent(ch.ConversationID, u, "removed", 0))
 		}
 		i++
 	}
@@ -276,9 +276,11 @@ func (s *Service) publishGroupEvents(ctx context.Context, b Batch, msgs []chat.M
 
 // The frames below match those package chat sends.
 
-func memberEvent(convID, user tack.ID, action string) *bus.Event {
+// memberEvent is a Member event; mod is the change that added the member
+// (0 for "removed"), from which their connections catch up.
+func memberEvent(convID, user tack.ID, action string, mod int64) *bus.Event {
 	b, _ := json.Marshal(map[string]any{"type": "member", "conversation_id": convID, "user_id": user, "action": action})
-	return &bus.Event{Kind: bus.Member, ConversationID: convID, Subject: user, Action: action, Payload: b}
+	return &bus.Event{Kind: bus.Member, ConversationID: convID, Subject: user, Action: action, Mod: mod, Payload: b}
 }
 
 func messageEvent(m chat.Message) *bus.Event {

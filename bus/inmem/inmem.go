@@ -59,3 +59,14 @@ func (b *Bus) Close() error {
 	b.mu.Unlock()
 	return nil
 }
+
+var _ bus.Interest = (*Bus)(nil)
+
+// Want does nothing: in one process every event reaches the only node.
+func (b *Bus) Want(...bus.Topic) {}
+
+// Drop does nothing (see Want).
+func (b *Bus) Drop(...bus.Topic) {}
+
+// Sync returns nil at once: there is no server to tell.
+func (b *Bus) Sync(context.Context) error { return nil }

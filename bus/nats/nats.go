@@ -1,27 +1,65 @@
 // Package nats is the bus of a multi-node deployment, on core NATS.
 //
-// # Design: broadcast
+// # Design: broadcast for control, interest for volume
 //
-// Every event is published on the subject "<prefix>.ev.<kind>" (prefix
-// "tack" unless configured) and every node subscribes to "<prefix>.ev.>", so
-// every node receives every event and keeps the ones addressed to the
-// connections it holds. That is simple, needs no routing state, and costs
-// each node the whole deployment's event rate: fine for a handful of nodes.
+// Control events (membership, conversation settings, revoked sessions,
+// presence, approvals: every kind for which bus.Routed is false) are
+// published on "<prefix>.ev.<kind>" (prefix "tack" unless configured) and
+// every node subscribes to "<prefix>.ev.>": each node's caches and trackers
+// need them all, and they are few.
 //
-// For many nodes, the fan-in to each node becomes the limit. The next step
-// would be interest-based subjects: messages on "<prefix>.conv.<id>" and
-// "<prefix>.user.<id>", with each node subscribing to the conversations and
-// users of the connections it holds (and unsubscribing when the last one
-// leaves), so that NATS delivers an event only to the nodes that need it.
+// The events whose volume grows with the traffic (bus.Routed: messages,
+// read positions, typing) are routed by interest, so that adding nodes adds
+// fan-out capacity instead of multiplying every node's intake:
+//
+//   - an event with Users is published once per distinct user on
+//     "<prefix>.u.<user>"; above MaxUserSubjects distinct users (or with a
+//     user ID that cannot be a subject token) it goes on the broadcast
+//     subject instead, once, since one broadcast is then cheaper than many
+//     routed copies;
+//   - an event with only a ConversationID is published on "<prefix>.c.<id>";
+//   - an event with neither is broadcast.
+//
+// A node subscribes to "<prefix>.u.<user>" and "<prefix>.c.<id>" while it
+// holds the topic (bus.Interest: Want, Drop, Sync): the hub holds a user
+// while it has a connection of that user, and a conversation while a
+// connection is subscribed to it. Holds are counted; the first Want
+// subscribes, the last Drop unsubscribes.
+//
+// No duplicates: a node holding several of one event's users receives one
+// copy per such user, and each copy arrives with Users narrowed to the user
+// its subject names, so that the hub pushes it to that user's connections
+// only: every connection gets the event once. (Narrowing needs no state;
+// an event ID with a table of recent IDs would need memory and a window.)
+//
+// No window of loss: Sync returns once the NATS server this node is
+// connected to has the subscriptions (a PING/PONG round trip after the
+// SUBs). The hub calls it before it reads a connection's catch-up from the
+// store, so that a change committed after that read is published after the
+// interest is in place and arrives live, and one committed before is in the
+// catch-up. With a cluster of NATS servers, the other servers learn the
+// interest over their routes asynchronously, usually within a millisecond:
+// NATS gives no signal for that (nats-server issue 1142), so an event
+// published on another server within that moment can still miss this node;
+// the connection heals it from the store at the conversation's next change
+// (a gap in Event.Mod), as for any event the bus drops.
+//
+// All subscriptions of a Bus deliver into one channel, read by one
+// goroutine, so events keep the order in which the server sent them,
+// whatever their subjects.
 //
 // # Guarantees
 //
 // Core NATS is at-most-once: an event may be lost when a node is
 // disconnected or falls too far behind (a slow consumer). That is what package
 // bus allows; receivers heal gaps from the store. Events one Bus publishes
-// arrive at every subscriber in publish order. The connection reconnects
-// forever; while it is away, publishes are buffered (up to 8 MiB by default)
-// and sent on reconnection.
+// arrive at every subscriber that receives them in publish order, whatever
+// their subjects. The connection reconnects forever; while it is away,
+// publishes are buffered (up to 8 MiB by default) and sent on reconnection,
+// and the subscriptions, interests included, are sent again.
+//
+// Every node of a deployment must route: a node of a version that only
+// subscribes to "<prefix>.ev.>" hears no routed event.
 //
 // # Encoding
 //
@@ -37,6 +75,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,7 +91,16 @@ import (
 // DefaultPrefix is the subject prefix used unless WithPrefix says otherwise.
 const DefaultPrefix = "tack"
 
-// Bus is a bus.Bus on a NATS connection. It is safe for concurrent use.
+// MaxUserSubjects is the most distinct users a routed event is published
+// to one by one; an event for more goes on the broadcast subject, once.
+const MaxUserSubjects = 64
+
+// inboxSize is how many received messages may wait for the delivery
+// goroutine; past that NATS drops them (a slow consumer, logged).
+const inboxSize = 1 << 16
+
+// Bus is a bus.Bus and a bus.Interest on a NATS connection. It is safe for
+// concurrent use.
 type Bus struct {
 	nc      *natsgo.Conn
 	ownConn bool
@@ -60,11 +109,30 @@ type Bus struct {
 	log     *slog.Logger
 	sub     *natsgo.Subscription
 
+	// in receives every subscription's messages, in the order the
+	// server sent them; deliver reads it until stop is closed.
+	in   chan *natsgo.Msg
+	stop chan struct{}
+	done chan struct{}
+
 	mu     sync.Mutex // guards subs (copy on write) and closed
 	subs   atomic.Pointer[[]*subscriber]
 	closed atomic.Bool
 
+	imu    sync.Mutex // guards topics
+	topics map[bus.Topic]*interest
+
 	dropped atomic.Uint64 // events that arrived but could not be decoded
+
+	cmu      sync.Mutex // guards received
+	received map[string]uint64
+}
+
+// interest is one held topic: how many holds, and its subscription (nil if
+// subscribing failed, on a closed connection).
+type interest struct {
+	n   int
+	sub *natsgo.Subscription
 }
 
 type subscriber struct {
@@ -73,7 +141,10 @@ type subscriber struct {
 	done bool
 }
 
-var _ bus.Bus = (*Bus)(nil)
+var (
+	_ bus.Bus      = (*Bus)(nil)
+	_ bus.Interest = (*Bus)(nil)
+)
 
 type config struct {
 	prefix   string
@@ -203,18 +274,22 @@ func NewConn(ctx context.Context, nc *natsgo.Conn, opts ...Option) (*Bus, error)
 }
 
 func start(ctx context.Context, nc *natsgo.Conn, c config) (*Bus, error) {
-	b := &Bus{nc: nc, prefix: c.prefix, origin: c.origin, log: c.log}
+	b := &Bus{nc: nc, prefix: c.prefix, origin: c.origin, log: c.log,
+		in: make(chan *natsgo.Msg, inboxSize), stop: make(chan struct{}), done: make(chan struct{}),
+		topics: make(map[bus.Topic]*interest), received: make(map[string]uint64)}
 	b.subs.Store(&[]*subscriber{})
-	sub, err := nc.Subscribe(c.prefix+".ev.>", b.receive)
+	sub, err := nc.ChanSubscribe(c.prefix+".ev.>", b.in)
 	if err != nil {
 		return nil, fmt.Errorf("bus/nats: subscribe: %w", err)
 	}
-	// Events are small; allow a deep queue before NATS drops any.
-	if err := sub.SetPendingLimits(1<<20, 256<<20); err != nil {
-		_ = sub.Unsubscribe()
-		return nil, fmt.Errorf("bus/nats: %w", err)
-	}
 	b.sub = sub
+	go b.deliver()
+	fail := func(err error) (*Bus, error) {
+		_ = sub.Unsubscribe()
+		close(b.stop)
+		<-b.done
+		return nil, err
+	}
 	// Make sure the server knows of the subscription before the first
 	// publish, so this node hears its own events from the start. (A
 	// connection that is away will send the subscription on reconnecting.)
@@ -225,11 +300,24 @@ func start(ctx context.Context, nc *natsgo.Conn, c config) (*Bus, error) {
 			defer cancel()
 		}
 		if err := nc.FlushWithContext(ctx); err != nil {
-			_ = sub.Unsubscribe()
-			return nil, fmt.Errorf("bus/nats: flush: %w", err)
+			return fail(fmt.Errorf("bus/nats: flush: %w", err))
 		}
 	}
 	return b, nil
+}
+
+// deliver hands what the subscriptions receive to the subscribers, one
+// message at a time, until Close.
+func (b *Bus) deliver() {
+	defer close(b.done)
+	for {
+		select {
+		case m := <-b.in:
+			b.receive(m)
+		case <-b.stop:
+			return
+		}
+	}
 }
 
 // Origin returns the node ID this Bus writes into the events it publishes.
@@ -259,20 +347,154 @@ func (b *Bus) Publish(ctx context.Context, e *bus.Event) error {
 		origin = b.origin
 	}
 	data := appendEvent(make([]byte, 0, encodedSize(e, origin)), e, origin)
-	if err := b.nc.Publish(b.prefix+".ev."+e.Kind, data); err != nil {
-		if errors.Is(err, natsgo.ErrConnectionClosed) {
-			return ErrClosed
+	for _, subject := range b.subjects(e) {
+		if err := b.nc.Publish(subject, data); err != nil {
+			if errors.Is(err, natsgo.ErrConnectionClosed) {
+				return ErrClosed
+			}
+			return fmt.Errorf("bus/nats: publish %s: %w", e.Kind, err)
 		}
-		return fmt.Errorf("bus/nats: publish %s: %w", e.Kind, err)
 	}
 	return nil
 }
 
-// Subscribe calls fn with every event received, this node's own included,
-// from the NATS delivery goroutine of this Bus: one goroutine, so each fn
-// sees events in the order they arrived. fn must return quickly; while it
-// runs, no other subscriber of this Bus gets events. The returned cancel
-// waits for a running fn to return; it must not be called from fn.
+// subjects returns the subjects e is published on (see the package doc).
+func (b *Bus) subjects(e *bus.Event) []string {
+	broadcast := []string{b.prefix + ".ev." + e.Kind}
+	if !bus.Routed(e.Kind) {
+		return broadcast
+	}
+	if len(e.Users) == 0 {
+		if e.ConversationID == "" || !validToken(string(e.ConversationID), false) {
+			return broadcast
+		}
+		return []string{b.prefix + ".c." + string(e.ConversationID)}
+	}
+	out := make([]string, 0, min(len(e.Users), MaxUserSubjects))
+	for i, u := range e.Users {
+		if slices.Contains(e.Users[:i], u) {
+			continue
+		}
+		if len(out) == MaxUserSubjects || !validToken(string(u), false) {
+			return broadcast
+		}
+		out = append(out, b.prefix+".u."+string(u))
+	}
+	return out
+}
+
+// subject is the subject of a topic; ok is false if its ID cannot be a
+// subject token.
+func (b *Bus) subject(t bus.Topic) (subject string, ok bool) {
+	switch {
+	case t.User != "" && t.Conversation == "" && validToken(string(t.User), false):
+		return b.prefix + ".u." + string(t.User), true
+	case t.Conversation != "" && t.User == "" && validToken(string(t.Conversation), false):
+		return b.prefix + ".c." + string(t.Conversation), true
+	}
+	return "", false
+}
+
+// Want adds one hold on each topic (see bus.Interest); a topic's first hold
+// subscribes to its subject. It does not wait for the server: Sync does. A
+// topic whose ID cannot be a subject token is ignored (its events are
+// broadcast).
+func (b *Bus) Want(topics ...bus.Topic) {
+	b.imu.Lock()
+	defer b.imu.Unlock()
+	for _, t := range topics {
+		subject, ok := b.subject(t)
+		if !ok {
+			continue
+		}
+		in := b.topics[t]
+		if in == nil {
+			in = &interest{}
+			b.topics[t] = in
+		}
+		in.n++
+		if in.n > 1 || b.closed.Load() {
+			continue
+		}
+		sub, err := b.nc.ChanSubscribe(subject, b.in)
+		if err != nil {
+			b.log.Warn("bus: subscribe", "subject", subject, "err", err)
+			continue
+		}
+		in.sub = sub
+	}
+}
+
+// Drop removes one hold on each topic (see bus.Interest); the last hold's
+// Drop unsubscribes.
+func (b *Bus) Drop(topics ...bus.Topic) {
+	b.imu.Lock()
+	defer b.imu.Unlock()
+	for _, t := range topics {
+		in := b.topics[t]
+		if in == nil {
+			continue
+		}
+		if in.n--; in.n > 0 {
+			continue
+		}
+		delete(b.topics, t)
+		if in.sub != nil {
+			_ = in.sub.Unsubscribe() // fails only on a closed connection
+		}
+	}
+}
+
+// Sync waits until the NATS server has every subscription made before the
+// call (a flush: PING, then its PONG), at most 10 s if ctx has no deadline.
+// It fails with ErrClosed after Close, and at once while the connection is
+// away (the subscriptions are sent again when it comes back). See the
+// package doc for what it does not promise with a cluster of servers.
+func (b *Bus) Sync(ctx context.Context) error {
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	if !b.nc.IsConnected() {
+		return fmt.Errorf("bus/nats: sync: %w", natsgo.ErrConnectionReconnecting)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	if err := b.nc.FlushWithContext(ctx); err != nil {
+		if errors.Is(err, natsgo.ErrConnectionClosed) {
+			return ErrClosed
+		}
+		return fmt.Errorf("bus/nats: sync: %w", err)
+	}
+	return nil
+}
+
+// Interests reports how many topics this Bus holds (one subscription each).
+func (b *Bus) Interests() int {
+	b.imu.Lock()
+	defer b.imu.Unlock()
+	return len(b.topics)
+}
+
+// Received returns how many events this Bus has handed to its subscribers
+// since it started, by kind. A routed event counts once per copy received
+// (one per held user it names).
+func (b *Bus) Received() map[string]uint64 {
+	b.cmu.Lock()
+	defer b.cmu.Unlock()
+	return maps.Clone(b.received)
+}
+
+// Subscribe calls fn with every event received, this node's own included:
+// every broadcast event, and the routed events of the topics held (see
+// Want), a copy per held user named in Users, with Users narrowed to that
+// user. It is called from the delivery goroutine of this Bus: one
+// goroutine, so each fn sees events in the order they arrived. fn must
+// return quickly; while it runs, no other subscriber of this Bus gets
+// events. The returned cancel waits for a running fn to return; it must not
+// be called from fn, nor must Close.
 func (b *Bus) Subscribe(fn func(*bus.Event)) (cancel func(), err error) {
 	s := &subscriber{fn: fn}
 	b.mu.Lock()
@@ -313,6 +535,13 @@ func (b *Bus) receive(m *natsgo.Msg) {
 		}
 		return
 	}
+	if u, ok := strings.CutPrefix(m.Subject, b.prefix+".u."); ok {
+		// One copy per held user: this one is for u's connections only.
+		e.Users = []tack.ID{tack.ID(u)}
+	}
+	b.cmu.Lock()
+	b.received[e.Kind]++
+	b.cmu.Unlock()
 	for _, s := range *b.subs.Load() {
 		s.mu.Lock()
 		if !s.done {
@@ -340,9 +569,19 @@ func (b *Bus) Close() error {
 		_ = b.nc.FlushTimeout(time.Second)
 	}
 	_ = b.sub.Unsubscribe()
+	b.imu.Lock()
+	for _, in := range b.topics {
+		if in.sub != nil {
+			_ = in.sub.Unsubscribe()
+			in.sub = nil
+		}
+	}
+	b.imu.Unlock()
 	if b.ownConn {
 		b.nc.Close()
 	}
+	close(b.stop)
+	<-b.done
 	for _, s := range subs {
 		s.mu.Lock()
 		s.done = true

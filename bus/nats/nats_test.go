@@ -86,9 +86,10 @@ func (c *collector) count() int {
 	return len(c.events)
 }
 
+// sample is a control event (broadcast to every node) with every field set.
 func sample(i int) *bus.Event {
 	return &bus.Event{
-		Kind:           bus.Message,
+		Kind:           bus.Member,
 		ConversationID: tack.NewID(),
 		Users:          []tack.ID{tack.NewID(), tack.NewID()},
 		Subject:        tack.NewID(),
