@@ -78,7 +78,7 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 				}
 			}
 		}
-		c.cursors[conv.ID] = max(known, conv.LastMod)
+		c.setCursor(conv.ID, max(known, conv.LastMod))
 	}
 	for _, id := range late {
 		c.push(&bus.Event{Kind: healKind, ConversationID: id}, 1<<20)

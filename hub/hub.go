@@ -923,7 +923,7 @@ func (h *Hub) add(ctx context.Context, c *Conn, out *batch, e *bus.Event) error 
 			} else {
 				if _, ok := c.cursors[e.ConversationID]; !ok && e.Mod > 0 {
 					// Joined at e.Mod: a gap after it heals from there.
-					c.cursors[e.ConversationID] = e.Mod - 1
+					c.setCursor(e.ConversationID, e.Mod-1)
 				}
 				if conv, err := h.src.Conversation(ctx, e.ConversationID); err == nil {
 					out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
