@@ -41,6 +41,12 @@ func TestSubadminInvitesIntoTheirDepartments(t *testing.T) {
 // default limits and n users.
 func limitRig(t *testing.T, n int) (*org.Service, []tack.ID) {
 	t.Helper()
+	return limitRigWith(t, n, org.Config{})
+}
+
+// limitRigWith is limitRig with cfg.
+func limitRigWith(t *testing.T, n int, cfg org.Config) (*org.Service, []tack.ID) {
+	t.Helper()
 	c := context.Background()
 	db, err := sqlite.Open(c, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
 	if err != nil {
@@ -55,7 +61,7 @@ func limitRig(t *testing.T, n int) (*org.Service, []tack.ID) {
 		}
 		users = append(users, u.ID)
 	}
-	return org.NewService(db, db, anyone{}, nil, nil, org.Config{}), users
+	return org.NewService(db, db, anyone{}, nil, nil, cfg), users
 }
 
 // TestWrongInvitationCodesLimited: by default a user may try 20 wrong
