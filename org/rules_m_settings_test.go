@@ -166,3 +166,20 @@ func TestNewDepartmentHasNoHeadsYet(t *testing.T) {
 		t.Errorf("a new department's heads: %#v, want an empty list", d.HeadIDs)
 	}
 }
+
+// TestDepartmentsNestMaxDepthDeep: departments nest down to MaxDepth
+// levels; one more level is refused.
+func TestDepartmentsNestMaxDepthDeep(t *testing.T) {
+	svc, me, o := settingsRig(t)
+	parent := tack.ID("")
+	for level := 1; level <= org.MaxDepth; level++ {
+		d, err := svc.CreateDepartment(me, o.ID, parent, fmt.Sprint("L", level))
+		if err != nil {
+			t.Fatalf("a department %d levels deep: %v", level, err)
+		}
+		parent = d.ID
+	}
+	if _, err := svc.CreateDepartment(me, o.ID, parent, "Too deep"); tack.ErrorCode(err) != tack.EInvalid {
+		t.Errorf("a department %d levels deep: %v, want invalid", org.MaxDepth+1, err)
+	}
+}
