@@ -183,3 +183,111 @@ func TestDepartmentsNestMaxDepthDeep(t *testing.T) {
 		t.Errorf("a department %d levels deep: %v, want invalid", org.MaxDepth+1, err)
 	}
 }
+
+// TestMovedSubtreeKeepsWithinMaxDepth: a department moves with its whole
+// subtree as long as the subtree's deepest department stays within
+// MaxDepth levels.
+func TestMovedSubtreeKeepsWithinMaxDepth(t *testing.T) {
+	svc, me, o := settingsRig(t)
+	var chain []tack.ID
+	parent := tack.ID("")
+	for level := 1; level <= org.MaxDepth-1; level++ {
+		d, err := svc.CreateDepartment(me, o.ID, parent, fmt.Sprint("L", level))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain, parent = append(chain, d.ID), d.ID
+	}
+	b, err := svc.CreateDepartment(me, o.ID, "", "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateDepartment(me, o.ID, b.ID, "C"); err != nil {
+		t.Fatal(err)
+	}
+	// Under the chain's last but one: C lands at MaxDepth.
+	at := chain[len(chain)-2]
+	if _, err := svc.UpdateDepartment(me, o.ID, b.ID, org.DepartmentChange{ParentID: &at}); err != nil {
+		t.Errorf("a move that puts the subtree's deepest department %d levels deep: %v", org.MaxDepth, err)
+	}
+	// Under the chain's last: C would be one level too deep.
+	last := chain[len(chain)-1]
+	if _, err := svc.UpdateDepartment(me, o.ID, b.ID, org.DepartmentChange{ParentID: &last}); tack.ErrorCode(err) != tack.EInvalid {
+		t.Errorf("a move that puts the subtree's deepest department %d levels deep: %v, want invalid", org.MaxDepth+1, err)
+	}
+}
+
+// TestDepartmentRenameRules: a department is not renamed to the name of a
+// sibling; a rename is stored and audited; a change that changes nothing
+// is not audited.
+func TestDepartmentRenameRules(t *testing.T) {
+	svc, me, o := settingsRig(t)
+	ops, err := svc.CreateDepartment(me, o.ID, "", "Ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateDepartment(me, o.ID, "", "Legal"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdateDepartment(me, o.ID, ops.ID, org.DepartmentChange{Name: ptr("legal")}); tack.ErrorCode(err) != tack.EConflict {
+		t.Errorf("renamed to a sibling's name: %v, want conflict", err)
+	}
+	d, err := svc.UpdateDepartment(me, o.ID, ops.ID, org.DepartmentChange{Name: ptr("Operations")})
+	if err != nil || d.Name != "Operations" {
+		t.Fatalf("rename: %+v %v", d, err)
+	}
+	if n := auditCount(t, svc, me, o.ID, "department.update"); n != 1 {
+		t.Errorf("after one rename: %d department.update entries", n)
+	}
+	if _, err := svc.UpdateDepartment(me, o.ID, ops.ID, org.DepartmentChange{Name: ptr("Operations")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := auditCount(t, svc, me, o.ID, "department.update"); n != 1 {
+		t.Errorf("a change that changes nothing was audited: %d entries", n)
+	}
+}
+
+// TestOnlyEmptyDepartmentsAreDeleted: a department with a sub-department
+// is not deleted.
+func TestOnlyEmptyDepartmentsAreDeleted(t *testing.T) {
+	svc, me, o := settingsRig(t)
+	ops, err := svc.CreateDepartment(me, o.ID, "", "Ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := svc.CreateDepartment(me, o.ID, ops.ID, "Night shift")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.DeleteDepartment(me, o.ID, ops.ID); tack.ErrorCode(err) != tack.EConflict {
+		t.Errorf("deleting a department with a sub-department: %v, want conflict", err)
+	}
+	if err := svc.DeleteDepartment(me, o.ID, sub.ID); err != nil {
+		t.Errorf("deleting an empty department: %v", err)
+	}
+	if err := svc.DeleteDepartment(me, o.ID, ops.ID); err != nil {
+		t.Errorf("deleting the department once empty: %v", err)
+	}
+}
+
+// TestSubadminShapesDepartmentsInScope: a sub-admin moves and deletes
+// departments inside their scope, but not their own top-level department.
+func TestSubadminShapesDepartmentsInScope(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	eng := string(w.eng.ID)
+	a := must(w.owner.CreateDepartment(ctx, oid, eng, "Platform"))
+	b := must(w.owner.CreateDepartment(ctx, oid, eng, "Tools"))
+	if _, err := w.sub.UpdateDepartment(ctx, oid, string(b.ID), map[string]any{"parent_id": string(a.ID)}); err != nil {
+		t.Errorf("a sub-admin moves a department within their scope: %v", err)
+	}
+	if err := w.sub.DeleteDepartment(ctx, oid, string(b.ID)); err != nil {
+		t.Errorf("a sub-admin deletes an empty department in their scope: %v", err)
+	}
+	empty := must(w.owner.CreateDepartment(ctx, oid, "", "Empty top"))
+	mm := must(w.owner.OrgMember(ctx, oid, w.sub.ID))
+	must(w.owner.SetMemberRole(ctx, oid, string(mm.ID), "subadmin", []string{eng, string(empty.ID)}))
+	if err := w.sub.DeleteDepartment(ctx, oid, string(empty.ID)); code(err) != "forbidden" {
+		t.Errorf("a sub-admin deletes a top-level department: %v, want forbidden", err)
+	}
+}
