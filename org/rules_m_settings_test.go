@@ -291,3 +291,25 @@ func TestSubadminShapesDepartmentsInScope(t *testing.T) {
 		t.Errorf("a sub-admin deletes a top-level department: %v, want forbidden", err)
 	}
 }
+
+// TestDepartmentHeadsCleared: a department's heads can be set and
+// cleared again.
+func TestDepartmentHeadsCleared(t *testing.T) {
+	svc, me, o := settingsRig(t)
+	ops, err := svc.CreateDepartment(me, o.ID, "", "Ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, mine, err := svc.Get(me, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := svc.UpdateDepartment(me, o.ID, ops.ID, org.DepartmentChange{HeadIDs: &[]tack.ID{mine.ID}})
+	if err != nil || len(d.HeadIDs) != 1 {
+		t.Fatalf("set a head: %+v %v", d.HeadIDs, err)
+	}
+	d, err = svc.UpdateDepartment(me, o.ID, ops.ID, org.DepartmentChange{HeadIDs: &[]tack.ID{}})
+	if err != nil || len(d.HeadIDs) != 0 {
+		t.Errorf("clear the heads: %+v %v", d.HeadIDs, err)
+	}
+}
