@@ -313,3 +313,25 @@ func TestDepartmentHeadsCleared(t *testing.T) {
 		t.Errorf("clear the heads: %+v %v", d.HeadIDs, err)
 	}
 }
+
+// TestDirectorySearchBounds: a directory search takes up to 100
+// characters and a page of 1 to MaxPageSize members.
+func TestDirectorySearchBounds(t *testing.T) {
+	svc, me, o := settingsRig(t)
+	for _, c := range []struct {
+		q     org.Query
+		valid bool
+	}{
+		{org.Query{Text: strings.Repeat("张", 100)}, true},
+		{org.Query{Text: strings.Repeat("张", 101)}, false},
+		{org.Query{Limit: 1}, true},
+		{org.Query{Limit: org.MaxPageSize}, true},
+		{org.Query{Limit: org.MaxPageSize + 1}, false},
+		{org.Query{Limit: -1}, false},
+	} {
+		_, err := svc.Search(me, o.ID, c.q)
+		if c.valid && err != nil || !c.valid && tack.ErrorCode(err) != tack.EInvalid {
+			t.Errorf("search %d characters, limit %d: %v, want valid=%v", len([]rune(c.q.Text)), c.q.Limit, err, c.valid)
+		}
+	}
+}
