@@ -1,11 +1,13 @@
 package org_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/client"
+	"github.com/tackhq/tack/org"
 )
 
 // TestEveryProfileChangeIsKept: each profile field changed on its own is
@@ -103,5 +105,82 @@ func TestOwnDepartmentOnlyNarrowsSearch(t *testing.T) {
 	got := names(must(w.member.OrgMembers(ctx, oid, client.MemberQuery{})).Members)
 	if !slices.Contains(got, "Mia Member") || !slices.Contains(got, "Sam Subadmin") || slices.Contains(got, "Tina Target") {
 		t.Errorf("a member of Engineering finds %v; want Mia and Sam, not Tina of Sales", got)
+	}
+}
+
+// TestEmployeeNumberAndWorkEmailAreUnique: no two members of an
+// organisation share an employee number or a work email; a member keeps
+// their own when other fields change.
+func TestEmployeeNumberAndWorkEmailAreUnique(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	tina := string(w.target.ID)
+	mia := string(must(w.owner.OrgMember(ctx, oid, w.member.ID)).ID)
+	must(w.owner.UpdateOrgMember(ctx, oid, mia, map[string]any{"employee_no": "M1", "work_email": "mia@work.example"}))
+	must(w.owner.UpdateOrgMember(ctx, oid, tina, map[string]any{"employee_no": "T1", "work_email": "tina@work.example"}))
+	for field, v := range map[string]string{"employee_no": "m1", "work_email": "mia@work.example"} {
+		_, err := w.owner.UpdateOrgMember(ctx, oid, tina, map[string]any{field: v})
+		var ce *client.Error
+		if code(err) != "conflict" || !errors.As(err, &ce) || ce.Field != field {
+			t.Errorf("Tina takes Mia's %s: %v, want a conflict on %s", field, err, field)
+		}
+	}
+	if _, err := w.owner.UpdateOrgMember(ctx, oid, tina, map[string]any{"employee_no": "T1", "work_email": "tina@work.example", "title": "Lead"}); err != nil {
+		t.Errorf("Tina keeps her own number and email: %v", err)
+	}
+}
+
+// TestStatusChangesKeepTheRecordRight: a member who leaves loses any role
+// and scope; a reactivated member keeps the day they joined; a pending
+// member approved gets one; each change answers with the member as it now
+// is.
+func TestStatusChangesKeepTheRecordRight(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	sm := must(w.owner.OrgMember(ctx, oid, w.sub.ID))
+	got := must(w.owner.SetMemberStatus(ctx, oid, string(sm.ID), "left"))
+	if got.Status != "left" || got.ID != sm.ID {
+		t.Errorf("leaving answers %+v", got)
+	}
+	if m := must(w.owner.OrgMember(ctx, oid, string(sm.ID))); m.Role != "member" || len(m.Scope) != 0 {
+		t.Errorf("a sub-admin who left is still %s over %v", m.Role, m.Scope)
+	}
+	tina := must(w.owner.OrgMember(ctx, oid, string(w.target.ID)))
+	if tina.JoinedAt == nil {
+		t.Fatalf("Tina has no joining day")
+	}
+	must(w.owner.SetMemberStatus(ctx, oid, string(tina.ID), "suspended"))
+	back := must(w.owner.SetMemberStatus(ctx, oid, string(tina.ID), "active"))
+	if back.Status != "active" || back.JoinedAt == nil || !back.JoinedAt.Equal(*tina.JoinedAt) {
+		t.Errorf("reactivated: %s, joined %v, want %v", back.Status, back.JoinedAt, tina.JoinedAt)
+	}
+	must(w.admin.UpdateOrg(ctx, oid, map[string]any{"privacy": map[string]any{"join_approval": true}}))
+	inv := must(w.admin.CreateInvitation(ctx, oid, nil))
+	j := must(w.srv.NewUser(t, "Pat Pending").AcceptInvitation(ctx, inv.Code))
+	if j.Status != "pending" || j.Member.JoinedAt != nil {
+		t.Fatalf("pending: %s, joined %v", j.Status, j.Member.JoinedAt)
+	}
+	ok(t, w.admin.ApproveRequest(ctx, oid, string(j.Member.ID)))
+	if m := must(w.admin.OrgMember(ctx, oid, string(j.Member.ID))); m.JoinedAt == nil {
+		t.Errorf("an approved member has no joining day")
+	}
+}
+
+// TestAuditLogPageSize: the audit log pages by the size asked, 1 to
+// MaxPageSize entries.
+func TestAuditLogPageSize(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	if page, _ := must2(w.owner.AuditLog(ctx, oid, "", 2)); len(page) != 2 {
+		t.Errorf("a page of 2: %d entries", len(page))
+	}
+	if page, _ := must2(w.owner.AuditLog(ctx, oid, "", 1)); len(page) != 1 {
+		t.Errorf("a page of 1: %d entries", len(page))
+	}
+	if _, _, err := w.owner.AuditLog(ctx, oid, "", org.MaxPageSize); err != nil {
+		t.Errorf("a page of %d: %v", org.MaxPageSize, err)
+	}
+	if _, _, err := w.owner.AuditLog(ctx, oid, "", org.MaxPageSize+1); code(err) != "invalid" {
+		t.Errorf("a page of %d: %v, want invalid", org.MaxPageSize+1, err)
 	}
 }
