@@ -33,3 +33,16 @@ func TestPeopleQueryBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestPeopleFillsTheLimit: a people search returns as many people as its
+// limit asks for when there are that many colleagues (the owner of the
+// test world has more than two).
+func TestPeopleFillsTheLimit(t *testing.T) {
+	w := newWorld(t)
+	for _, limit := range []int{2, 3} {
+		fs, err := w.owner.FindPeople(ctx, "", limit)
+		if err != nil || len(fs) != limit {
+			t.Errorf("limit %d: %v %v", limit, err, foundNames(fs))
+		}
+	}
+}
