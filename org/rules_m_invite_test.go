@@ -65,8 +65,8 @@ func limitRigWith(t *testing.T, n int, cfg org.Config) (*org.Service, []tack.ID)
 }
 
 // TestWrongInvitationCodesLimited: by default a user may try 20 wrong
-// invitation codes in a row; then tries are refused as rate limited (one
-// more every 6 seconds).
+// invitation codes in a row; then tries are refused as rate limited, one
+// more allowed every 6 seconds (the refusal says when).
 func TestWrongInvitationCodesLimited(t *testing.T) {
 	svc, users := limitRig(t, 1)
 	me := tack.WithCaller(context.Background(), tack.Caller{UserID: users[0]})
@@ -79,6 +79,12 @@ func TestWrongInvitationCodesLimited(t *testing.T) {
 		case tack.ERateLimited:
 			if i < 20 {
 				t.Fatalf("wrong code %d refused as rate limited: the first 20 are allowed", i+1)
+			}
+			// One more try every 6 s: the refusal says to come back in
+			// seconds, not milliseconds.
+			var te *tack.Error
+			if !errors.As(err, &te) || te.RetryAfter < time.Second || te.RetryAfter > 6*time.Second {
+				t.Errorf("wrong code %d refused with %v, want a retry after 1–6 s", i+1, err)
 			}
 			limited++
 		case tack.ENotFound:
