@@ -184,3 +184,20 @@ func TestAuditLogPageSize(t *testing.T) {
 		t.Errorf("a page of %d: %v, want invalid", org.MaxPageSize+1, err)
 	}
 }
+
+// TestWholeProfileInOneChange: a change of every profile field at once
+// keeps every one of them.
+func TestWholeProfileInOneChange(t *testing.T) {
+	w := newWorld(t)
+	oid := string(w.org.ID)
+	id := string(w.target.ID)
+	boss := string(must(w.owner.OrgMember(ctx, oid, w.owner.ID)).ID)
+	must(w.owner.UpdateOrgMember(ctx, oid, id, map[string]any{"name": "Tina T.", "title": "Lead", "employee_no": "t1",
+		"work_email": "tina@work.example", "phone": "+8613800138000", "hire_date": "2020-01-02",
+		"department_ids": []string{string(w.eng.ID)}, "manager_id": boss}))
+	m := must(w.owner.OrgMember(ctx, oid, id))
+	if m.Name != "Tina T." || m.Title != "Lead" || m.EmployeeNo != "T1" || m.WorkEmail != "tina@work.example" || m.Phone == "" ||
+		m.HireDate != "2020-01-02" || !slices.Equal(m.Departments, []tack.ID{w.eng.ID}) || string(m.ManagerID) != boss {
+		t.Errorf("after one change of every field: %+v", m)
+	}
+}
