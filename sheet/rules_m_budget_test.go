@@ -28,10 +28,17 @@ func paddedSheet(size int) io.Reader {
 // with extra fields for some parts, by name.
 func storedOf(t testing.TB, extra map[string][]byte, parts ...part) []byte {
 	t.Helper()
+	return archiveOf(t, zip.Store, extra, parts...)
+}
+
+// archiveOf builds an archive of the parts given, each written with
+// method and the extra field named for it in extra (if any).
+func archiveOf(t testing.TB, method uint16, extra map[string][]byte, parts ...part) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, p := range parts {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Store, Extra: extra[p.name]})
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: method, Extra: extra[p.name]})
 		if err != nil {
 			t.Fatal(err)
 		}

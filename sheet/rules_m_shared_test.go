@@ -2,7 +2,6 @@ package sheet_test
 
 import (
 	"archive/zip"
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -14,21 +13,7 @@ import (
 // zipOf builds an archive of exactly the parts given.
 func zipOf(t testing.TB, parts ...part) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, p := range parts {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(w, p.body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return archiveOf(t, zip.Deflate, nil, parts...)
 }
 
 // relsOf is a workbook's relations: the first worksheet (rId1) and the

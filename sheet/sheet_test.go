@@ -38,22 +38,8 @@ const rels = `<?xml version="1.0" encoding="UTF-8"?>
 // the parts given.
 func xlsxOf(t testing.TB, parts ...part) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
 	all := append([]part{text("[Content_Types].xml", `<Types/>`), text("xl/workbook.xml", workbook), text("xl/_rels/workbook.xml.rels", rels)}, parts...)
-	for _, p := range all {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(w, p.body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return zipOf(t, all...)
 }
 
 func sheetXML(rows string) part {
