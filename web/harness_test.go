@@ -169,9 +169,11 @@ func (b *browser) fail(format string, args ...any) {
 			msg += "\n  screenshot: " + file
 		}
 	}
+	// The console first and the reason last: CI shows the end of a long
+	// failure, and the reason is what it must not cut.
 	b.mu.Lock()
 	if n := len(b.console); n > 0 {
-		msg += "\n  console:\n    " + strings.Join(b.console[max(0, n-15):], "\n    ")
+		b.t.Logf("%s: the console's last lines:\n    %s", b.name, strings.Join(b.console[max(0, n-15):], "\n    "))
 	}
 	b.mu.Unlock()
 	b.t.Fatalf("%s: %s", b.name, msg)

@@ -78,6 +78,12 @@ func savedMessages(uid, conv string) string {
 		const q = d.transaction('msgs').objectStore('msgs').count(IDBKeyRange.bound([%s, -Infinity], [%s, Infinity])); q.onsuccess = () => { ok(q.result); d.close(); }; }; r.onerror = () => ok(-1); })`, js(uid), js(conv), js(conv))
 }
 
+// outboxCount is a promise of how many messages wait in the device's saved
+// outbox (offline.js).
+func outboxCount(uid string) string {
+	return `new Promise((ok) => { const r = indexedDB.open('tack-' + ` + js(uid) + `); r.onsuccess = () => { const q = r.result.transaction('outbox').objectStore('outbox').count(); q.onsuccess = () => { ok(q.result); r.result.close(); }; }; })`
+}
+
 // waitAsync polls an expression that yields a promise until it resolves
 // to true.
 func (b *browser) waitAsync(what, expr string) {
@@ -201,6 +207,10 @@ func TestBrowserInstallAndOffline(t *testing.T) {
 	phone.typeInto("#composer-text", "离线写的第二条\n")
 	phone.wait("two pending messages", `document.querySelectorAll('.msg.pending').length === 2 && [...document.querySelectorAll('.msg.pending .sending')].every(e => e.textContent === '联网后自动发送')`)
 	phone.screenshot("pwa-offline-zh-2-outbox")
+	// The page shows a pending message at once and writes it to the
+	// device's outbox a moment later: wait for both writes before the
+	// reload (a loaded CI machine once reloaded between the two).
+	phone.waitAsync("both messages in the saved outbox", outboxCount(wang.ID)+`.then(n => n === 2)`)
 
 	// A reload while still offline keeps them.
 	phone.reload()
@@ -228,7 +238,7 @@ func TestBrowserInstallAndOffline(t *testing.T) {
 		t.Errorf("history ends %q", texts)
 	}
 	// The outbox in the database is empty again.
-	outboxEmpty := `new Promise((ok) => { const r = indexedDB.open('tack-' + ` + js(wang.ID) + `); r.onsuccess = () => { const q = r.result.transaction('outbox').objectStore('outbox').count(); q.onsuccess = () => { ok(q.result === 0); r.result.close(); }; }; })`
+	outboxEmpty := outboxCount(wang.ID) + `.then(n => n === 0)`
 	phone.waitAsync("the saved outbox empty", outboxEmpty)
 
 	// Never doubled: a message the server already has but that is still in
