@@ -3,16 +3,12 @@ package org_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
 	"github.com/tackhq/tack/org"
-	"github.com/tackhq/tack/sqlite"
 )
 
 // TestContactUpdateKeepsWhatItDoesNotName: a contact's tags are kept as
@@ -83,21 +79,8 @@ func (f failingUsers) Users(ctx context.Context, ids []tack.ID) ([]account.User,
 // such user", not a request that looks sent).
 func TestFriendRequestStoreErrorReported(t *testing.T) {
 	c := context.Background()
-	db, err := sqlite.Open(c, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	var ids []tack.ID
-	for i := range 2 {
-		u := account.User{ID: tack.NewID(), Login: fmt.Sprintf("f%d@example.com", i), Name: fmt.Sprint("Friend ", i), CreatedAt: time.Now()}
-		if err := db.CreateUser(c, u, "x"); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, u.ID)
-	}
 	boom := errors.New("account store unavailable")
-	svc := org.NewService(db, failingUsers{db, boom}, anyone{}, nil, nil, org.Config{})
+	svc, _, ids := storeRig(t, 2, org.Config{}, func(u org.Users) org.Users { return failingUsers{u, boom} })
 	me := tack.WithCaller(c, tack.Caller{UserID: ids[0]})
 	if _, err := svc.RequestFriend(me, ids[1]); !errors.Is(err, boom) {
 		t.Errorf("a friend request while the account store fails: %v, want its error", err)

@@ -3,6 +3,7 @@ package org_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,9 @@ import (
 // may not unlink; a group that is not (or no longer) linked is not found.
 func TestUnlinkGroup(t *testing.T) {
 	svc, users := limitRig(t, 2)
-	as := func(i int) context.Context { return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]}) }
+	as := func(i int) context.Context {
+		return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]})
+	}
 	o, _, err := svc.Create(as(0), "Groups Co", "Asia/Shanghai", "")
 	if err != nil {
 		t.Fatal(err)
@@ -81,5 +84,82 @@ func TestUnlinkGroup(t *testing.T) {
 	}
 	if err := svc.UnlinkGroup(as(0), o.ID, tack.NewID()); tack.ErrorCode(err) != tack.ENotFound {
 		t.Errorf("unlinking a conversation that is no group: %v, want not found", err)
+	}
+}
+
+// TestSyncRemovesAnOwnerNoLongerActive: the repair (SyncGroups) takes a
+// group's owner out of it once they are no longer an active member of the
+// organisation (here their leaving was written without the groups being
+// kept in step, as after a crash), and the group passes to someone else;
+// an active owner outside the group's department stays.
+func TestSyncRemovesAnOwnerNoLongerActive(t *testing.T) {
+	svc, db, users := storeRig(t, 3, org.Config{}, nil)
+	as := func(i int) context.Context {
+		return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]})
+	}
+	o, _, err := svc.Create(as(0), "Repair Co", "Asia/Shanghai", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := svc.CreateDepartment(as(0), o.ID, "", "Ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := svc.Invite(as(0), o.ID, org.InvitationInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, adm, err := svc.Accept(as(1), inv.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetRole(as(0), o.ID, adm.ID, org.RoleAdmin, nil); err != nil {
+		t.Fatal(err)
+	}
+	inv2, err := svc.Invite(as(0), o.ID, org.InvitationInput{Departments: []tack.ID{ops.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Accept(as(2), inv2.Code); err != nil {
+		t.Fatal(err)
+	}
+	g, err := svc.CreateGroup(as(1), o.ID, ops.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := func() []tack.ID {
+		t.Helper()
+		ms, err := db.Memberships(context.Background(), g.ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []tack.ID
+		for _, m := range ms {
+			out = append(out, m.UserID)
+		}
+		return out
+	}
+	if err := svc.SyncGroups(as(0), o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(); !slices.Contains(got, users[1]) || !slices.Contains(got, users[2]) {
+		t.Fatalf("Ops' group before: %v, want its owner (an active admin outside Ops) and Ops' member", got)
+	}
+	m, err := svc.DirectoryMember(as(0), o.ID, adm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Status = org.Left
+	if _, err := db.Apply(context.Background(), org.Batch{Members: []org.Member{m}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SyncGroups(as(0), o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(); slices.Contains(got, users[1]) || !slices.Contains(got, users[2]) {
+		t.Errorf("Ops' group after its owner left and a repair: %v, want Ops' member only", got)
+	}
+	if c, err := db.Conversation(context.Background(), g.ConversationID); err != nil || c.OwnerID == users[1] || c.OwnerID == "" {
+		t.Errorf("the group's owner after the repair: %v %q, want someone still in it", err, c.OwnerID)
 	}
 }

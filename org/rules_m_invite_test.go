@@ -47,6 +47,15 @@ func limitRig(t *testing.T, n int) (*org.Service, []tack.ID) {
 // limitRigWith is limitRig with cfg.
 func limitRigWith(t *testing.T, n int, cfg org.Config) (*org.Service, []tack.ID) {
 	t.Helper()
+	svc, _, users := storeRig(t, n, cfg, nil)
+	return svc, users
+}
+
+// storeRig is limitRigWith's service with its store, for tests that write
+// to the store behind the service's back; wrap, if not nil, stands between
+// the service and the account store.
+func storeRig(t *testing.T, n int, cfg org.Config, wrap func(org.Users) org.Users) (*org.Service, *sqlite.DB, []tack.ID) {
+	t.Helper()
 	c := context.Background()
 	db, err := sqlite.Open(c, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
 	if err != nil {
@@ -61,7 +70,11 @@ func limitRigWith(t *testing.T, n int, cfg org.Config) (*org.Service, []tack.ID)
 		}
 		users = append(users, u.ID)
 	}
-	return org.NewService(db, db, anyone{}, nil, nil, cfg), users
+	var accounts org.Users = db
+	if wrap != nil {
+		accounts = wrap(db)
+	}
+	return org.NewService(db, accounts, anyone{}, nil, nil, cfg), db, users
 }
 
 // TestWrongInvitationCodesLimited: by default a user may try 20 wrong

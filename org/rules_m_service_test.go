@@ -175,6 +175,17 @@ func TestChangesAreTold(t *testing.T) {
 	if n := rec.count("directory member.import"); n != 1 {
 		t.Errorf("an import is told %d times, want once (heard %v)", n, rec.seen)
 	}
+	// Its new department is told apart from its members, each under its
+	// own action.
+	if n := rec.count("directory department.import"); n != 1 {
+		t.Errorf("an import's new department is told %d times, want once (heard %v)", n, rec.seen)
+	}
+	if mi, _ := rec.last(t, "member.import"); len(mi.Members) != 1 || mi.Members[0].Name != "Zed" || len(mi.Departments) != 0 {
+		t.Errorf("member.import tells %+v, want Zed and no department", mi)
+	}
+	if di, _ := rec.last(t, "department.import"); len(di.Departments) != 1 || di.Departments[0].Name != "Ops" || len(di.Members) != 0 {
+		t.Errorf("department.import tells %+v, want Ops and no member", di)
+	}
 	var zed org.Member
 	var ops bool
 	for _, ch := range rec.changes {
