@@ -74,7 +74,8 @@ func (s *syncBuf) String() string {
 
 // TestQuietWhenAllGoesWell: blocking someone one has a direct chat with
 // and keeping an organisation group in step publish their events and log
-// no warning or error while the bus and the store work; when the bus
+// no warning or error while the bus and the store work (moving a
+// department, which brings groups in step, likewise); when the bus
 // fails, the same changes still succeed and each failed publish is logged
 // as a warning.
 func TestQuietWhenAllGoesWell(t *testing.T) {
@@ -135,6 +136,14 @@ func TestQuietWhenAllGoesWell(t *testing.T) {
 		t.Errorf("a member joining a department with a group published nothing")
 	}
 	if err := svc.SyncGroups(as(0), o.ID); err != nil {
+		t.Fatal(err)
+	}
+	// A department moved under Ops: its groups are brought in step.
+	sub, err := svc.CreateDepartment(as(0), o.ID, "", "Night shift")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdateDepartment(as(0), o.ID, sub.ID, org.DepartmentChange{ParentID: &d.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if l := logs.String(); l != "" {
