@@ -72,13 +72,22 @@ func TestImportMatchesMembersByEmail(t *testing.T) {
 
 // TestImportRowWithKeysOfTwoMembers: a row whose employee number is one
 // member's and whose email is another's is refused as
-// row_keys_of_two_members.
+// row_keys_of_two_members, and row_email_taken names the email.
 func TestImportRowWithKeysOfTwoMembers(t *testing.T) {
 	r := newUnitImport(t)
 	r.commit([]string{"name", "employee_no", "email"}, []string{"Ann", "E1", "ann@example.com"}, []string{"Bob", "E2", "bob@example.com"})
 	res := r.run(true, []string{"name", "employee_no", "email"}, []string{"Ann", "E1", "bob@example.com"})
 	if got := problemCodes(res.Rows[0]); !slices.Contains(got, "row_keys_of_two_members") {
 		t.Fatalf("row with Ann's number and Bob's email: %v (%+v)", got, res.Rows[0])
+	}
+	// Matched by the number (Ann's), it also says whose the email is not:
+	// another member (not in the file) has it.
+	taken := false
+	for _, p := range res.Rows[0].Problems {
+		taken = taken || p.Code == "row_email_taken" && p.Params["email"] == "bob@example.com"
+	}
+	if !taken {
+		t.Errorf("row with Ann's number and Bob's email does not say the email is taken: %+v", res.Rows[0].Problems)
 	}
 }
 
