@@ -1,10 +1,14 @@
 package org_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 
+	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/org"
 )
 
@@ -43,5 +47,106 @@ func TestImportWritesManagersFirst(t *testing.T) {
 		if m.ManagerID != "" && !ids[string(m.ManagerID)] {
 			t.Errorf("%s was written before its manager %s", no, m.ManagerID)
 		}
+	}
+}
+
+// goMemoryNow is the Go runtime's memory as its soft limit counts it.
+func goMemoryNow() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64()) - int64(s[1].Value.Uint64())
+}
+
+// TestImportMemoryLimitWhileCharged: while imports hold memory the Go
+// runtime's soft memory limit is lowered to a headroom above the memory the
+// process had when the first of them charged some (never raised, never
+// below that memory, and an operator's lower limit is kept); a second import does not move it; a reservation that
+// charged nothing, or a charge of nothing, leaves it alone; the limit the
+// process had comes back when the last import lets go, not before.
+func TestImportMemoryLimitWhileCharged(t *testing.T) {
+	const set = int64(1) << 40
+	old := debug.SetMemoryLimit(set)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	limit := func() int64 { return debug.SetMemoryLimit(-1) }
+
+	svc, users := limitRig(t, 1)
+	me := tack.WithCaller(context.Background(), tack.Caller{UserID: users[0]})
+	var orgs []tack.ID
+	for _, name := range []string{"Limit A", "Limit B"} {
+		o, _, err := svc.Create(me, name, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, o.ID)
+	}
+
+	// A charge outside a reservation is refused; one reserved that
+	// charged nothing, and released, leaves the limit untouched.
+	if err := svc.ChargeImport(me, 1<<20); err == nil {
+		t.Fatal("a charge outside any reservation was accepted")
+	}
+	zero, release, err := svc.ReserveImport(me, orgs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.ChargeImport(zero, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := limit(); got != set {
+		t.Fatalf("after a charge of nothing: limit %d, want %d", got, set)
+	}
+	release()
+	if got := limit(); got != set {
+		t.Fatalf("after a reservation that charged nothing: limit %d, want %d", got, set)
+	}
+
+	// A first charge lowers it, a second import's leaves it.
+	a, releaseA, err := svc.ReserveImport(me, orgs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := goMemoryNow()
+	if err := svc.ChargeImport(a, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	lowered := limit()
+	if lowered >= set || lowered < before || lowered > max(before, goMemoryNow())+64<<20 {
+		t.Fatalf("limit while an import holds memory: %d; want below %d, between the Go memory before (%d) and 64 MiB above it", lowered, set, before)
+	}
+	b, releaseB, err := svc.ReserveImport(me, orgs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.ChargeImport(b, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if got := limit(); got != lowered {
+		t.Errorf("a second import moved the limit: %d, was %d", got, lowered)
+	}
+	releaseA()
+	if got := limit(); got != lowered {
+		t.Errorf("the limit after the first import let go while another holds memory: %d, want still %d", got, lowered)
+	}
+	releaseB()
+	if got := limit(); got != set {
+		t.Errorf("the limit after the last import let go: %d, want the process's %d back", got, set)
+	}
+
+	// An operator's limit already below that headroom is never raised.
+	low := goMemoryNow() + 8<<20
+	debug.SetMemoryLimit(low)
+	c, releaseC, err := svc.ReserveImport(me, orgs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.ChargeImport(c, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if got := limit(); got != low {
+		t.Errorf("an import moved the operator's lower limit %d to %d", low, got)
+	}
+	releaseC()
+	if got := limit(); got != low {
+		t.Errorf("the operator's lower limit after the import: %d, want %d", got, low)
 	}
 }
