@@ -150,3 +150,70 @@ func TestImportMemoryLimitWhileCharged(t *testing.T) {
 		t.Errorf("the operator's lower limit after the import: %d, want %d", got, low)
 	}
 }
+
+// TestImportIntoNewSubdepartmentJoinsParentGroup: an existing member whom
+// an import moves into a department the same import makes, below one with
+// an organisation group, joins that group (the groups are judged against
+// the tree with the new departments in it).
+func TestImportIntoNewSubdepartmentJoinsParentGroup(t *testing.T) {
+	svc, db, users := storeRig(t, 2, org.Config{}, nil)
+	as := func(i int) context.Context { return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]}) }
+	o, _, err := svc.Create(as(0), "Move Co", "Asia/Shanghai", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sales, err := svc.CreateDepartment(as(0), o.ID, "", "Sales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := svc.CreateGroup(as(0), o.ID, sales.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := svc.Invite(as(0), o.ID, org.InvitationInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, m, err := svc.Accept(as(1), inv.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdateMember(as(0), o.ID, m.ID, org.Profile{EmployeeNo: ptr("S1")}); err != nil {
+		t.Fatal(err)
+	}
+	in := func() bool {
+		t.Helper()
+		ids, err := db.MembersAmong(context.Background(), g.ConversationID, []tack.ID{users[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ids) == 1
+	}
+	if in() {
+		t.Fatal("the member is in Sales' group before the import")
+	}
+	res, err := svc.Import(as(0), o.ID, org.Table([][]string{{"name", "employee_no", "department"}, {m.Name, "S1", "Sales/East"}}), org.ImportOptions{})
+	if err != nil || !res.Committed || res.Updated != 1 {
+		t.Fatalf("import: %v %+v", err, res)
+	}
+	if !in() {
+		t.Errorf("moved by the import into Sales/East, new in it, the member is not in Sales' group")
+	}
+}
+
+// TestImportOneRowPastABatch: an import one row longer than its first
+// write batch (50 members) writes every row.
+func TestImportOneRowPastABatch(t *testing.T) {
+	r := newImportRig(t)
+	table := [][]string{{"name", "employee_no"}}
+	for i := range 51 {
+		table = append(table, []string{fmt.Sprint("Row ", i), fmt.Sprintf("P%02d", i)})
+	}
+	res, err := r.svc.Import(r.owner, r.org, org.Table(table), org.ImportOptions{})
+	if err != nil || !res.Committed || res.Created != 51 {
+		t.Fatalf("import of 51 rows: %v %+v", err, res)
+	}
+	if got := len(r.allMembers(t)) - 1; got != 51 {
+		t.Errorf("%d members after importing 51", got)
+	}
+}
