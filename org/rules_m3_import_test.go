@@ -217,3 +217,43 @@ func TestImportOneRowPastABatch(t *testing.T) {
 		t.Errorf("%d members after importing 51", got)
 	}
 }
+
+// cancelAfter reads rows and cancels the import's context once it has
+// handed out n of them, as a client going away part-way through an upload.
+type cancelAfter struct {
+	rows   org.Rows
+	n      int
+	cancel context.CancelFunc
+	served int
+}
+
+func (c *cancelAfter) Next() ([]string, error) {
+	if c.served++; c.served == c.n {
+		c.cancel()
+	}
+	return c.rows.Next()
+}
+
+// TestImportStopsWhenCancelledWhileReading: an import whose caller goes
+// away while its rows are being read stops with the context's error, and
+// writes nothing, even with thousands of rows still to read.
+func TestImportStopsWhenCancelledWhileReading(t *testing.T) {
+	r := newImportRig(t)
+	table := [][]string{{"name", "employee_no"}}
+	for i := range 5000 {
+		table = append(table, []string{fmt.Sprint("Row ", i), fmt.Sprintf("C%04d", i)})
+	}
+	ctx, cancel := context.WithCancel(r.owner)
+	defer cancel()
+	src := &cancelAfter{rows: org.Table(table), n: 100, cancel: cancel}
+	_, err := r.svc.Import(ctx, r.org, src, org.ImportOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("an import cancelled while reading: %v, want context.Canceled", err)
+	}
+	if src.served > 2000 {
+		t.Errorf("it read %d rows after the cancellation at 100, want it to stop within a thousand", src.served)
+	}
+	if got := len(r.allMembers(t)) - 1; got != 0 {
+		t.Errorf("%d members written by the cancelled import", got)
+	}
+}
