@@ -202,16 +202,25 @@ func TestImportIntoNewSubdepartmentJoinsParentGroup(t *testing.T) {
 }
 
 // TestImportOneRowPastABatch: an import one row longer than its first
-// write batch (50 members) writes every row.
+// write batch (50 members) writes every row, and its progress says so.
 func TestImportOneRowPastABatch(t *testing.T) {
 	r := newImportRig(t)
 	table := [][]string{{"name", "employee_no"}}
 	for i := range 51 {
 		table = append(table, []string{fmt.Sprint("Row ", i), fmt.Sprintf("P%02d", i)})
 	}
-	res, err := r.svc.Import(r.owner, r.org, org.Table(table), org.ImportOptions{})
+	var writes []string
+	res, err := r.svc.Import(r.owner, r.org, org.Table(table), org.ImportOptions{Progress: func(phase string, done, total int) {
+		if phase == "write" {
+			writes = append(writes, fmt.Sprint(done, "/", total))
+		}
+	}})
 	if err != nil || !res.Committed || res.Created != 51 {
 		t.Fatalf("import of 51 rows: %v %+v", err, res)
+	}
+	// Its progress counts the rows written: none, the first batch, all.
+	if fmt.Sprint(writes) != "[0/51 50/51 51/51]" {
+		t.Errorf("write progress %v, want [0/51 50/51 51/51]", writes)
 	}
 	if got := len(r.allMembers(t)) - 1; got != 51 {
 		t.Errorf("%d members after importing 51", got)
