@@ -157,7 +157,9 @@ func TestImportMemoryLimitWhileCharged(t *testing.T) {
 // the tree with the new departments in it).
 func TestImportIntoNewSubdepartmentJoinsParentGroup(t *testing.T) {
 	svc, db, users := storeRig(t, 2, org.Config{}, nil)
-	as := func(i int) context.Context { return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]}) }
+	as := func(i int) context.Context {
+		return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]})
+	}
 	o, _, err := svc.Create(as(0), "Move Co", "Asia/Shanghai", "")
 	if err != nil {
 		t.Fatal(err)
