@@ -81,3 +81,14 @@ func TestNameKeysBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestSortKeyReadsSurnamesAsSurnames: the directory orders 曾小明 under
+// "zeng", as the surname is read, and 小曾 under "xiao ceng".
+func TestSortKeyReadsSurnamesAsSurnames(t *testing.T) {
+	if k := sortKey("曾小明"); !strings.HasPrefix(k, "zeng xiao ming\x01") {
+		t.Errorf("sortKey(曾小明) = %q, want it to start zeng xiao ming", k)
+	}
+	if k := sortKey("小曾"); !strings.HasPrefix(k, "xiao ceng\x01") {
+		t.Errorf("sortKey(小曾) = %q, want it to start xiao ceng", k)
+	}
+}
