@@ -19,25 +19,9 @@ func TestDirectoryMemberNeeds2FA(t *testing.T) {
 	var factorErr error
 	svc, users := limitRigWith(t, 3, org.Config{SecondFactor: func(_ context.Context, u tack.ID) (bool, error) { return has[u], factorErr }})
 	has[users[0]] = true
-	as := func(i int) context.Context {
-		return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]})
-	}
-	o, owner, err := svc.Create(as(0), "Directory Co", "Asia/Shanghai", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := svc.Invite(as(0), o.ID, org.InvitationInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, adm, err := svc.Accept(as(1), inv.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, mem, err := svc.Accept(as(2), inv.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := newUnitOrg(t, svc, users, "Directory Co")
+	as, o, owner := u.as, u.Org, u.owner
+	adm, mem := u.join(1), u.join(2)
 	if _, err := svc.SetRole(as(0), o.ID, adm.ID, org.RoleAdmin, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -17,36 +17,11 @@ import (
 // may not unlink; a group that is not (or no longer) linked is not found.
 func TestUnlinkGroup(t *testing.T) {
 	svc, users := limitRig(t, 2)
-	as := func(i int) context.Context {
-		return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]})
-	}
-	o, _, err := svc.Create(as(0), "Groups Co", "Asia/Shanghai", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := svc.Invite(as(0), o.ID, org.InvitationInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.Accept(as(1), inv.Code); err != nil {
-		t.Fatal(err)
-	}
-	sales, err := svc.CreateDepartment(as(0), o.ID, "", "Sales")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := svc.CreateDepartment(as(0), o.ID, "", "Engineering")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs, err := svc.CreateGroup(as(0), o.ID, sales.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ge, err := svc.CreateGroup(as(0), o.ID, eng.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := newUnitOrg(t, svc, users, "Groups Co")
+	as, o := u.as, u.Org
+	u.join(1)
+	sales, eng := u.dept("Sales"), u.dept("Engineering")
+	gs, ge := u.group(0, sales.ID), u.group(0, eng.ID)
 
 	if err := svc.UnlinkGroup(as(1), o.ID, ge.ConversationID); tack.ErrorCode(err) != tack.EForbidden {
 		t.Errorf("a plain member unlinks a group: %v, want forbidden", err)
@@ -94,39 +69,15 @@ func TestUnlinkGroup(t *testing.T) {
 // an active owner outside the group's department stays.
 func TestSyncRemovesAnOwnerNoLongerActive(t *testing.T) {
 	svc, db, users := storeRig(t, 3, org.Config{}, nil)
-	as := func(i int) context.Context {
-		return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]})
-	}
-	o, _, err := svc.Create(as(0), "Repair Co", "Asia/Shanghai", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops, err := svc.CreateDepartment(as(0), o.ID, "", "Ops")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := svc.Invite(as(0), o.ID, org.InvitationInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, adm, err := svc.Accept(as(1), inv.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := newUnitOrg(t, svc, users, "Repair Co")
+	as, o := u.as, u.Org
+	ops := u.dept("Ops")
+	adm := u.join(1)
 	if _, err := svc.SetRole(as(0), o.ID, adm.ID, org.RoleAdmin, nil); err != nil {
 		t.Fatal(err)
 	}
-	inv2, err := svc.Invite(as(0), o.ID, org.InvitationInput{Departments: []tack.ID{ops.ID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.Accept(as(2), inv2.Code); err != nil {
-		t.Fatal(err)
-	}
-	g, err := svc.CreateGroup(as(1), o.ID, ops.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	u.join(2, ops.ID)
+	g := u.group(1, ops.ID)
 	members := func() []tack.ID {
 		t.Helper()
 		ms, err := db.Memberships(context.Background(), g.ConversationID)

@@ -157,29 +157,10 @@ func TestImportMemoryLimitWhileCharged(t *testing.T) {
 // the tree with the new departments in it).
 func TestImportIntoNewSubdepartmentJoinsParentGroup(t *testing.T) {
 	svc, db, users := storeRig(t, 2, org.Config{}, nil)
-	as := func(i int) context.Context {
-		return tack.WithCaller(context.Background(), tack.Caller{UserID: users[i]})
-	}
-	o, _, err := svc.Create(as(0), "Move Co", "Asia/Shanghai", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sales, err := svc.CreateDepartment(as(0), o.ID, "", "Sales")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := svc.CreateGroup(as(0), o.ID, sales.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := svc.Invite(as(0), o.ID, org.InvitationInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, m, err := svc.Accept(as(1), inv.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := newUnitOrg(t, svc, users, "Move Co")
+	as, o := u.as, u.Org
+	g := u.group(0, u.dept("Sales").ID)
+	m := u.join(1)
 	if _, err := svc.UpdateMember(as(0), o.ID, m.ID, org.Profile{EmployeeNo: ptr("S1")}); err != nil {
 		t.Fatal(err)
 	}

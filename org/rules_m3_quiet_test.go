@@ -5,18 +5,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tackhq/tack"
-	"github.com/tackhq/tack/account"
 	"github.com/tackhq/tack/bus"
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/org"
-	"github.com/tackhq/tack/sqlite"
 )
 
 // pubRec records what the service publishes, or fails every publish.
@@ -80,19 +77,7 @@ func (s *syncBuf) String() string {
 // as a warning.
 func TestQuietWhenAllGoesWell(t *testing.T) {
 	c := context.Background()
-	db, err := sqlite.Open(c, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	var users []tack.ID
-	for i := range 3 {
-		u := account.User{ID: tack.NewID(), Login: fmt.Sprintf("q%d@example.com", i), Name: fmt.Sprint("Quiet ", i), CreatedAt: time.Now()}
-		if err := db.CreateUser(c, u, "x"); err != nil {
-			t.Fatal(err)
-		}
-		users = append(users, u.ID)
-	}
+	_, db, users := storeRig(t, 3, org.Config{}, nil)
 	logs := &syncBuf{}
 	pub := &pubRec{}
 	svc := org.NewService(db, db, anyone{}, pub, nil, org.Config{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
@@ -113,25 +98,11 @@ func TestQuietWhenAllGoesWell(t *testing.T) {
 	}
 
 	// An organisation group kept in step as a member joins its department.
-	o, _, err := svc.Create(as(0), "Quiet Co", "Asia/Shanghai", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := svc.CreateDepartment(as(0), o.ID, "", "Ops")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateGroup(as(0), o.ID, d.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := svc.Invite(as(0), o.ID, org.InvitationInput{Departments: []tack.ID{d.ID}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := newUnitOrg(t, svc, users, "Quiet Co")
+	o, d := u.Org, u.dept("Ops")
+	u.group(0, d.ID)
 	before := pub.len()
-	if _, _, err := svc.Accept(as(2), inv.Code); err != nil {
-		t.Fatal(err)
-	}
+	u.join(2, d.ID)
 	if pub.len() == before {
 		t.Errorf("a member joining a department with a group published nothing")
 	}
