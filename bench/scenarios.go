@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -336,8 +337,12 @@ func reconnect(ctx context.Context, e *env, t *target) ([]*Row, error) {
 	ng := (R + gs - 1) / gs
 	groups := make([]string, ng)
 	for g := range groups {
+		// Each group is made by its first client, with the feeder among
+		// its members: a user may make only so many groups at once (30,
+		// chat.Config.GroupLimit), and 10,000 clients need 100.
 		lo, hi := g*gs, min((g+1)*gs, R)
-		if groups[g], err = t.pool.group(ctx, feeder, clients[lo:hi], fmt.Sprintf("bench reconnect %d", g)); err != nil {
+		others := append(slices.Clone(clients[lo+1:hi]), feeder)
+		if groups[g], err = t.pool.group(ctx, clients[lo], others, fmt.Sprintf("bench reconnect %d", g)); err != nil {
 			return nil, err
 		}
 	}
