@@ -17,11 +17,8 @@ import (
 // rest, tags included; an invalid update is refused and changes nothing.
 func TestContactUpdateKeepsWhatItDoesNotName(t *testing.T) {
 	svc, users := limitRig(t, 1)
-	me := tack.WithCaller(context.Background(), tack.Caller{UserID: users[0]})
-	o, _, err := svc.Create(me, "Contact Co", "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	co := newUnitOrg(t, svc, users, "Contact Co")
+	me, o := co.as(0), co.Org
 	str := func(s string) *string { return &s }
 	tags := []string{"VIP", "buyer", "VIP"}
 	c, err := svc.AddContact(me, o.ID, org.ContactInput{Name: str("Zoe"), Company: str("Client Co"), Tags: &tags})

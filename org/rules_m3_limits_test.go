@@ -15,11 +15,8 @@ import (
 // add one more; at the limit both are refused as too large.
 func TestDepartmentCountLimit(t *testing.T) {
 	svc, db, users := storeRig(t, 1, org.Config{}, nil)
-	me := tack.WithCaller(context.Background(), tack.Caller{UserID: users[0]})
-	o, _, err := svc.Create(me, "Many Co", "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := newUnitOrg(t, svc, users, "Many Co")
+	me, o := u.as(0), u.Org
 	// MaxDepartments − 1, written behind the service's back.
 	now := time.Now()
 	var ds []org.Department
