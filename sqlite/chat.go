@@ -21,7 +21,7 @@ type stmts struct {
 	findClient, bumpSeq, insertMsg, advanceRead, readPos *sql.Stmt
 	readPosLast, setRead                                 *sql.Stmt
 	membership                                           *sql.Stmt
-	indexDocs, indexFTS                                  *sql.Stmt // search (indexNew)
+	indexDocs, indexFTS                                  *sql.Stmt // search (followPass)
 }
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -44,8 +44,8 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.readPos = p(db.w, `SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?`)
 	db.advanceRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`)
 	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at, muted FROM members WHERE conversation_id = ? AND user_id = ?`)
-	db.indexDocs = p(db.w, indexDocsSQL)
-	db.indexFTS = p(db.w, indexFTSSQL)
+	db.indexDocs = p(db.w, followDocsSQL)
+	db.indexFTS = p(db.w, followFTSSQL)
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
@@ -218,27 +218,24 @@ func (db *DB) Append(ctx context.Context, msgs []chat.NewMessage) ([]chat.Append
 		err := db.tx(ctx, func(tx *sql.Tx) error {
 			a, err := db.appendTx(ctx, tx, msgs[0])
 			out = []chat.Appended{a}
-			if err != nil {
-				return err
-			}
-			return db.indexNew(ctx, tx, out) // search, in the same transaction
+			return err
 		})
 		if err != nil {
 			return nil, err
 		}
+		db.wakeFollower() // search indexes it after the commit
 		return out, nil
 	}
 	var out []chat.Appended
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if out, err = db.appendBatch(ctx, tx, msgs); err != nil {
-			return err
-		}
-		return db.indexNew(ctx, tx, out) // search, in the same transaction
+		out, err = db.appendBatch(ctx, tx, msgs)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	db.wakeFollower() // search indexes them after the commit
 	return out, nil
 }
 

@@ -36,52 +36,6 @@ func init() {
 	})
 }
 
-// indexNew adds the messages a batch stored (not duplicates, not system
-// events, not in secret conversations) to the search index inside tx: two
-// statements for the whole batch, since FTS5 writes its buffer out at every
-// statement (a row per statement, as a trigger would give, costs a segment
-// per message).
-func (db *DB) indexNew(ctx context.Context, tx *sql.Tx, out []chat.Appended) error {
-	type doc struct {
-		C tack.ID `json:"c"`
-		S int64   `json:"s"`
-		G string  `json:"g"`
-	}
-	var docs []doc
-	for _, a := range out {
-		m := a.Message
-		if a.Duplicate || m.Kind == chat.SystemMessage || (m.Text == "" && len(m.Attachments) == 0) || m.Recalled {
-			continue
-		}
-		docs = append(docs, doc{m.ConversationID, m.Seq, search.Document(m.ConversationID, search.FileText(m.Text, fileNames(m.Attachments)))})
-	}
-	if len(docs) == 0 {
-		return nil
-	}
-	b, err := json.Marshal(docs)
-	if err != nil {
-		return err
-	}
-	// Prepared once on the writer (db.prepare): parsing these two
-	// statements for every commit cost more than running them.
-	if _, err := tx.StmtContext(ctx, db.indexDocs).ExecContext(ctx, string(b)); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	if _, err := tx.StmtContext(ctx, db.indexFTS).ExecContext(ctx, string(b)); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	return nil
-}
-
-// The statements of indexNew.
-const (
-	indexDocsSQL = `INSERT INTO search_docs (conversation_id, seq)
-		SELECT j.value->>'c', j.value->>'s' FROM json_each(?) j JOIN conversations c ON c.id = j.value->>'c'
-		WHERE c.kind <> 'secret' ORDER BY j.key`
-	indexFTSSQL = `INSERT INTO search_fts (rowid, grams)
-		SELECT d.id, j.value->>'g' FROM json_each(?) j JOIN search_docs d ON d.conversation_id = j.value->>'c' AND d.seq = j.value->>'s'`
-)
-
 // ftsQuery renders terms as an FTS5 query: each a quoted string (tokens hold
 // no quotes), prefixes starred, joined with AND.
 func ftsQuery(terms []search.Term) string {
@@ -101,6 +55,12 @@ func ftsQuery(terms []search.Term) string {
 func (db *DB) SearchMessages(ctx context.Context, f search.Find) ([]search.Hit, error) {
 	if len(f.Terms) == 0 || f.MemberID == "" || f.Limit <= 0 {
 		return nil, fmt.Errorf("search: terms, member and limit are required")
+	}
+	// What was sent before the search is found (the index follows the
+	// messages). Should indexing fail (a full disk refusing writes), the
+	// search still answers from what is indexed.
+	if err := db.catchUp(ctx); err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
 	match := ftsQuery(f.Terms)
 	if f.ConversationID != "" {
@@ -250,6 +210,7 @@ func (db *DB) RebuildSearch(ctx context.Context) error {
 			`INSERT INTO search_fts (rowid, grams)
 				SELECT d.id, tack_grams(m.conversation_id, m.text || coalesce((SELECT group_concat(char(10) || (j.value ->> 'name'), '') FROM json_each(m.attachments) j), ''))
 				FROM search_docs d JOIN messages m ON m.conversation_id = d.conversation_id AND m.seq = d.seq`,
+			`UPDATE search_cursor SET last_rowid = (SELECT coalesce(max(rowid), 0) FROM messages)`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("rebuild search: %w", err)

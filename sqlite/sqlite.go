@@ -58,6 +58,10 @@ type Options struct {
 	// tack.EInsufficientStorage when the disk is nearly full) refuses the
 	// write. It must be cheap.
 	WriteGuard func() error
+
+	// noFollow leaves the search index to searches alone (catchUp): tests
+	// use it to hold messages unindexed, as a crash would.
+	noFollow bool
 }
 
 // DefaultWALLimit is Options.WALLimit's default.
@@ -86,6 +90,12 @@ type DB struct {
 	rcache  sync.Map // query text -> *sql.Stmt on r
 	rcached atomic.Int64
 	att     attCommitter // attendance writes, committed in groups
+
+	// The search index's follower (searchfollow.go).
+	followWake chan struct{}
+	followMu   sync.Mutex   // one pass at a time
+	followed   atomic.Int64 // messages indexed
+	followErrs atomic.Int64 // passes failed
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -151,7 +161,8 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	ck.SetMaxOpenConns(1)
 	db := &DB{w: w, r: r, ck: ck, stopCk: make(chan struct{}),
-		walPath: path + "-wal", walLimit: opt.WALLimit, guard: opt.WriteGuard, wake: make(chan struct{}, 1)}
+		walPath: path + "-wal", walLimit: opt.WALLimit, guard: opt.WriteGuard, wake: make(chan struct{}, 1),
+		followWake: make(chan struct{}, 1)}
 	if err := db.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -159,6 +170,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	db.loops.Add(2)
 	go db.passiveLoop()
 	go db.truncateLoop()
+	if !opt.noFollow {
+		db.loops.Add(1)
+		go db.followLoop()
+	}
 	return db, nil
 }
 

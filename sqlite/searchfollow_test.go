@@ -1,0 +1,314 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/account"
+	"github.com/tackhq/tack/chat"
+	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/search"
+)
+
+// followRig is a database with two users in a direct chat and a group.
+type followRig struct {
+	t      *testing.T
+	db     *DB
+	path   string
+	a, b   tack.ID
+	direct tack.ID
+	group  tack.ID
+	n      int
+}
+
+// newFollowRig opens a database whose follower does not run (noFollow):
+// messages stay unindexed until a pass or a search.
+func newFollowRig(t *testing.T) *followRig {
+	t.Helper()
+	r := &followRig{t: t, path: filepath.Join(t.TempDir(), "tack.db")}
+	r.open(Options{noFollow: true})
+	ctx := context.Background()
+	old := time.Now().UTC().Add(-40 * 24 * time.Hour)
+	for _, id := range []*tack.ID{&r.a, &r.b} {
+		*id = tack.NewID()
+		if err := r.db.CreateUser(ctx, account.User{ID: *id, Login: "u" + string(*id), Name: "用户", CreatedAt: old}, "hash"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.direct = r.conv(chat.Direct, old)
+	r.group = r.conv(chat.Group, old)
+	return r
+}
+
+func (r *followRig) open(opt Options) {
+	r.t.Helper()
+	db, err := Open(context.Background(), r.path, opt)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.db = db
+	r.t.Cleanup(func() { db.Close() })
+}
+
+func (r *followRig) conv(kind string, at time.Time) tack.ID {
+	r.t.Helper()
+	c := chat.Conversation{ID: tack.NewID(), Kind: kind, Title: "组", OwnerID: r.a, CreatedAt: at}
+	ms := []chat.Membership{{UserID: r.a, Role: chat.Owner, JoinedAt: at}, {UserID: r.b, Role: chat.Member, JoinedAt: at}}
+	if kind == chat.Direct {
+		ms[0].Role = chat.Member
+	}
+	_, err := r.db.CreateConversation(context.Background(), c, ms, chat.NewMessage{ConversationID: c.ID, SenderID: r.a,
+		Kind: chat.SystemMessage, CreatedAt: at, System: &chat.System{Action: "created", ActorID: r.a}})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return c.ID
+}
+
+func (r *followRig) say(conv tack.ID, text string, at time.Time) chat.Message {
+	r.t.Helper()
+	r.n++
+	out, err := r.db.Append(context.Background(), []chat.NewMessage{{ConversationID: conv, ClientID: fmt.Sprintf("c%d", r.n),
+		SenderID: r.a, Kind: chat.TextMessage, Text: text, CreatedAt: at}})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return out[0].Message
+}
+
+// found is the seqs a search for q by b finds.
+func (r *followRig) found(q string) []int64 {
+	r.t.Helper()
+	pq, err := search.Parse(q)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	hits, err := r.db.SearchMessages(context.Background(), search.Find{Terms: pq.Terms, MemberID: r.b, Limit: 50})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var seqs []int64
+	for _, h := range hits {
+		seqs = append(seqs, h.Seq)
+	}
+	return seqs
+}
+
+// counts is the rows of search_docs and of search_fts, and the cursor.
+func (r *followRig) counts() (docs, fts, cursor int64) {
+	r.t.Helper()
+	err := r.db.w.QueryRow(`SELECT (SELECT count(*) FROM search_docs), (SELECT count(*) FROM search_fts), (SELECT last_rowid FROM search_cursor)`).Scan(&docs, &fts, &cursor)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return docs, fts, cursor
+}
+
+// A send is not indexed in its transaction; a search indexes what was
+// committed before it, so it finds what was acknowledged without a follower.
+func TestSearchFollowSendThenSearch(t *testing.T) {
+	r := newFollowRig(t)
+	m := r.say(r.direct, "季度 report", time.Now())
+	if docs, _, _ := r.counts(); docs != 0 {
+		t.Fatalf("search docs after a send = %d, want 0 (indexed after the commit)", docs)
+	}
+	if got := r.found("report"); len(got) != 1 || got[0] != m.Seq {
+		t.Fatalf("search = %v, want [%d]", got, m.Seq)
+	}
+	docs, fts, _ := r.counts()
+	if docs != 1 || fts != 1 {
+		t.Fatalf("docs, fts = %d, %d; want 1, 1", docs, fts)
+	}
+	// Indexed once: a second search, and a pass, add nothing.
+	r.found("report")
+	if n, err := r.db.indexPending(context.Background(), 0); err != nil || n != 0 {
+		t.Fatalf("second pass = %d, %v; want 0", n, err)
+	}
+	if d, f, _ := r.counts(); d != 1 || f != 1 {
+		t.Fatalf("after a second pass docs, fts = %d, %d", d, f)
+	}
+}
+
+// Messages stored but not indexed when the process stopped (as a crash
+// leaves them) are indexed by the follower once the database opens again,
+// with no search needed; system events, recalled messages and secret
+// conversations are not.
+func TestSearchFollowAfterRestart(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 3 {
+		r.say(r.group, fmt.Sprintf("restart 第%d条", i), now)
+	}
+	gone := r.say(r.group, "restart recalled", now)
+	if _, err := r.db.RecallMessage(ctx, r.group, gone.Seq, r.a); err != nil {
+		t.Fatal(err)
+	}
+	secret := r.conv(chat.Secret, now)
+	r.say(secret, "restart secret", now)
+	if docs, _, _ := r.counts(); docs != 0 {
+		t.Fatalf("docs before the restart = %d", docs)
+	}
+	r.db.Close()
+	r.open(Options{})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		docs, fts, cursor := r.counts()
+		var last int64
+		r.db.w.QueryRow(`SELECT max(rowid) FROM messages`).Scan(&last)
+		if docs == 3 && fts == 3 && cursor == last {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the restart: docs %d, fts %d, cursor %d of %d; want 3, 3 and the last message", docs, fts, cursor, last)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := r.found("restart"); len(got) != 3 {
+		t.Fatalf("search = %v, want the 3 not recalled", got)
+	}
+}
+
+// An edit made after a pass read a message and before it wrote is not
+// undone by the pass: the edit's trigger indexed the new text, and the pass
+// leaves that document alone.
+func TestSearchFollowEditDuringPass(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	m := r.say(r.direct, "alpha draft", time.Now())
+	var cursor int64
+	r.db.w.QueryRow(`SELECT last_rowid FROM search_cursor`).Scan(&cursor)
+	docs, last, rows, err := r.db.followRead(ctx, cursor)
+	if err != nil || rows == 0 || len(docs) != 1 {
+		t.Fatalf("followRead = %d docs, %d rows, %v", len(docs), rows, err)
+	}
+	if _, err := r.db.EditMessage(ctx, r.direct, m.Seq, "beta final", nil, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.followWrite(ctx, cursor, last, docs); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.found("alpha"); len(got) != 0 {
+		t.Errorf("the old text is found: %v", got)
+	}
+	if got := r.found("beta"); len(got) != 1 {
+		t.Errorf("the new text: %v, want 1 hit", got)
+	}
+	if d, f, _ := r.counts(); d != 1 || f != 1 {
+		t.Errorf("docs, fts = %d, %d; want 1, 1", d, f)
+	}
+}
+
+// A message recalled after a pass read it is not indexed by the pass.
+func TestSearchFollowRecallDuringPass(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	m := r.say(r.direct, "gamma secret plan", time.Now())
+	var cursor int64
+	r.db.w.QueryRow(`SELECT last_rowid FROM search_cursor`).Scan(&cursor)
+	docs, last, _, err := r.db.followRead(ctx, cursor)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("followRead = %d docs, %v", len(docs), err)
+	}
+	if _, err := r.db.RecallMessage(ctx, r.direct, m.Seq, r.a); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.followWrite(ctx, cursor, last, docs); err != nil {
+		t.Fatal(err)
+	}
+	if d, f, c := r.counts(); d != 0 || f != 0 || c != last {
+		t.Errorf("docs, fts, cursor = %d, %d, %d; want 0, 0, %d", d, f, c, last)
+	}
+}
+
+// A pass whose cursor moved between its read and its write writes nothing;
+// indexPending then reruns it from the new cursor.
+func TestSearchFollowCursorMoved(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	r.say(r.direct, "delta one", time.Now())
+	var cursor int64
+	r.db.w.QueryRow(`SELECT last_rowid FROM search_cursor`).Scan(&cursor)
+	docs, last, _, err := r.db.followRead(ctx, cursor)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("followRead = %d docs, %v", len(docs), err)
+	}
+	if _, err := r.db.w.Exec(`UPDATE search_cursor SET last_rowid = last_rowid - 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.followWrite(ctx, cursor, last, docs); !errors.Is(err, errCursorMoved) {
+		t.Fatalf("followWrite after the cursor moved = %v, want errCursorMoved", err)
+	}
+	if d, f, c := r.counts(); d != 0 || f != 0 || c != cursor-1 {
+		t.Fatalf("after a refused pass: docs, fts, cursor = %d, %d, %d", d, f, c)
+	}
+	if n, err := r.db.indexPending(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("indexPending = %d, %v; want 1", n, err)
+	}
+	if got := r.found("delta"); len(got) != 1 {
+		t.Fatalf("search = %v", got)
+	}
+}
+
+// More messages than one pass takes are all indexed, in several passes,
+// and catchUp stops once past what was committed before it.
+func TestSearchFollowManyPasses(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	var batch []chat.NewMessage
+	for i := range followBatch + 10 {
+		batch = append(batch, chat.NewMessage{ConversationID: r.group, ClientID: fmt.Sprintf("m%d", i), SenderID: r.a,
+			Kind: chat.TextMessage, Text: fmt.Sprintf("epsilon %d", i), CreatedAt: time.Now()})
+	}
+	if _, err := r.db.Append(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d, f, _ := r.counts(); d != followBatch+10 || f != followBatch+10 {
+		t.Fatalf("docs, fts = %d, %d; want %d", d, f, followBatch+10)
+	}
+	if r.db.followed.Load() != followBatch+10 {
+		t.Fatalf("followed = %d", r.db.followed.Load())
+	}
+}
+
+// Retention deleting the newest rows lowers the cursor, so a message
+// stored under a rowid SQLite hands out again is still indexed.
+func TestSearchFollowRetentionReusesRowid(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	old := time.Now().UTC().Add(-40 * 24 * time.Hour)
+	o := org.Org{ID: tack.NewID(), Name: "示例公司", TimeZone: "Asia/Shanghai", OwnerID: r.a, CreatedAt: old}
+	if _, err := r.db.Apply(ctx, org.Batch{Org: &o, Groups: []org.Group{{ConversationID: r.group, OrgID: o.ID, CreatedBy: r.a, CreatedAt: old}}}); err != nil {
+		t.Fatal(err)
+	}
+	m := r.say(r.group, "zeta old", old)
+	var rowid int64
+	r.db.w.QueryRow(`SELECT rowid FROM messages WHERE conversation_id = ? AND seq = ?`, r.group, m.Seq).Scan(&rowid)
+	if err := r.db.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, c := r.counts(); c != rowid {
+		t.Fatalf("cursor = %d, want %d", c, rowid)
+	}
+	n, err := r.db.Retention().Expire(ctx, o.ID, time.Now().Add(-30*24*time.Hour), 100)
+	if err != nil || n == 0 {
+		t.Fatalf("Expire = %d, %v", n, err)
+	}
+	fresh := r.say(r.direct, "zeta fresh", time.Now())
+	var again int64
+	r.db.w.QueryRow(`SELECT rowid FROM messages WHERE conversation_id = ? AND seq = ?`, r.direct, fresh.Seq).Scan(&again)
+	if again > rowid {
+		t.Fatalf("rowid %d not handed out again (got %d): the test needs SQLite to reuse it", rowid, again)
+	}
+	if got := r.found("zeta"); len(got) != 1 || got[0] != fresh.Seq {
+		t.Fatalf("search = %v, want the fresh message %d", got, fresh.Seq)
+	}
+}
