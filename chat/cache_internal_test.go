@@ -102,3 +102,35 @@ func TestSnapshotCache(t *testing.T) {
 		t.Fatalf("%d entries after the cap, want 1 (cleared)", len(full.entries))
 	}
 }
+
+// known answers only when the cache holds every member of the conversation,
+// within the TTL, and forgets on invalidate: a read event of a direct chat
+// is addressed from it only when both people are known.
+func TestSendCacheKnown(t *testing.T) {
+	var c sendCache
+	conv, a, b := tack.NewID(), tack.NewID(), tack.NewID()
+	now := time.Unix(1000, 0)
+	dc := Conversation{ID: conv, Kind: Direct, MemberCount: 2}
+	c.put(conv, c.generation(conv), dc, a, Member, false, now)
+	if _, ids, ok := c.known(conv, now); ok {
+		t.Fatalf("known with one of two members cached: %v", ids)
+	}
+	c.put(conv, c.generation(conv), dc, b, Member, false, now)
+	got, ids, ok := c.known(conv, now)
+	if !ok || got.ID != conv || len(ids) != 2 || !(ids[0] == a && ids[1] == b || ids[0] == b && ids[1] == a) {
+		t.Fatalf("known = %+v, %v, %v; want both members", got, ids, ok)
+	}
+	if _, _, ok := c.known(conv, now.Add(sendCacheTTL)); !ok {
+		t.Fatal("forgotten at exactly the TTL")
+	}
+	if _, _, ok := c.known(conv, now.Add(sendCacheTTL+time.Nanosecond)); ok {
+		t.Fatal("known past the TTL")
+	}
+	c.invalidate(conv)
+	if _, _, ok := c.known(conv, now); ok {
+		t.Fatal("known after invalidate")
+	}
+	if _, _, ok := c.known(tack.NewID(), now); ok {
+		t.Fatal("known for a conversation never cached")
+	}
+}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"time"
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/bus"
@@ -134,24 +135,41 @@ func (s *Service) policyReads(ctx context.Context, evs []*bus.Event) {
 		return
 	}
 	convs := map[tack.ID]Conversation{}
+	// A paired chat's members, from the send cache when it knows both (its
+	// sender just sent): a read event per send in a busy direct chat made
+	// two store reads each.
+	members := map[tack.ID][]tack.ID{}
+	now := time.Now()
 	for _, e := range evs {
 		c, ok := convs[e.ConversationID]
 		if !ok {
-			var err error
-			if c, err = s.store.Conversation(ctx, e.ConversationID); err != nil {
-				e.Users = []tack.ID{e.Subject}
-				continue
+			if cc, ids, hit := s.cache.known(e.ConversationID, now); hit {
+				c = cc
+				members[c.ID] = ids
+			} else {
+				var err error
+				if c, err = s.store.Conversation(ctx, e.ConversationID); err != nil {
+					e.Users = []tack.ID{e.Subject}
+					continue
+				}
 			}
 			convs[e.ConversationID] = c
 		}
 		users := e.Users
 		if users == nil { // a paired chat: both members
 			users = []tack.ID{e.Subject}
-			if ms, err := s.store.Memberships(ctx, c.ID); err == nil {
-				for _, m := range ms {
-					if m.UserID != e.Subject {
-						users = append(users, m.UserID)
+			ids, ok := members[c.ID]
+			if !ok {
+				if ms, err := s.store.Memberships(ctx, c.ID); err == nil {
+					for _, m := range ms {
+						ids = append(ids, m.UserID)
 					}
+				}
+				members[c.ID] = ids
+			}
+			for _, id := range ids {
+				if id != e.Subject {
+					users = append(users, id)
 				}
 			}
 		}

@@ -53,6 +53,23 @@ func (c *sendCache) get(convID, uid tack.ID, now time.Time) (Conversation, strin
 	return e.conv, role, e.blocked, ok
 }
 
+// known returns the conversation and all its members, if the cache holds
+// every member's role (a paired chat whose two people have both sent in
+// the last seconds).
+func (c *sendCache) known(convID tack.ID, now time.Time) (Conversation, []tack.ID, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.convs[convID]
+	if e == nil || now.After(e.expires) || len(e.roles) != e.conv.MemberCount {
+		return Conversation{}, nil, false
+	}
+	ids := make([]tack.ID, 0, len(e.roles))
+	for id := range e.roles {
+		ids = append(ids, id)
+	}
+	return e.conv, ids, true
+}
+
 // generation is read before the database, and passed to put.
 func (c *sendCache) generation(convID tack.ID) uint64 {
 	c.mu.Lock()
