@@ -27,10 +27,11 @@ import (
 //   - a search first indexes what was committed before it (catchUp), so a
 //     message is found as soon as its send is acknowledged.
 //
-// Races with edits and recalls between the read and the write are settled
-// by the update trigger (migration 00021): an edit indexes the new text
-// itself (its document then exists and the pass leaves it alone, see
-// followFTSSQL), and a recalled or deleted message is skipped in the write.
+// Edits and recalls: the update trigger (migration 00024) keeps only
+// messages at or below the cursor in step. One the follower read and then
+// saw edited before its write is indexed with its text as it is at the
+// write (the document carries the edit time it was made from); one
+// recalled or deleted meanwhile is skipped.
 
 // followBatch is the most messages one pass reads and indexes: it bounds how
 // long a pass holds the writer.
@@ -45,18 +46,22 @@ var errCursorMoved = errors.New("search cursor moved")
 
 // The statements of a pass.
 const (
-	followReadSQL = `SELECT m.rowid, m.conversation_id, m.seq, m.kind, m.text, m.attachments, m.recalled_by IS NOT NULL, c.kind
+	followReadSQL = `SELECT m.rowid, m.conversation_id, m.seq, m.kind, m.text, m.attachments, m.recalled_by IS NOT NULL, m.edited_at, c.kind
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.rowid > ? ORDER BY m.rowid LIMIT ?`
 	followDocsSQL = `INSERT OR IGNORE INTO search_docs (conversation_id, seq)
 		SELECT j.value->>'c', j.value->>'s' FROM json_each(?) j
 		JOIN messages m ON m.conversation_id = j.value->>'c' AND m.seq = j.value->>'s'
 		WHERE m.recalled_by IS NULL ORDER BY j.key`
-	// Only documents this pass made (ids past the largest before it): a
-	// document that exists already was made by an edit, with the newer text.
+	// Only documents this pass made (ids past the largest before it). A
+	// message edited since the pass read it is indexed from its text now.
 	followFTSSQL = `INSERT INTO search_fts (rowid, grams)
-		SELECT d.id, j.value->>'g' FROM json_each(?) j
-		JOIN search_docs d ON d.conversation_id = j.value->>'c' AND d.seq = j.value->>'s' WHERE d.id > ?`
+		SELECT d.id, CASE WHEN m.edited_at IS j.value->>'e' THEN j.value->>'g'
+			ELSE tack_grams(m.conversation_id, m.text || coalesce((SELECT group_concat(char(10) || (a.value ->> 'name'), '') FROM json_each(m.attachments) a), '')) END
+		FROM json_each(?) j
+		JOIN search_docs d ON d.conversation_id = j.value->>'c' AND d.seq = j.value->>'s'
+		JOIN messages m ON m.conversation_id = d.conversation_id AND m.seq = d.seq
+		WHERE d.id > ?`
 )
 
 // wakeFollower asks the follower for a pass; it never blocks.
@@ -197,6 +202,7 @@ type followDoc struct {
 	C tack.ID `json:"c"`
 	S int64   `json:"s"`
 	G string  `json:"g"`
+	E *int64  `json:"e"` // edited_at, as read
 }
 
 // followRead reads the messages past cursor, in one snapshot of the read
@@ -221,16 +227,21 @@ func (db *DB) followRead(ctx context.Context, cursor int64) ([]followDoc, int64,
 			kind, text string
 			atts       sql.NullString
 			recalled   bool
+			edited     sql.NullInt64
 			convKind   string
 		)
-		if err := rows.Scan(&last, &conv, &seq, &kind, &text, &atts, &recalled, &convKind); err != nil {
+		if err := rows.Scan(&last, &conv, &seq, &kind, &text, &atts, &recalled, &edited, &convKind); err != nil {
 			return nil, 0, 0, fmt.Errorf("read new messages: %w", err)
 		}
 		count++
 		if kind == string(chat.SystemMessage) || recalled || convKind == string(chat.Secret) || (text == "" && !atts.Valid) {
 			continue
 		}
-		docs = append(docs, followDoc{conv, seq, search.Document(conv, search.FileText(text, attachmentNames([]byte(atts.String))))})
+		d := followDoc{C: conv, S: seq, G: search.Document(conv, search.FileText(text, attachmentNames([]byte(atts.String))))}
+		if edited.Valid {
+			d.E = &edited.Int64
+		}
+		docs = append(docs, d)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, 0, fmt.Errorf("read new messages: %w", err)

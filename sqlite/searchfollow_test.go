@@ -312,3 +312,34 @@ func TestSearchFollowRetentionReusesRowid(t *testing.T) {
 		t.Fatalf("search = %v, want the fresh message %d", got, fresh.Seq)
 	}
 }
+
+// A message edited before the follower reached it keeps its place in the
+// index's order (newest sent first): the edit leaves it to the follower.
+func TestSearchFollowEditBeforeIndexKeepsOrder(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	first := r.say(r.group, "omega one", time.Now())
+	second := r.say(r.group, "omega two", time.Now())
+	if _, err := r.db.EditMessage(ctx, r.group, second.Seq, "omega 2", nil, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if d, _, _ := r.counts(); d != 0 {
+		t.Fatalf("the edit indexed a message the follower had not reached: %d docs", d)
+	}
+	if got := r.found("omega"); len(got) != 2 || got[0] != second.Seq || got[1] != first.Seq {
+		t.Fatalf("search = %v, want [%d %d]", got, second.Seq, first.Seq)
+	}
+	if got := r.found("two"); len(got) != 0 {
+		t.Fatalf("the text before the edit is found: %v", got)
+	}
+	// Once indexed, an edit is the trigger's again.
+	if _, err := r.db.EditMessage(ctx, r.group, first.Seq, "omega uno", nil, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.found("uno"); len(got) != 1 || got[0] != first.Seq {
+		t.Fatalf("search uno = %v", got)
+	}
+	if got := r.found("one"); len(got) != 0 {
+		t.Fatalf("one = %v after the edit", got)
+	}
+}
