@@ -99,6 +99,19 @@ func (r *followRig) found(q string) []int64 {
 	return seqs
 }
 
+// readPass runs the read half of a pass, which must find one document.
+func (r *followRig) readPass() (cursor, last int64, docs []followDoc) {
+	r.t.Helper()
+	if err := r.db.w.QueryRow(`SELECT last_rowid FROM search_cursor`).Scan(&cursor); err != nil {
+		r.t.Fatal(err)
+	}
+	docs, last, rows, err := r.db.followRead(context.Background(), cursor)
+	if err != nil || rows == 0 || len(docs) != 1 {
+		r.t.Fatalf("followRead = %d docs, %d rows, %v; want 1 document", len(docs), rows, err)
+	}
+	return cursor, last, docs
+}
+
 // counts is the rows of search_docs and of search_fts, and the cursor.
 func (r *followRig) counts() (docs, fts, cursor int64) {
 	r.t.Helper()
@@ -175,18 +188,12 @@ func TestSearchFollowAfterRestart(t *testing.T) {
 }
 
 // An edit made after a pass read a message and before it wrote is not
-// undone by the pass: the edit's trigger indexed the new text, and the pass
-// leaves that document alone.
+// undone by the pass: the pass indexes the text as it is at its write.
 func TestSearchFollowEditDuringPass(t *testing.T) {
 	r := newFollowRig(t)
 	ctx := context.Background()
 	m := r.say(r.direct, "alpha draft", time.Now())
-	var cursor int64
-	r.db.w.QueryRow(`SELECT last_rowid FROM search_cursor`).Scan(&cursor)
-	docs, last, rows, err := r.db.followRead(ctx, cursor)
-	if err != nil || rows == 0 || len(docs) != 1 {
-		t.Fatalf("followRead = %d docs, %d rows, %v", len(docs), rows, err)
-	}
+	cursor, last, docs := r.readPass()
 	if _, err := r.db.EditMessage(ctx, r.direct, m.Seq, "beta final", nil, false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -209,12 +216,7 @@ func TestSearchFollowRecallDuringPass(t *testing.T) {
 	r := newFollowRig(t)
 	ctx := context.Background()
 	m := r.say(r.direct, "gamma secret plan", time.Now())
-	var cursor int64
-	r.db.w.QueryRow(`SELECT last_rowid FROM search_cursor`).Scan(&cursor)
-	docs, last, _, err := r.db.followRead(ctx, cursor)
-	if err != nil || len(docs) != 1 {
-		t.Fatalf("followRead = %d docs, %v", len(docs), err)
-	}
+	cursor, last, docs := r.readPass()
 	if _, err := r.db.RecallMessage(ctx, r.direct, m.Seq, r.a); err != nil {
 		t.Fatal(err)
 	}
@@ -232,12 +234,7 @@ func TestSearchFollowCursorMoved(t *testing.T) {
 	r := newFollowRig(t)
 	ctx := context.Background()
 	r.say(r.direct, "delta one", time.Now())
-	var cursor int64
-	r.db.w.QueryRow(`SELECT last_rowid FROM search_cursor`).Scan(&cursor)
-	docs, last, _, err := r.db.followRead(ctx, cursor)
-	if err != nil || len(docs) != 1 {
-		t.Fatalf("followRead = %d docs, %v", len(docs), err)
-	}
+	cursor, last, docs := r.readPass()
 	if _, err := r.db.w.Exec(`UPDATE search_cursor SET last_rowid = last_rowid - 1`); err != nil {
 		t.Fatal(err)
 	}
