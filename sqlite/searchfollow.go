@@ -109,6 +109,20 @@ func (db *DB) followLoop() {
 	}
 }
 
+// clampCursor lowers a cursor past the newest message (a database copied
+// from elsewhere, or rows deleted by hand) to it: SQLite hands rowids above
+// the newest out again, and the follower must not take them for read.
+// (VACUUM and VACUUM INTO, which backups use, keep rowids as they are.)
+// Open runs it before anything can be written.
+func (db *DB) clampCursor(ctx context.Context) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE search_cursor SET last_rowid = (SELECT coalesce(max(rowid), 0) FROM messages)
+		WHERE last_rowid > (SELECT coalesce(max(rowid), 0) FROM messages)`)
+	if err != nil {
+		return fmt.Errorf("search cursor: %w", err)
+	}
+	return nil
+}
+
 // catchUp indexes every message committed before it was called, so a search
 // finds what its sender was told is stored.
 func (db *DB) catchUp(ctx context.Context) error {

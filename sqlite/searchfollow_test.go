@@ -340,3 +340,30 @@ func TestSearchFollowEditBeforeIndexKeepsOrder(t *testing.T) {
 		t.Fatalf("one = %v after the edit", got)
 	}
 }
+
+// A cursor past the newest message (rows deleted by hand, a copied file) is
+// lowered when the database opens, so messages stored under rowids handed
+// out again are indexed.
+func TestSearchFollowClampOnOpen(t *testing.T) {
+	r := newFollowRig(t)
+	if _, err := r.db.w.Exec(`UPDATE search_cursor SET last_rowid = last_rowid + 100`); err != nil {
+		t.Fatal(err)
+	}
+	r.db.Close()
+	r.open(Options{})
+	m := r.say(r.direct, "theta after the copy", time.Now())
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if d, _, _ := r.counts(); d == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			d, f, c := r.counts()
+			t.Fatalf("the message was not indexed by the follower: %d %d %d errs %d", d, f, c, r.db.followErrs.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := r.found("theta"); len(got) != 1 || got[0] != m.Seq {
+		t.Fatalf("search = %v", got)
+	}
+}

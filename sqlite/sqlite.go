@@ -167,6 +167,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.clampCursor(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	db.loops.Add(2)
 	go db.passiveLoop()
 	go db.truncateLoop()
