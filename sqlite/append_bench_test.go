@@ -11,6 +11,7 @@ import (
 	"github.com/tackhq/tack/account"
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/sqlite"
+	"github.com/tackhq/tack/storetest"
 )
 
 // benchDB opens a database with one user and one group of members users.
@@ -65,3 +66,16 @@ func BenchmarkAppendOne(b *testing.B) { benchAppend(b, 1) }
 
 // BenchmarkAppendBatch64 stores 64 messages per transaction (group commit).
 func BenchmarkAppendBatch64(b *testing.B) { benchAppend(b, 64) }
+
+// BenchmarkAppendBatch256Directs is the chat service's group commit under
+// tack bench's direct load: each op is one Append of 256 messages spread
+// over 1,000 direct chats (one transaction). Compare with bench's
+// SQLite floor, the same rows inserted bare.
+func BenchmarkAppendBatch256Directs(b *testing.B) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "b.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	storetest.BenchmarkAppendDirects(b, db, db, 1000, 256)
+}

@@ -20,6 +20,7 @@ var _ chat.Store = (*DB)(nil)
 type stmts struct {
 	findClient, bumpSeq, insertMsg, advanceRead, readPos *sql.Stmt
 	readPosLast, setRead                                 *sql.Stmt
+	bumpSeqN, findClients, readPositions                 *sql.Stmt // appendBatch
 	membership                                           *sql.Stmt
 	indexDocs, indexFTS                                  *sql.Stmt // search (followPass)
 }
@@ -44,6 +45,14 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.readPos = p(db.w, `SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?`)
 	db.advanceRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`)
 	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at, muted FROM members WHERE conversation_id = ? AND user_id = ?`)
+	db.bumpSeqN = p(db.w, `UPDATE conversations SET last_seq = last_seq + ?, last_mod = last_mod + ?, last_at = ?
+		WHERE id = ? RETURNING last_seq, last_mod`)
+	// A batch's keys as one JSON argument: one statement text, prepared
+	// once (a VALUES list of the batch's length was parsed per batch).
+	db.findClients = p(db.w, `SELECT `+prefixed("m.", msgCols)+` FROM json_each(?) k
+		CROSS JOIN messages m ON m.sender_id = k.value->>0 AND m.client_id = k.value->>1`)
+	db.readPositions = p(db.w, `SELECT m.conversation_id, m.user_id, m.read_seq FROM json_each(?) k
+		CROSS JOIN members m ON m.conversation_id = k.value->>0 AND m.user_id = k.value->>1`)
 	db.indexDocs = p(db.w, followDocsSQL)
 	db.indexFTS = p(db.w, followFTSSQL)
 	if err != nil {
@@ -53,7 +62,8 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 func (s *stmts) close() {
-	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.readPosLast, s.setRead, s.membership, s.indexDocs, s.indexFTS} {
+	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.readPosLast, s.setRead, s.membership, s.indexDocs, s.indexFTS,
+		s.bumpSeqN, s.findClients, s.readPositions} {
 		if st != nil {
 			st.Close()
 		}
@@ -252,6 +262,17 @@ func prefixed(p, cols string) string {
 
 type posKey struct{ conv, user tack.ID }
 
+// pairsJSON renders items as a JSON array of two-string arrays, for
+// json_each.
+func pairsJSON[T any](items []T, pair func(T) [2]string) string {
+	ps := make([][2]string, len(items))
+	for i, it := range items {
+		ps[i] = pair(it)
+	}
+	b, _ := json.Marshal(ps) // strings only: cannot fail
+	return string(b)
+}
+
 // chunked calls fn with consecutive slices of at most n of items.
 func chunked[T any](items []T, n int, fn func([]T) error) error {
 	for len(items) > 0 {
@@ -281,14 +302,8 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessag
 	}
 	stored := map[senderKey]chat.Message{}
 	err := chunked(keys, 200, func(ks []senderKey) error {
-		args := make([]any, 0, 2*len(ks))
-		for _, k := range ks {
-			args = append(args, k.sender, k.clientID)
-		}
-		// A join from the keys, so that each key is one probe of the
-		// (sender_id, client_id) index.
-		rows, err := tx.QueryContext(ctx, `WITH k(s, c) AS (VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(ks)), ",")+`)
-			SELECT `+prefixed("m.", msgCols)+` FROM k CROSS JOIN messages m ON m.sender_id = k.s AND m.client_id = k.c`, args...)
+		// Each key is one probe of the (sender_id, client_id) index.
+		rows, err := tx.StmtContext(ctx, db.findClients).QueryContext(ctx, pairsJSON(ks, func(k senderKey) [2]string { return [2]string{k.sender, k.clientID} }))
 		ms, err := scanMessages(rows, err)
 		for _, m := range ms {
 			stored[senderKey{string(m.SenderID), m.ClientID}] = m
@@ -327,8 +342,7 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessag
 	nextMod := map[tack.ID]int64{}
 	for _, c := range convs {
 		var seq, mod int64
-		err := tx.QueryRowContext(ctx, `UPDATE conversations SET last_seq = last_seq + ?, last_mod = last_mod + ?, last_at = ?
-			WHERE id = ? RETURNING last_seq, last_mod`, count[c], count[c], lastAt[c], c).Scan(&seq, &mod)
+		err := tx.StmtContext(ctx, db.bumpSeqN).QueryRowContext(ctx, count[c], count[c], lastAt[c], c).Scan(&seq, &mod)
 		if err != nil {
 			return nil, fmt.Errorf("next seq of %s: %w", c, notFound(err))
 		}
@@ -377,12 +391,7 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessag
 		}
 	}
 	err = chunked(pairs, 200, func(ps []posKey) error {
-		args := make([]any, 0, 2*len(ps))
-		for _, k := range ps {
-			args = append(args, k.conv, k.user)
-		}
-		rows, err := tx.QueryContext(ctx, `WITH k(c, u) AS (VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(ps)), ",")+`)
-			SELECT m.conversation_id, m.user_id, m.read_seq FROM k CROSS JOIN members m ON m.conversation_id = k.c AND m.user_id = k.u`, args...)
+		rows, err := tx.StmtContext(ctx, db.readPositions).QueryContext(ctx, pairsJSON(ps, func(k posKey) [2]string { return [2]string{string(k.conv), string(k.user)} }))
 		if err != nil {
 			return err
 		}
