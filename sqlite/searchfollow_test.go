@@ -17,7 +17,7 @@ import (
 
 // followRig is a database with two users in a direct chat and a group.
 type followRig struct {
-	t      *testing.T
+	t      testing.TB
 	db     *DB
 	path   string
 	a, b   tack.ID
@@ -28,7 +28,7 @@ type followRig struct {
 
 // newFollowRig opens a database whose follower does not run (noFollow):
 // messages stay unindexed until a pass or a search.
-func newFollowRig(t *testing.T) *followRig {
+func newFollowRig(t testing.TB) *followRig {
 	t.Helper()
 	r := &followRig{t: t, path: filepath.Join(t.TempDir(), "tack.db")}
 	r.open(Options{noFollow: true})
