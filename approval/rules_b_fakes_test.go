@@ -1,12 +1,10 @@
 package approval
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tackhq/tack"
@@ -14,6 +12,7 @@ import (
 	"github.com/tackhq/tack/leave"
 	"github.com/tackhq/tack/org"
 	"github.com/tackhq/tack/push"
+	"github.com/tackhq/tack/tacktest/logbuf"
 )
 
 // rbStore is the part of a Store the effects, jobs and away tests use;
@@ -148,28 +147,10 @@ func (d rbDir) DirectoryOrgsOf(ctx context.Context, userID tack.ID) ([]org.Org, 
 	return []org.Org{{ID: d.org, TimeZone: "Asia/Shanghai"}}, nil, nil
 }
 
-// rbLog is a log the test reads.
-type rbLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *rbLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *rbLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // rbService is a Service over the in-memory parts, without workers.
-func rbService(now time.Time) (*Service, *rbStore, *rbLog) {
+func rbService(now time.Time) (*Service, *rbStore, *logbuf.Buffer) {
 	st := &rbStore{templates: map[string]Template{}}
-	lb := &rbLog{}
+	lb := &logbuf.Buffer{}
 	s := &Service{store: st, dir: rbDir{testDir()}, clock: func() time.Time { return now },
 		log: slog.New(slog.NewTextHandler(lb, nil)), node: "n1", replies: make(chan replyJob, 4)}
 	return s, st, lb

@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/bus"
+	"github.com/tackhq/tack/tacktest/logbuf"
 )
 
 // Live hints of a new moment go to its audience, the author first, at
@@ -41,27 +41,10 @@ type rmFailingBus struct{}
 
 func (rmFailingBus) Publish(context.Context, *bus.Event) error { return errors.New("bus down") }
 
-type rmLockedWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *rmLockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *rmLockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // The Service logs to Config.Logger when one is set: a failed publish of
 // a hint is reported there.
 func TestSetLoggerIsUsed(t *testing.T) {
-	var lw rmLockedWriter
+	var lw logbuf.Buffer
 	s := NewService(&tagStore{tags: map[tack.ID]Tag{}}, graph{}, nil, rmFailingBus{}, fixedClock(time.Now()),
 		Config{Logger: slog.New(slog.NewTextHandler(&lw, nil))})
 	me := tack.NewID()

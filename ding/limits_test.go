@@ -1,14 +1,12 @@
 package ding_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/tackhq/tack/deadline"
 	"github.com/tackhq/tack/ding"
 	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/tacktest/logbuf"
 )
 
 // TestSendLimits states Send's limits at their edges: the length of the
@@ -506,10 +505,10 @@ func (n *failing) Reach(ctx context.Context, ch string, to ding.Contact, d ding.
 // others or the next step.
 func TestEscalationRerunAndFailures(t *testing.T) {
 	f := newFixture(t)
-	var logs bytes.Buffer
+	var logs logbuf.Buffer
 	note := &failing{}
 	svc := ding.NewService(f.db.Dings(), f.dir, f.evs, f.clk.now, ding.Config{Notifier: note, Deadlines: f.runner,
-		Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))})
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	v, err := svc.Send(f.ctx["ann"], f.org, ding.Input{Text: "top secret", UserIDs: []tack.ID{f.ids["ben"], f.ids["cy"]},
 		Channels: []string{"push", "email", "sms", "call"}, EscalateAfterS: 60})
 	if err != nil {
@@ -537,18 +536,6 @@ func TestEscalationRerunAndFailures(t *testing.T) {
 	if got, err := svc.Get(f.ctx["ann"], f.org, v.ID); err != nil || fmt.Sprint(got.Reached) != "[app push email sms call]" {
 		t.Errorf("reached %v, %v", got.Reached, err)
 	}
-}
-
-// syncWriter serialises writes to w.
-type syncWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 // TestReceiptNamesBound: names are shown up to the bound inclusive, on

@@ -1,7 +1,6 @@
 package org_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"github.com/tackhq/tack/bus"
 	"github.com/tackhq/tack/chat"
 	"github.com/tackhq/tack/org"
+	"github.com/tackhq/tack/tacktest/logbuf"
 )
 
 // pubRec records what the service publishes, or fails every publish.
@@ -51,24 +51,6 @@ func (p *pubRec) len() int {
 	return len(p.evs)
 }
 
-// syncBuf is a log sink safe for the service's goroutines.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestQuietWhenAllGoesWell: blocking someone one has a direct chat with
 // and keeping an organisation group in step publish their events and log
 // no warning or error while the bus and the store work (moving a
@@ -78,7 +60,7 @@ func (s *syncBuf) String() string {
 func TestQuietWhenAllGoesWell(t *testing.T) {
 	c := context.Background()
 	_, db, users := storeRig(t, 3, org.Config{}, nil)
-	logs := &syncBuf{}
+	logs := &logbuf.Buffer{}
 	pub := &pubRec{}
 	svc := org.NewService(db, db, anyone{}, pub, nil, org.Config{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	as := func(i int) context.Context { return tack.WithCaller(c, tack.Caller{UserID: users[i]}) }

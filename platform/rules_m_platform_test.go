@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/limit"
+	"github.com/tackhq/tack/tacktest/logbuf"
 )
 
 // rmAppStore keeps one app and its tokens in memory, on top of memStore's
@@ -233,30 +233,16 @@ func TestSetLoggerIsUsed(t *testing.T) {
 	now := time.UnixMilli(1700000000000).UTC()
 	st := rmNewStore()
 	st.lookupErr = errors.New("disk on fire")
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	s, _ := rmService(st, now, Config{Logger: slog.New(slog.NewTextHandler(&rmLockedWriter{mu: &mu, w: &buf}, nil))})
+	var buf logbuf.Buffer
+	s, _ := rmService(st, now, Config{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	defer s.Close()
 	err := s.RobotSend(ctx, RobotRequest{AccessToken: "tok", Body: []byte(`{"msgtype":"text","text":{"content":"hi"}}`)})
 	if code(err) != CodeInternal {
 		t.Fatalf("lookup failure: %v", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if !strings.Contains(buf.String(), "disk on fire") {
 		t.Fatalf("logged: %q", buf.String())
 	}
-}
-
-type rmLockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *rmLockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // rmClaimStore hands out one delivery per claim and records outcomes.
@@ -346,16 +332,13 @@ func TestFinishFailureLogged(t *testing.T) {
 		st := &rmClaimStore{rmAppStore: rmNewStore(), finishErr: c.err}
 		st.app.CallbackURL = "https://a.example/cb"
 		st.claim = []Delivery{{ID: tack.NewID(), AppID: st.app.ID, OrgID: st.app.OrgID, CreatedAt: now, State: Pending}}
-		var buf bytes.Buffer
-		var mu sync.Mutex
+		var buf logbuf.Buffer
 		w := &fakeWorld{}
 		s := NewService(st, w, w, w, w, func() time.Time { return now },
-			Config{Logger: slog.New(slog.NewTextHandler(&rmLockedWriter{mu: &mu, w: &buf}, nil))})
+			Config{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 		s.Deliver(ctx, "node", rmFailing{}, 10)
 		s.Close()
-		mu.Lock()
 		got := strings.Contains(buf.String(), "delivery finish")
-		mu.Unlock()
 		if got != c.logged {
 			t.Errorf("%s: logged %v, want %v", c.name, got, c.logged)
 		}
@@ -472,14 +455,11 @@ func TestEventFailureLogged(t *testing.T) {
 	} {
 		st := rmNewStore()
 		st.subsErr = c.err
-		var buf bytes.Buffer
-		var mu sync.Mutex
-		s, _ := rmService(st, now, Config{Logger: slog.New(slog.NewTextHandler(&rmLockedWriter{mu: &mu, w: &buf}, nil))})
+		var buf logbuf.Buffer
+		s, _ := rmService(st, now, Config{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 		s.Event(ctx, tack.NewID(), EventDirectory, "k", nil)
 		s.Close()
-		mu.Lock()
 		got := strings.Contains(buf.String(), "platform: event")
-		mu.Unlock()
 		if got != c.logged {
 			t.Errorf("%s: logged %v, want %v", c.name, got, c.logged)
 		}

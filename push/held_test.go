@@ -1,7 +1,6 @@
 package push_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/tackhq/tack/deadline"
 	"github.com/tackhq/tack/push"
 	"github.com/tackhq/tack/push/pushtest"
+	"github.com/tackhq/tack/tacktest/logbuf"
 )
 
 // jobs records the deadline jobs scheduled.
@@ -128,24 +128,6 @@ func (broken) Send(context.Context, push.Subscription, []byte, push.Options) err
 	return errors.New("connection reset")
 }
 
-// logBuf is a goroutine-safe log destination.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestFailedPushIsLogged: a push that fails for good is counted and
 // logged with the push service's host, never the endpoint's path (a
 // capability) or the text.
@@ -153,7 +135,7 @@ func TestFailedPushIsLogged(t *testing.T) {
 	f := newFixture(t)
 	bb := pushtest.NewBrowser(t)
 	bob := f.user(t, "Bob", bb)
-	logs := &logBuf{}
+	logs := &logbuf.Buffer{}
 	s := f.service(t, broken{}, push.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	s.Notify(push.Notification{Kind: push.KindDing, Users: []tack.ID{bob}, Urgent: true, Text: "secret text"})
 	deadline := time.Now().Add(30 * time.Second)
@@ -185,7 +167,7 @@ func (failTargets) PushTargets(context.Context, []tack.ID) ([]push.Target, error
 // its kind (a push lost must leave a trace), not dropped silently.
 func TestPlanFailureIsLogged(t *testing.T) {
 	f := newFixture(t)
-	logs := &logBuf{}
+	logs := &logbuf.Buffer{}
 	s := push.NewService(failTargets{f.db}, f.db, f.db, broken{}, f.keys, nil,
 		push.Config{Workers: 1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	t.Cleanup(s.Close)
