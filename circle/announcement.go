@@ -366,6 +366,17 @@ func (b *Board) notify(ctx context.Context, a Announcement, force bool) error {
 			tell = append(tell, r.UserID)
 		}
 	}
+	// The next try for those in quiet hours is scheduled before anyone is
+	// told: once the publish has been heard of, the retry is stored (a
+	// publish run again after a crash finds the announcement published and
+	// tells nobody).
+	if len(wait) > 0 && b.cfg.Deadlines != nil {
+		due := now.Add(QuietRetry)
+		data, _ := json.Marshal(map[string]any{"id": a.ID, "force": now.Add(QuietRetry).Sub(a.PublishAt) >= QuietMax})
+		if err := b.cfg.Deadlines.Schedule(ctx, deadline.Job{Kind: NotifyJob, Key: string(a.ID), Due: due, Data: data}, false); err != nil {
+			return err
+		}
+	}
 	if len(tell) > 0 {
 		if err := b.store.MarkNotified(ctx, a.ID, tell); err != nil {
 			return err
@@ -379,11 +390,6 @@ func (b *Board) notify(ctx context.Context, a Announcement, force bool) error {
 		if b.cfg.Notifier != nil {
 			b.cfg.Notifier.Announce(ctx, slices.DeleteFunc(slices.Clone(tell), func(id tack.ID) bool { return id == a.AuthorID }), a)
 		}
-	}
-	if len(wait) > 0 && b.cfg.Deadlines != nil {
-		due := now.Add(QuietRetry)
-		data, _ := json.Marshal(map[string]any{"id": a.ID, "force": now.Add(QuietRetry).Sub(a.PublishAt) >= QuietMax})
-		return b.cfg.Deadlines.Schedule(ctx, deadline.Job{Kind: NotifyJob, Key: string(a.ID), Due: due, Data: data}, false)
 	}
 	return nil
 }
