@@ -123,8 +123,7 @@ func TestBrowserChat(t *testing.T) {
 	// A group with a third person: "N unread" falls live, and the receipt
 	// list says who has read.
 	carol := newAPIUser(t, srv.URL, "Carol Li", "carol@example.com")
-	alice.click("new chat", "#new-chat")
-	alice.click("group tab", "#tab-group")
+	alice.openNewGroup()
 	alice.typeInto("#group-title", "Launch 发布")
 	for _, who := range []struct{ login, name string }{{bobLogin, "王小明"}, {"carol@example.com", "Carol Li"}} {
 		evalAs[chromedp.Void](alice, `document.querySelector('#panel-group tack-picker input').value = ''`)

@@ -238,6 +238,35 @@ func (b *browser) click(what, sel string) {
 	b.do("click "+what, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
 
+// openNewGroup opens the new-chat dialog on its group tab, tapping again if
+// a tap was lost (the dialog's module loading, or a live redraw, on a loaded
+// machine), up to three times; a dialog left open by a lost tap is closed
+// first.
+func (b *browser) openNewGroup() {
+	b.t.Helper()
+	poll := func(expr string) error {
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		defer cancel()
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(8*time.Second)))
+		return err
+	}
+	for try := 0; ; try++ {
+		evalAs[chromedp.Void](b, `document.querySelectorAll('dialog[open]').forEach((d) => d.close())`)
+		b.click("new chat", "#new-chat")
+		err := poll(`!!document.querySelector('dialog[open] #tab-group')`)
+		if err == nil {
+			b.click("group tab", "dialog[open] #tab-group")
+			err = poll(`(() => { const e = document.querySelector('dialog[open] #group-title'); return !!e && e.offsetParent !== null })()`)
+		}
+		if err == nil {
+			return
+		}
+		if try == 2 {
+			b.fail("the new group dialog did not open after three taps (%v)", err)
+		}
+	}
+}
+
 // openConv taps a conversation in the list until its chat is the page: a
 // tap that lands while the list is being redrawn (a live update moving the
 // rows) hits the row that was there, or nothing, so it is tried again, up to
