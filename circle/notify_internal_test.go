@@ -2,6 +2,7 @@ package circle
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -73,3 +74,55 @@ func TestNotifySchedulesBeforeTelling(t *testing.T) {
 		}
 	}
 }
+
+// notify schedules a retry only when someone is in quiet hours, tells only
+// when someone is not, and marks the retry as the last (force) once the
+// announcement has waited QuietMax.
+func TestNotifyWhoWaits(t *testing.T) {
+	u := tack.NewID()
+	now := fixedClock(time.Now()).Now() // as the Board reads it
+	for _, c := range []struct {
+		name      string
+		quiet     bool
+		published time.Time
+		want      []string
+		force     bool
+	}{
+		{"awake", false, now, []string{"mark", "publish"}, false},
+		{"quiet, just published", true, now, []string{"schedule " + NotifyJob}, false},
+		{"quiet, its last try", true, now.Add(QuietRetry - QuietMax), []string{"schedule " + NotifyJob}, true},
+		{"quiet, a moment before its last try", true, now.Add(QuietRetry - QuietMax + time.Second), []string{"schedule " + NotifyJob}, false},
+	} {
+		l := &notifyLog{receipts: []Receipt{{UserID: u}}}
+		var q quietFor
+		if c.quiet {
+			q = quietFor(u)
+		}
+		var jobs []deadline.Job
+		b := NewBoard(l, nil, nil, nil, l, fixedClock(now), BoardConfig{Quiet: q, Deadlines: recordJobs{l, &jobs}})
+		if err := b.notify(context.Background(), Announcement{ID: tack.NewID(), OrgID: tack.NewID(), PublishAt: c.published}, false); err != nil {
+			t.Fatal(err)
+		}
+		if len(l.steps) != len(c.want) || (len(c.want) > 0 && l.steps[0] != c.want[0]) {
+			t.Errorf("%s: steps %v, want %v", c.name, l.steps, c.want)
+		}
+		if c.quiet {
+			var jd boardJob
+			if len(jobs) != 1 || json.Unmarshal(jobs[0].Data, &jd) != nil || jd.Force != c.force || !jobs[0].Due.Equal(now.Add(QuietRetry)) {
+				t.Errorf("%s: jobs %+v (force %v), want one due in QuietRetry with force %v", c.name, jobs, jd.Force, c.force)
+			}
+		}
+	}
+}
+
+// recordJobs keeps the jobs scheduled, besides logging them.
+type recordJobs struct {
+	l    *notifyLog
+	jobs *[]deadline.Job
+}
+
+func (r recordJobs) Schedule(ctx context.Context, j deadline.Job, earlier bool) error {
+	*r.jobs = append(*r.jobs, j)
+	return r.l.Schedule(ctx, j, earlier)
+}
+func (r recordJobs) Cancel(context.Context, string, string) error { return nil }
