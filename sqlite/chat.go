@@ -301,15 +301,12 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessag
 		}
 	}
 	stored := map[senderKey]chat.Message{}
-	err := chunked(keys, 200, func(ks []senderKey) error {
-		// Each key is one probe of the (sender_id, client_id) index.
-		rows, err := tx.StmtContext(ctx, db.findClients).QueryContext(ctx, pairsJSON(ks, func(k senderKey) [2]string { return [2]string{k.sender, k.clientID} }))
-		ms, err := scanMessages(rows, err)
-		for _, m := range ms {
-			stored[senderKey{string(m.SenderID), m.ClientID}] = m
-		}
-		return err
-	})
+	// Each key is one probe of the (sender_id, client_id) index.
+	rows, err := tx.StmtContext(ctx, db.findClients).QueryContext(ctx, pairsJSON(keys, func(k senderKey) [2]string { return [2]string{k.sender, k.clientID} }))
+	ms, err := scanMessages(rows, err)
+	for _, m := range ms {
+		stored[senderKey{string(m.SenderID), m.ClientID}] = m
+	}
 	if err != nil {
 		return nil, fmt.Errorf("find client ids: %w", err)
 	}
@@ -390,8 +387,8 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessag
 			pairs = append(pairs, k)
 		}
 	}
-	err = chunked(pairs, 200, func(ps []posKey) error {
-		rows, err := tx.StmtContext(ctx, db.readPositions).QueryContext(ctx, pairsJSON(ps, func(k posKey) [2]string { return [2]string{string(k.conv), string(k.user)} }))
+	err = func() error {
+		rows, err := tx.StmtContext(ctx, db.readPositions).QueryContext(ctx, pairsJSON(pairs, func(k posKey) [2]string { return [2]string{string(k.conv), string(k.user)} }))
 		if err != nil {
 			return err
 		}
@@ -405,7 +402,7 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessag
 			pos[k] = r
 		}
 		return rows.Err()
-	})
+	}()
 	if err != nil {
 		return nil, fmt.Errorf("read positions: %w", err)
 	}

@@ -173,9 +173,7 @@ func (s retentionStore) Expire(ctx context.Context, orgID tack.ID, before time.T
 		// SQLite hands the rowids of the newest rows out again once they are
 		// deleted: the search follower must not take a message stored under
 		// one of them for one it has read.
-		_, err = tx.ExecContext(ctx, `UPDATE search_cursor SET last_rowid = (SELECT coalesce(max(rowid), 0) FROM messages)
-			WHERE last_rowid > (SELECT coalesce(max(rowid), 0) FROM messages)`)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, clampCursorSQL); err != nil {
 			return fmt.Errorf("search cursor: %w", err)
 		}
 		return nil

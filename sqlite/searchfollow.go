@@ -44,6 +44,11 @@ const followGather = 200 * time.Millisecond
 // its write (retention lowered it): the pass is rolled back and rerun.
 var errCursorMoved = errors.New("search cursor moved")
 
+// clampCursorSQL lowers a cursor past the newest message to it (clampCursor,
+// and retention after it deletes).
+const clampCursorSQL = `UPDATE search_cursor SET last_rowid = (SELECT coalesce(max(rowid), 0) FROM messages)
+	WHERE last_rowid > (SELECT coalesce(max(rowid), 0) FROM messages)`
+
 // The statements of a pass.
 const (
 	followReadSQL = `SELECT m.rowid, m.conversation_id, m.seq, m.kind, m.text, m.attachments, m.recalled_by IS NOT NULL, m.edited_at, c.kind
@@ -115,8 +120,7 @@ func (db *DB) followLoop() {
 // (VACUUM and VACUUM INTO, which backups use, keep rowids as they are.)
 // Open runs it before anything can be written.
 func (db *DB) clampCursor(ctx context.Context) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE search_cursor SET last_rowid = (SELECT coalesce(max(rowid), 0) FROM messages)
-		WHERE last_rowid > (SELECT coalesce(max(rowid), 0) FROM messages)`)
+	_, err := db.w.ExecContext(ctx, clampCursorSQL)
 	if err != nil {
 		return fmt.Errorf("search cursor: %w", err)
 	}
