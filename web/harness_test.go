@@ -233,9 +233,30 @@ func evalAs[T any](b *browser, expr string) T {
 	return v
 }
 
+// click waits for sel to be visible and clicks it. A live redraw can
+// replace the node between finding it and clicking it ("Could not find node
+// with given id"); the click then finds the new node, up to three times.
 func (b *browser) click(what, sel string) {
 	b.t.Helper()
-	b.do("click "+what, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	for try := 0; ; try++ {
+		ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+		err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if try < 2 && staleNode(err) {
+			continue
+		}
+		b.fail("click %s: %v", what, err)
+	}
+}
+
+// staleNode reports whether err is Chromium's answer for a node that left
+// the document after it was found.
+func staleNode(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Could not find node with given id") || strings.Contains(s, "Node is detached") || strings.Contains(s, "No node with given id")
 }
 
 // openNewGroup opens the new-chat dialog on its group tab, tapping again if
