@@ -24,12 +24,12 @@ func TestSendCache(t *testing.T) {
 	if _, _, _, ok := c.get(conv, tack.NewID(), now); ok {
 		t.Fatal("a member never looked up is cached")
 	}
-	// Expiry: still there at exactly the TTL, gone after.
-	if _, _, _, ok := c.get(conv, u, now.Add(sendCacheTTL)); !ok {
-		t.Fatal("expired at exactly the TTL")
+	// Expiry: still there at exactly its life, gone after.
+	if _, _, _, ok := c.get(conv, u, now.Add(life(conv))); !ok {
+		t.Fatal("expired at exactly its life")
 	}
-	if _, _, _, ok := c.get(conv, u, now.Add(sendCacheTTL+time.Nanosecond)); ok {
-		t.Fatal("kept past the TTL")
+	if _, _, _, ok := c.get(conv, u, now.Add(life(conv)+time.Nanosecond)); ok {
+		t.Fatal("kept past its life")
 	}
 	// A read that raced with a change does not store its result.
 	gen = c.generation(conv)
@@ -120,11 +120,11 @@ func TestSendCacheKnown(t *testing.T) {
 	if !ok || got.ID != conv || len(ids) != 2 || !(ids[0] == a && ids[1] == b || ids[0] == b && ids[1] == a) {
 		t.Fatalf("known = %+v, %v, %v; want both members", got, ids, ok)
 	}
-	if _, _, ok := c.known(conv, now.Add(sendCacheTTL)); !ok {
-		t.Fatal("forgotten at exactly the TTL")
+	if _, _, ok := c.known(conv, now.Add(life(conv))); !ok {
+		t.Fatal("forgotten at exactly its life")
 	}
-	if _, _, ok := c.known(conv, now.Add(sendCacheTTL+time.Nanosecond)); ok {
-		t.Fatal("known past the TTL")
+	if _, _, ok := c.known(conv, now.Add(life(conv)+time.Nanosecond)); ok {
+		t.Fatal("known past its life")
 	}
 	c.invalidate(conv)
 	if _, _, ok := c.known(conv, now); ok {
@@ -132,5 +132,28 @@ func TestSendCacheKnown(t *testing.T) {
 	}
 	if _, _, ok := c.known(tack.NewID(), now); ok {
 		t.Fatal("known for a conversation never cached")
+	}
+}
+
+// Conversations cached in the same instant expire spread over the second
+// half of the TTL, never after it: all at once, a thousand chats read back
+// together queued every send behind the read pool (the direct bench's
+// paced phase, p99 about 500 ms).
+func TestSendCacheLifeSpread(t *testing.T) {
+	var c sendCache
+	u := tack.NewID()
+	now := time.Unix(1000, 0)
+	lo, hi := sendCacheTTL, time.Duration(0)
+	for i := 0; i < 1000; i++ {
+		conv := tack.NewID()
+		c.put(conv, c.generation(conv), Conversation{ID: conv}, u, Member, false, now)
+		d := c.convs[conv].expires.Sub(now)
+		if d < sendCacheTTL/2 || d >= sendCacheTTL {
+			t.Fatalf("an entry lives %v, want [%v, %v)", d, sendCacheTTL/2, sendCacheTTL)
+		}
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if lo > sendCacheTTL*6/10 || hi < sendCacheTTL*9/10 {
+		t.Fatalf("lives of 1,000 entries span %v to %v: not spread over [%v, %v)", lo, hi, sendCacheTTL/2, sendCacheTTL)
 	}
 }

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -16,8 +17,12 @@ import (
 // block or unblock between the two people of a direct chat: locally when
 // the change is applied, and on every node through the bus (HandleEvent).
 // A generation counter per conversation stops a read that raced with a
-// change from storing its stale result. Entries also expire after
-// sendCacheTTL, which bounds staleness if a bus event is lost.
+// change from storing its stale result. Entries also expire, after at most
+// sendCacheTTL, which bounds staleness if a bus event is lost; how long
+// one lives is spread between half the TTL and the TTL by its
+// conversation (life), so that conversations cached together do not all
+// expire together: a thousand busy chats read back in the same instant
+// queued every send behind the read pool for hundreds of milliseconds.
 type sendCache struct {
 	mu    sync.Mutex
 	convs map[tack.ID]*sendEntry
@@ -88,11 +93,20 @@ func (c *sendCache) put(convID tack.ID, gen uint64, conv Conversation, uid tack.
 	}
 	e := c.convs[convID]
 	if e == nil {
-		e = &sendEntry{conv: conv, roles: make(map[tack.ID]string), expires: now.Add(sendCacheTTL)}
+		e = &sendEntry{conv: conv, roles: make(map[tack.ID]string), expires: now.Add(life(convID))}
 		c.convs[convID] = e
 	}
 	e.roles[uid] = role
 	e.blocked = blocked
+}
+
+// life is how long convID's entry is kept: from sendCacheTTL/2 up to (not
+// including) sendCacheTTL, by a hash of the ID.
+func life(convID tack.ID) time.Duration {
+	h := fnv.New64a()
+	h.Write([]byte(convID))
+	half := uint64(sendCacheTTL / 2)
+	return time.Duration(half + h.Sum64()%half)
 }
 
 func (c *sendCache) invalidate(convID tack.ID) {
