@@ -193,6 +193,11 @@ func New(cfg Config) *Server {
 	if cfg.Push != nil {
 		pushMetrics(cfg.Registry, cfg.Push)
 	}
+	if p := cfg.Platform; p != nil {
+		cfg.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tack_platform_message_events_dropped_total",
+			Help: "Message events for apps and outgoing robots dropped because the node's event queue was full."},
+			func() float64 { return float64(p.Dropped()) }))
+	}
 	if cfg.BusReceived != nil {
 		cfg.Registry.MustRegister(busCollector(cfg.BusReceived))
 	}

@@ -22,7 +22,9 @@ type messageEvent struct {
 // HandleMessage takes a message this node committed (its stream frame,
 // {"type":"message","message":{...}}) and queues a "message" event for
 // the apps subscribed to its organisation group. It never blocks: when
-// the queue is full the event is dropped and logged.
+// the queue is full the event is dropped and counted, and the count logged
+// at most once every dropLogEvery (one line per dropped event flooded the
+// log, and cost CPU, just when the node was busiest).
 func (s *Service) HandleMessage(convID tack.ID, frame []byte) {
 	s.evMu.RLock()
 	defer s.evMu.RUnlock()
@@ -32,32 +34,38 @@ func (s *Service) HandleMessage(convID tack.ID, frame []byte) {
 	select {
 	case s.events <- messageEvent{conv: convID, frame: frame}:
 	default:
-		s.log.Warn("platform: event queue full; message event dropped", "conversation", convID)
+		n := s.dropped.Add(1)
+		now := s.clock.Now().Unix()
+		if last := s.dropLogged.Load(); now-last >= int64(dropLogEvery/time.Second) && s.dropLogged.CompareAndSwap(last, now) {
+			s.log.Warn("platform: event queue full; message events dropped", "dropped", n-s.dropReported.Swap(n))
+		}
 	}
 }
+
+// dropLogEvery bounds how often dropped message events are logged.
+const dropLogEvery = 10 * time.Second
+
+// Dropped is the number of message events dropped because the queue was
+// full.
+func (s *Service) Dropped() int64 { return s.dropped.Load() }
 
 func (s *Service) eventLoop() {
 	defer close(s.eventsEnd)
 	ctx := context.Background()
 	for e := range s.events {
-		var f0 struct {
+		var f struct {
 			Message json.RawMessage `json:"message"`
 		}
-		if json.Unmarshal(e.frame, &f0) == nil && len(f0.Message) > 0 {
-			s.handleOutgoing(ctx, f0.Message)
+		if json.Unmarshal(e.frame, &f) != nil || len(f.Message) == 0 {
+			continue
 		}
+		s.handleOutgoing(ctx, f.Message)
 		org, err := s.groupOrgOf(ctx, e.conv)
 		if err != nil {
 			s.log.Warn("platform: message event", "err", err)
 			continue
 		}
 		if org == "" {
-			continue
-		}
-		var f struct {
-			Message json.RawMessage `json:"message"`
-		}
-		if json.Unmarshal(e.frame, &f) != nil || len(f.Message) == 0 {
 			continue
 		}
 		if err := s.Emit(ctx, org, EventMessage, string(e.conv), f.Message); err != nil {

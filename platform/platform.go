@@ -124,6 +124,9 @@ type Service struct {
 	eventsEnd chan struct{}
 	evMu      sync.RWMutex
 	evClosed  bool
+	// Message events dropped (queue full), and the count last logged and
+	// when (unix seconds).
+	dropped, dropReported, dropLogged atomic.Int64
 }
 
 // NewService returns a Service.
