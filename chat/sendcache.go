@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"hash/fnv"
 	"sync"
 	"time"
 
@@ -101,13 +100,8 @@ func (c *sendCache) put(convID tack.ID, gen uint64, conv Conversation, uid tack.
 }
 
 // life is how long convID's entry is kept: from sendCacheTTL/2 up to (not
-// including) sendCacheTTL, by a hash of the ID.
-func life(convID tack.ID) time.Duration {
-	h := fnv.New64a()
-	h.Write([]byte(convID))
-	half := uint64(sendCacheTTL / 2)
-	return time.Duration(half + h.Sum64()%half)
-}
+// including) sendCacheTTL (tack.Life).
+func life(convID tack.ID) time.Duration { return tack.Life(string(convID), sendCacheTTL) }
 
 func (c *sendCache) invalidate(convID tack.ID) {
 	c.mu.Lock()

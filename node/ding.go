@@ -130,7 +130,11 @@ func clip(s string, n int) string {
 
 // receiptPolicy is chat's read-receipt policy, from package ding, cached
 // for a few seconds per viewer and conversation (it is asked on every
-// history page and read event).
+// history page and read event). An entry lives between half of
+// receiptCacheTTL and all of it (tack.Life): entries cached together
+// expired together, and on PostgreSQL the reads back, made by the one
+// goroutine that publishes read events, held deliveries for up to half a
+// second every five.
 type receiptPolicy struct {
 	ding  *ding.Service
 	chats interface {
@@ -141,12 +145,15 @@ type receiptPolicy struct {
 }
 
 type cachedView struct {
-	v   chat.ReceiptView
-	at  time.Time
-	gen int64
+	v     chat.ReceiptView
+	until time.Time
+	gen   int64
 }
 
-const receiptCacheTTL = 5 * time.Second
+const (
+	receiptCacheTTL = 10 * time.Second
+	receiptCacheMax = 100_000 // entries; cleared when exceeded
+)
 
 func (p *receiptPolicy) ReceiptView(ctx context.Context, viewer tack.ID, c chat.Conversation) (chat.ReceiptView, error) {
 	if p.ding == nil {
@@ -156,7 +163,7 @@ func (p *receiptPolicy) ReceiptView(ctx context.Context, viewer tack.ID, c chat.
 	now := time.Now()
 	p.mu.Lock()
 	gen := p.ding.SettingsGeneration()
-	if e, ok := p.cache[k]; ok && now.Sub(e.at) < receiptCacheTTL && e.gen == gen {
+	if e, ok := p.cache[k]; ok && now.Before(e.until) && e.gen == gen {
 		p.mu.Unlock()
 		return e.v, nil
 	}
@@ -182,10 +189,10 @@ func (p *receiptPolicy) ReceiptView(ctx context.Context, viewer tack.ID, c chat.
 		v.Hidden = func(r tack.ID) bool { return hidden(string(r)) }
 	}
 	p.mu.Lock()
-	if p.cache == nil || len(p.cache) > 10000 {
+	if p.cache == nil || len(p.cache) >= receiptCacheMax {
 		p.cache = map[[2]tack.ID]cachedView{}
 	}
-	p.cache[k] = cachedView{v, now, gen}
+	p.cache[k] = cachedView{v, now.Add(tack.Life(string(viewer)+string(c.ID), receiptCacheTTL)), gen}
 	p.mu.Unlock()
 	return v, nil
 }
