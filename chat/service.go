@@ -41,6 +41,15 @@ type Config struct {
 	// Default: what the store reports through a Committers() int method
 	// (a server store that runs transactions side by side), else 1.
 	Committers int
+	// CommitLinger is how long a busy committer waits for more sends
+	// before it commits a batch smaller than MaxBatch; default 2 ms,
+	// negative: never. It waits only while sends keep coming (the batch's
+	// first send arrived within 10 lingers of the previous commit's end):
+	// a lone send commits at once. Under a steady load that costs a send
+	// at most the linger and saves a commit per few sends: at 3,300
+	// direct messages a second on SQLite, the server's CPU fell by a
+	// quarter and the bytes written per message by half (BENCHMARKS.md).
+	CommitLinger time.Duration
 	// GroupLimit limits the groups a user makes; default 30 at once, then
 	// one every 10 seconds.
 	GroupLimit *limit.Keyed
@@ -120,6 +129,9 @@ func NewService(store Store, pub bus.Publisher, people People, clock tack.Clock,
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 256
+	}
+	if cfg.CommitLinger == 0 {
+		cfg.CommitLinger = 2 * time.Millisecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -926,13 +938,22 @@ func (s *Service) sendsOf(convID tack.ID) chan *sendReq {
 }
 
 // commitLoop is a group committer: it takes every send waiting in its
-// queue, stores them in one transaction, answers each, and hands their
-// events on in commit order.
+// queue (while busy, waiting up to Config.CommitLinger for more), stores
+// them in one transaction, answers each, and hands their events on in
+// commit order.
 func (s *Service) commitLoop(sends chan *sendReq) {
 	batch := make([]*sendReq, 0, s.cfg.MaxBatch)
 	msgs := make([]NewMessage, 0, s.cfg.MaxBatch)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	var lastEnd time.Time // when the previous commit ended
 	for first := range sends {
 		batch = append(batch[:0], first)
+		var wait <-chan time.Time // set while lingering
+		if l := s.cfg.CommitLinger; l > 0 && time.Since(lastEnd) < 10*l {
+			linger.Reset(l)
+			wait = linger.C
+		}
 	fill:
 		for len(batch) < s.cfg.MaxBatch {
 			select {
@@ -941,15 +962,30 @@ func (s *Service) commitLoop(sends chan *sendReq) {
 					break fill
 				}
 				batch = append(batch, r)
+				continue
 			default:
+			}
+			if wait == nil {
+				break
+			}
+			select {
+			case r, ok := <-sends:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			case <-wait:
+				wait = nil
 				break fill
 			}
 		}
+		linger.Stop()
 		msgs = msgs[:0]
 		for _, r := range batch {
 			msgs = append(msgs, r.msg)
 		}
 		res, err := s.store.Append(context.Background(), msgs)
+		lastEnd = time.Now()
 		if err != nil && len(batch) > 1 {
 			// One bad message must not fail its neighbours: store each alone.
 			s.log.Warn("append batch failed; retrying one by one", "count", len(batch), "err", err)
