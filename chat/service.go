@@ -975,7 +975,6 @@ func (s *Service) commitLoop(sends chan *sendReq) {
 				}
 				batch = append(batch, r)
 			case <-wait:
-				wait = nil
 				break fill
 			}
 		}

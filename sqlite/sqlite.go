@@ -208,7 +208,7 @@ func (db *DB) passiveLoop() {
 // without end under sustained writes (SQLite restarts the WAL only when a
 // checkpoint has caught up with it, which a steady stream of commits
 // prevents), and leaves it at its largest when writes stop. So the loop
-// restarts it (see truncate) at once when a commit leaves it over
+// restarts it (see resetWAL) at once when a commit leaves it over
 // Options.WALLimit: the next commit writes from its start and cuts the
 // file to the limit. It empties it when writes stop (no commit for
 // 250 ms), and soon after Scrub, retrying every 250 ms until it succeeds.
@@ -233,16 +233,16 @@ func (db *DB) truncateLoop() {
 		size := db.walSize()
 		switch {
 		case scrubs > scrubbed || idle && size > 0:
-			if db.truncate(truncateWAL) {
+			if db.resetWAL(truncateWAL) {
 				scrubbed = scrubs
 			}
 		case size > db.walLimit:
-			db.truncate(restartWAL)
+			db.resetWAL(restartWAL)
 		}
 	}
 }
 
-// How truncate ends the WAL.
+// How resetWAL ends the WAL.
 const (
 	// truncateWAL empties the WAL file: what Scrub needs (no deleted
 	// text left in it) and what a quiet database is left with.
@@ -256,12 +256,12 @@ const (
 	restartWAL = "RESTART"
 )
 
-// truncate runs a checkpoint in mode (truncateWAL or restartWAL) on the
+// resetWAL runs a checkpoint in mode (truncateWAL or restartWAL) on the
 // writer's connection: it copies every frame of the WAL into the database
 // file and resets the WAL, while writes wait. It waits at most 250 ms for
 // readers still using the WAL, so that writes never stall long; it reports
 // whether it succeeded.
-func (db *DB) truncate(mode string) bool {
+func (db *DB) resetWAL(mode string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var busy, log, done int
@@ -319,7 +319,7 @@ func (db *DB) committed() {
 	db.commits.Add(1)
 	switch size := db.walSize(); {
 	case size > 2*db.walLimit:
-		db.truncate(restartWAL)
+		db.resetWAL(restartWAL)
 	case size > db.walLimit:
 		db.poke()
 	}

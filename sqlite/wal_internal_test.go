@@ -36,7 +36,7 @@ func TestWALRestart(t *testing.T) {
 	if before <= limit {
 		t.Fatalf("the WAL is %d bytes after 160 KB of writes; the test needs it over %d", before, limit)
 	}
-	if !db.truncate(restartWAL) {
+	if !db.resetWAL(restartWAL) {
 		t.Fatal("restart: busy")
 	}
 	if got := db.walSize(); got != before {
@@ -48,7 +48,7 @@ func TestWALRestart(t *testing.T) {
 	if got := db.walSize(); got > limit {
 		t.Fatalf("after a restart and one commit the WAL is %d bytes, over the limit %d", got, limit)
 	}
-	if !db.truncate(truncateWAL) {
+	if !db.resetWAL(truncateWAL) {
 		t.Fatal("truncate: busy")
 	}
 	if got := db.walSize(); got != 0 {
