@@ -101,3 +101,20 @@ func TestCommitLingerOff(t *testing.T) {
 		t.Fatalf("batches %v, want [1 1]", got)
 	}
 }
+
+// The linger is on by default (2 ms, the figure BENCHMARKS.md measured);
+// a configured value, including "never" (negative), is kept.
+func TestCommitLingerDefault(t *testing.T) {
+	for _, c := range []struct{ in, want time.Duration }{
+		{0, 2 * time.Millisecond},
+		{-1, -1},
+		{5 * time.Millisecond, 5 * time.Millisecond},
+	} {
+		s := NewService(&batchStore{}, nil, nil, time.Now, Config{CommitLinger: c.in})
+		got := s.cfg.CommitLinger
+		s.Close()
+		if got != c.want {
+			t.Errorf("CommitLinger %v: got %v, want %v", c.in, got, c.want)
+		}
+	}
+}
