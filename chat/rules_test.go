@@ -855,6 +855,69 @@ func TestChangesAndSnapshots(t *testing.T) {
 	}
 }
 
+// A stream's catch-up reads the changes of a listed conversation as
+// frames: each viewer's frames are exactly the frames of what ChangesUpTo
+// gives that viewer (quotes, the sender's unread counts, a secret
+// message's view), and viewers who sent none of them share one encoding.
+func TestListedChangeFrames(t *testing.T) {
+	f := newFixture(t, 4, chat.Config{})
+	g, _, _ := f.svc.Create(f.as(0), chat.Group, f.users[1:3], "g")
+	first, _, _ := f.svc.Send(f.as(0), g.ID, chat.Draft{ClientID: "a", Text: "first"})
+	f.svc.Send(f.as(0), g.ID, chat.Draft{ClientID: "b", Text: "re", ReplyTo: first.Seq})
+	f.svc.Send(f.as(1), g.ID, chat.Draft{ClientID: "c", Text: "mine"})
+	f.svc.Send(f.as(2), g.ID, chat.Draft{ClientID: "d", Text: "<&>"})
+	c, _ := f.svc.Conversation(f.as(0), g.ID)
+	after := first.Mod - 1
+	frames := make([][]chat.ChangeFrame, 3)
+	for v := range 3 {
+		cs, err := f.svc.ListedChangeFrames(f.as(v), g.ID, after, c.LastMod, 100)
+		ms, err2 := f.svc.ChangesUpTo(f.as(v), g.ID, after, c.LastMod, 100)
+		if err != nil || err2 != nil || len(cs) != 4 || len(cs) != len(ms) {
+			t.Fatalf("viewer %d: %d frames (%v), %d messages (%v)", v, len(cs), err, len(ms), err2)
+		}
+		for i := range cs {
+			if want := chat.MessageFrame(&ms[i]); cs[i].Mod != ms[i].Mod || string(cs[i].Frame) != string(want) {
+				t.Errorf("viewer %d, change %d: mod %d frame %s; want mod %d frame %s", v, i, cs[i].Mod, cs[i].Frame, ms[i].Mod, want)
+			}
+		}
+		frames[v] = cs
+	}
+	if !strings.Contains(string(frames[0][0].Frame), `"unread"`) || strings.Contains(string(frames[1][0].Frame), `"unread"`) {
+		t.Errorf("unread counts: the sender's %s, another's %s", frames[0][0].Frame, frames[1][0].Frame)
+	}
+	if !strings.Contains(string(frames[1][1].Frame), `"quote"`) {
+		t.Errorf("the reply's quote: %s", frames[1][1].Frame)
+	}
+	if &frames[1][0].Frame[0] != &frames[2][0].Frame[0] || &frames[0][2].Frame[0] != &frames[2][2].Frame[0] {
+		t.Error("viewers who sent none of a message do not share its frame")
+	}
+	if &frames[0][0].Frame[0] == &frames[1][0].Frame[0] || &frames[2][3].Frame[0] == &frames[1][3].Frame[0] {
+		t.Error("a sender shares the frame of its own message")
+	}
+	// A burn-after-reading message: the sender's view and the peer's differ.
+	sc, _, _ := f.svc.Create(f.as(0), chat.Secret, f.users[3:4], "")
+	secret, _, err := f.svc.Send(f.as(0), sc.ID, chat.Draft{ClientID: "s", Text: "for your eyes", BurnAfterS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []int{0, 3} {
+		cs, err := f.svc.ListedChangeFrames(f.as(v), sc.ID, secret.Mod-1, secret.Mod, 100)
+		ms, _ := f.svc.ChangesUpTo(f.as(v), sc.ID, secret.Mod-1, secret.Mod, 100)
+		if err != nil || len(cs) != 1 || len(ms) != 1 || string(cs[0].Frame) != string(chat.MessageFrame(&ms[0])) {
+			t.Fatalf("secret, viewer %d: %+v %v; want %+v", v, cs, err, ms)
+		}
+		if shown := strings.Contains(string(cs[0].Frame), "for your eyes"); shown != (v == 0) {
+			t.Errorf("secret, viewer %d: text shown %v: %s", v, shown, cs[0].Frame)
+		}
+	}
+	if cs, err := f.svc.ListedChangeFrames(f.as(1), g.ID, c.LastMod, c.LastMod, 100); err != nil || cs != nil {
+		t.Fatalf("an empty range: %v %v", cs, err)
+	}
+	if _, err := f.svc.ListedChangeFrames(context.Background(), g.ID, after, c.LastMod, 100); code(err) != tack.EUnauthorized {
+		t.Fatalf("without a caller: %v", err)
+	}
+}
+
 func TestGroupCreationLimitAndMute(t *testing.T) {
 	f := newFixture(t, 3, chat.Config{GroupLimit: &limit.Keyed{Rate: 1e-9, Burst: 2}})
 	for i := 0; i < 2; i++ {

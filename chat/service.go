@@ -1080,9 +1080,13 @@ type messageFrame struct {
 
 // MessageFrame encodes m as the stream frame clients receive.
 func MessageFrame(m *Message) []byte {
-	b, _ := json.Marshal(messageFrame{Type: "message", Message: m})
+	b, _ := json.Marshal(MessageFrameOf(m))
 	return b
 }
+
+// MessageFrameOf is the value MessageFrame encodes, for a caller that
+// encodes it into its own buffer.
+func MessageFrameOf(m *Message) any { return messageFrame{Type: "message", Message: m} }
 
 func (s *Service) messageEvent(m Message) *bus.Event {
 	secretView("", &m)

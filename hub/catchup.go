@@ -18,8 +18,11 @@ const healPage = 500
 // catchUp writes the start of a connection: the hello answer, the
 // conversations, what changed since the client's cursors, and synced.
 func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
-	out := newBatch()
-	out.add(frame(map[string]any{"type": "hello", "user_id": c.caller.UserID, "session_id": c.caller.SessionID}))
+	// The frames are collected by reference and copied into a write buffer
+	// only when written: thousands of connections waiting here for the
+	// store at once hold no write buffers.
+	var out frames
+	out.add(jsonFrame(map[string]any{"type": "hello", "user_id": c.caller.UserID, "session_id": c.caller.SessionID}))
 	convs, err := h.src.Conversations(ctx)
 	if err != nil {
 		return err
@@ -51,7 +54,7 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 	}
 	for i := range convs {
 		conv := &convs[i]
-		out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
+		out.add(jsonFrame(map[string]any{"type": "conversation", "conversation": conv}))
 		known, ok := cursors[conv.ID]
 		c.cursors[conv.ID] = conv.LastMod
 		if c.floors != nil {
@@ -61,19 +64,19 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 			continue
 		}
 		for known < conv.LastMod {
-			ms, err := h.src.ChangesUpTo(ctx, conv.ID, known, conv.LastMod, 200)
+			cs, err := h.src.ListedChangeFrames(ctx, conv.ID, known, conv.LastMod, 200)
 			if err != nil {
 				return err
 			}
-			if len(ms) == 0 {
+			if len(cs) == 0 {
 				break
 			}
-			for j := range ms {
-				out.add(chat.MessageFrame(&ms[j]))
-				known = ms[j].Mod
+			for j := range cs {
+				out.add(cs[j].Frame)
+				known = cs[j].Mod
 			}
-			if out.size() > 256<<10 {
-				if err := h.flush(ctx, c, out); err != nil {
+			if out.size > 256<<10 {
+				if err := h.flushFrames(ctx, c, &out); err != nil {
 					return err
 				}
 			}
@@ -83,12 +86,42 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 	for _, id := range late {
 		c.push(&bus.Event{Kind: healKind, ConversationID: id}, 1<<20)
 	}
-	out.add([]byte(`{"type":"synced"}`))
-	if err := h.flush(ctx, c, out); err != nil {
+	out.add(syncedFrame)
+	if err := h.flushFrames(ctx, c, &out); err != nil {
 		return err
 	}
 	h.announce(c)
 	return nil
+}
+
+var syncedFrame = []byte(`{"type":"synced"}`)
+
+// frames are the frames of one write, by reference (see catchUp).
+type frames struct {
+	list [][]byte
+	size int // bytes once written, separators included
+}
+
+func (f *frames) add(b []byte) {
+	f.list = append(f.list, b)
+	f.size += len(b) + 1
+}
+
+// flushFrames writes f as one batch and empties it.
+func (h *Hub) flushFrames(ctx context.Context, c *Conn, f *frames) error {
+	out := newBatch()
+	defer out.release()
+	for _, b := range f.list {
+		out.add(b)
+	}
+	clear(f.list)
+	f.list, f.size = f.list[:0], 0
+	return h.flush(ctx, c, out)
+}
+
+func jsonFrame(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // heal serves a healKind entry: the changes of convID above c's cursor,
@@ -119,7 +152,7 @@ func (h *Hub) heal(ctx context.Context, c *Conn, out *batch, convID tack.ID) err
 		}
 		for i := range ms {
 			if ms[i].Mod > cur {
-				out.add(chat.MessageFrame(&ms[i]))
+				out.addJSON(chat.MessageFrameOf(&ms[i]))
 				cur = ms[i].Mod
 				n++
 			}
@@ -171,7 +204,7 @@ func (h *Hub) fill(ctx context.Context, c *Conn, out *batch, convID tack.ID, aft
 		}
 		for i := range ms {
 			if ms[i].Mod > cur {
-				out.add(chat.MessageFrame(&ms[i]))
+				out.addJSON(chat.MessageFrameOf(&ms[i]))
 				cur = ms[i].Mod
 				n++
 			}

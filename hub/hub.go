@@ -38,6 +38,11 @@ type Source interface {
 	Changes(ctx context.Context, convID tack.ID, mod int64, limit int) ([]chat.Message, error)
 	// ChangesUpTo is Changes limited to mods up to upTo.
 	ChangesUpTo(ctx context.Context, convID tack.ID, after, upTo int64, limit int) ([]chat.Message, error)
+	// ListedChangeFrames is ChangesUpTo as stream frames, for a
+	// conversation Conversations listed for the caller moments ago (upTo
+	// at most its listed LastMod): the membership is not checked again.
+	// The frames are read-only.
+	ListedChangeFrames(ctx context.Context, convID tack.ID, after, upTo int64, limit int) ([]chat.ChangeFrame, error)
 }
 
 // Writer is one client's transport. Write sends one frame (one or more JSON
@@ -676,11 +681,6 @@ func (h *Hub) Shutdown(ctx context.Context) {
 }
 
 // Frames the hub writes itself.
-func frame(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
-}
-
 // Serve is Start, then waits until the connection has ended, and returns
 // why it ended.
 func (h *Hub) Serve(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
@@ -756,18 +756,64 @@ type kickError struct {
 
 func (k *kickError) Error() string { return fmt.Sprintf("closed %d: %s", k.code, k.reason) }
 
+// batch is the frames of one write, separated by '\n'. Batches are pooled:
+// a catch-up or a burst of events grows one to tens of kilobytes, and
+// 10,000 clients reconnecting at once would otherwise allocate (and the
+// collector scan) that much each.
 type batch struct {
 	buf []byte
 	n   int
+	enc *json.Encoder // writes into buf (see addJSON)
 }
 
-func newBatch() *batch { return &batch{} }
+// maxPooledBatch is the largest buffer a released batch keeps.
+const maxPooledBatch = 1 << 20
+
+var batches = sync.Pool{New: func() any {
+	b := &batch{}
+	b.enc = json.NewEncoder(batchWriter{b})
+	return b
+}}
+
+func newBatch() *batch { return batches.Get().(*batch) }
+
+// release returns b to the pool; b must not be used after.
+func (b *batch) release() {
+	if cap(b.buf) > maxPooledBatch {
+		b.buf = nil
+	}
+	b.buf, b.n = b.buf[:0], 0
+	batches.Put(b)
+}
+
+// batchWriter appends to a batch's buffer (json.Encoder's io.Writer).
+type batchWriter struct{ b *batch }
+
+func (w batchWriter) Write(p []byte) (int, error) {
+	w.b.buf = append(w.b.buf, p...)
+	return len(p), nil
+}
 
 func (b *batch) add(f []byte) {
 	if len(b.buf) > 0 {
 		b.buf = append(b.buf, '\n')
 	}
 	b.buf = append(b.buf, f...)
+	b.n++
+}
+
+// addJSON adds v encoded as JSON (as json.Marshal would), without the
+// intermediate copy json.Marshal makes.
+func (b *batch) addJSON(v any) {
+	if len(b.buf) > 0 {
+		b.buf = append(b.buf, '\n')
+	}
+	start := len(b.buf)
+	if err := b.enc.Encode(v); err != nil {
+		b.buf = b.buf[:max(start-1, 0)]
+		return // a value that cannot be encoded is not sent
+	}
+	b.buf = b.buf[:len(b.buf)-1] // Encode's trailing newline
 	b.n++
 }
 
@@ -793,6 +839,7 @@ func (h *Hub) flush(ctx context.Context, c *Conn, b *batch) error {
 func (h *Hub) run(c *Conn) {
 	ctx := c.ctx
 	out := newBatch()
+	defer out.release()
 	var take []*bus.Event
 	var linger *time.Timer // made once per writer goroutine, reused
 	lingering, expired := false, false
@@ -926,7 +973,7 @@ func (h *Hub) add(ctx context.Context, c *Conn, out *batch, e *bus.Event) error 
 					c.setCursor(e.ConversationID, e.Mod-1)
 				}
 				if conv, err := h.src.Conversation(ctx, e.ConversationID); err == nil {
-					out.add(frame(map[string]any{"type": "conversation", "conversation": conv}))
+					out.addJSON(map[string]any{"type": "conversation", "conversation": conv})
 				}
 			}
 		}
