@@ -505,28 +505,71 @@ func (db *DB) Conversation(ctx context.Context, id tack.ID) (chat.Conversation, 
 	return c, err
 }
 
-// ConversationsOf lists a user's conversations with the caller view.
+// ConversationsOf lists a user's conversations with the caller view. Lists
+// asked for at the same moment are read together (coalesce.go).
 func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conversation, error) {
-	// One query: each membership with its conversation and last message.
-	rows, err := db.rquery(ctx, `SELECT `+convCols+`, m.role, m.read_seq, m.muted,
+	return db.lists.get(ctx, userID)
+}
+
+// ConversationMods maps a user's conversations to their LastMod. Maps asked
+// for at the same moment are read together (coalesce.go).
+func (db *DB) ConversationMods(ctx context.Context, userID tack.ID) (map[tack.ID]int64, error) {
+	return db.mods.get(ctx, userID)
+}
+
+// listCols are each membership's conversation and last message, for
+// ConversationsOf.
+const listCols = convCols + `, m.role, m.read_seq, m.muted,
 		COALESCE(g.conversation_id, ''), COALESCE(g.seq, 0), COALESCE(g.mod, 0), g.client_id, COALESCE(g.sender_id, ''),
 		COALESCE(g.kind, ''), COALESCE(g.text, ''), g.mentions, COALESCE(g.mention_all, 0), COALESCE(g.reply_to, 0),
 		g.system, COALESCE(g.created_at, 0), g.edited_at, g.recalled_by, g.attachments,
-		COALESCE(g.burn_after_s, 0), g.burns_at, g.revealed_at, COALESCE(g.burned, 0)
-		FROM members m JOIN conversations c ON c.id = m.conversation_id
-		LEFT JOIN messages g ON g.conversation_id = c.id AND g.seq = c.last_seq
+		COALESCE(g.burn_after_s, 0), g.burns_at, g.revealed_at, COALESCE(g.burned, 0)`
+
+// listJoin joins a membership m to its conversation c and last message g.
+const listJoin = `JOIN conversations c ON c.id = m.conversation_id
+		LEFT JOIN messages g ON g.conversation_id = c.id AND g.seq = c.last_seq`
+
+func (db *DB) conversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conversation, error) {
+	// One query: each membership with its conversation and last message.
+	rows, err := db.rquery(ctx, `SELECT `+listCols+`, m.user_id FROM members m `+listJoin+`
 		WHERE m.user_id = ? ORDER BY c.last_at DESC, c.id`, userID)
 	if err != nil {
 		return nil, err
 	}
+	lists, err := scanLists(rows, userID)
+	return lists[userID], err
+}
+
+// conversationsOfMany is conversationsOf for several users at once.
+func (db *DB) conversationsOfMany(ctx context.Context, users []tack.ID) (map[tack.ID][]chat.Conversation, error) {
+	ids, err := json.Marshal(users)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.rquery(ctx, `SELECT `+listCols+`, m.user_id FROM json_each(?) u
+		CROSS JOIN members m ON m.user_id = u.value `+listJoin+`
+		ORDER BY m.user_id, c.last_at DESC, c.id`, string(ids))
+	if err != nil {
+		return nil, err
+	}
+	return scanLists(rows, users...)
+}
+
+// scanLists reads the rows of conversationsOf or conversationsOfMany (in
+// each user's order), and has a list for each of users, empty if none.
+func scanLists(rows *sql.Rows, users ...tack.ID) (map[tack.ID][]chat.Conversation, error) {
 	defer rows.Close()
-	list := []chat.Conversation{}
+	out := make(map[tack.ID][]chat.Conversation, len(users))
+	for _, u := range users {
+		out[u] = []chat.Conversation{}
+	}
 	for rows.Next() {
+		var user tack.ID
 		var role string
 		var read int64
 		var muted int
 		var x msgScan
-		c, dk, err := scanConv(rows, append([]any{&role, &read, &muted}, x.dest()...)...)
+		c, dk, err := scanConv(rows, append(append([]any{&role, &read, &muted}, x.dest()...), &user)...)
 		if err != nil {
 			return nil, err
 		}
@@ -536,7 +579,7 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 			a, b, _ := strings.Cut(dk.String, ":")
 			b, _, _ = strings.Cut(b, ":") // secret chats: "a:b:secret"
 			c.Peer = tack.ID(a)
-			if c.Peer == userID {
+			if c.Peer == user {
 				c.Peer = tack.ID(b)
 			}
 		}
@@ -547,26 +590,60 @@ func (db *DB) ConversationsOf(ctx context.Context, userID tack.ID) ([]chat.Conve
 			}
 			c.LastMessage = &last
 		}
-		list = append(list, c)
+		out[user] = append(out[user], c)
 	}
-	return list, rows.Err()
+	return out, rows.Err()
 }
 
-// ConversationMods maps a user's conversations to their LastMod.
-func (db *DB) ConversationMods(ctx context.Context, userID tack.ID) (map[tack.ID]int64, error) {
-	rows, err := db.rquery(ctx, `SELECT c.id, c.last_mod FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?`, userID)
+func cloneList(l []chat.Conversation) []chat.Conversation {
+	l = slices.Clone(l)
+	for i := range l {
+		if m := l[i].LastMessage; m != nil {
+			cp := *m
+			l[i].LastMessage = &cp
+		}
+	}
+	return l
+}
+
+func (db *DB) conversationMods(ctx context.Context, userID tack.ID) (map[tack.ID]int64, error) {
+	rows, err := db.rquery(ctx, `SELECT m.user_id, c.id, c.last_mod FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?`, userID)
 	if err != nil {
 		return nil, err
 	}
+	mods, err := scanMods(rows, userID)
+	return mods[userID], err
+}
+
+// conversationModsMany is conversationMods for several users at once.
+func (db *DB) conversationModsMany(ctx context.Context, users []tack.ID) (map[tack.ID]map[tack.ID]int64, error) {
+	ids, err := json.Marshal(users)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.rquery(ctx, `SELECT m.user_id, c.id, c.last_mod FROM json_each(?) u
+		CROSS JOIN members m ON m.user_id = u.value JOIN conversations c ON c.id = m.conversation_id`, string(ids))
+	if err != nil {
+		return nil, err
+	}
+	return scanMods(rows, users...)
+}
+
+// scanMods reads the rows of conversationMods or conversationModsMany, as
+// scanLists does.
+func scanMods(rows *sql.Rows, users ...tack.ID) (map[tack.ID]map[tack.ID]int64, error) {
 	defer rows.Close()
-	out := map[tack.ID]int64{}
+	out := make(map[tack.ID]map[tack.ID]int64, len(users))
+	for _, u := range users {
+		out[u] = map[tack.ID]int64{}
+	}
 	for rows.Next() {
-		var id tack.ID
+		var user, id tack.ID
 		var mod int64
-		if err := rows.Scan(&id, &mod); err != nil {
+		if err := rows.Scan(&user, &id, &mod); err != nil {
 			return nil, err
 		}
-		out[id] = mod
+		out[user][id] = mod
 	}
 	return out, rows.Err()
 }

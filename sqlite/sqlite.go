@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"runtime"
@@ -37,6 +38,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/tackhq/tack"
+	"github.com/tackhq/tack/chat"
 	_ "modernc.org/sqlite" // the "sqlite" driver
 )
 
@@ -90,6 +92,10 @@ type DB struct {
 	rcache  sync.Map // query text -> *sql.Stmt on r
 	rcached atomic.Int64
 	att     attCommitter // attendance writes, committed in groups
+
+	// Conversation lists and mods asked for together (coalesce.go).
+	lists coalescer[[]chat.Conversation]
+	mods  coalescer[map[tack.ID]int64]
 
 	// The search index's follower (searchfollow.go).
 	followWake chan struct{}
@@ -171,6 +177,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.lists = coalescer[[]chat.Conversation]{one: db.conversationsOf, many: db.conversationsOfMany, clone: cloneList}
+	db.lists.start(coalesceWorkers, db.stopCk, &db.loops)
+	db.mods = coalescer[map[tack.ID]int64]{one: db.conversationMods, many: db.conversationModsMany, clone: maps.Clone[map[tack.ID]int64]}
+	db.mods.start(coalesceWorkers, db.stopCk, &db.loops)
 	db.loops.Add(2)
 	go db.passiveLoop()
 	go db.truncateLoop()

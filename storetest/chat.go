@@ -51,6 +51,7 @@ func TestChatStore(t *testing.T, open func(t *testing.T) (account.Store, chat.St
 		{"ApplyChangeAtomic", testApplyChangeAtomic},
 		{"ConversationsOf", testConversationsOf},
 		{"ConversationMods", testConversationMods},
+		{"ConversationsTogether", testConversationsTogether},
 		{"MembersAmong", testMembersAmong},
 		{"SearchUsers", testSearchUsers},
 		{"Text", testText},
@@ -1446,6 +1447,75 @@ func testConversationMods(t *testing.T, f *fixture) {
 	must(t, "ConversationMods", err)
 	if len(got) != 0 {
 		t.Errorf("ConversationMods of a new user = %v", got)
+	}
+}
+
+// Many streams start at once (a reconnect storm): each user's list and
+// mods, asked for concurrently (a store may answer them together), are
+// exactly what they are when asked alone, and every asker owns its answer
+// (the same user asked for twice gets two lists, not one shared).
+func testConversationsTogether(t *testing.T, f *fixture) {
+	u := f.users(6)
+	g, _ := f.group(u[0], u[1], u[2])
+	d, err := f.direct(u[1], u[3])
+	must(t, "direct", err)
+	sc := chat.Conversation{ID: tack.NewID(), Kind: chat.Secret, CreatedAt: now()}
+	_, err = f.cs.CreateConversation(f.ctx, sc,
+		[]chat.Membership{{UserID: u[2], Role: chat.Member, JoinedAt: now()}, {UserID: u[4], Role: chat.Member, JoinedAt: now()}},
+		chat.NewMessage{ConversationID: sc.ID, SenderID: u[2], Kind: chat.SystemMessage, CreatedAt: now(),
+			System: &chat.System{Action: "created", ActorID: u[2], Users: []tack.ID{u[4]}}})
+	must(t, "secret", err)
+	f.send(g.ID, u[2], "g")
+	f.send(d.ID, u[3], "d")
+	f.send(sc.ID, u[4], "s")
+	// u[5] has none.
+	lists := map[tack.ID][]chat.Conversation{}
+	mods := map[tack.ID]map[tack.ID]int64{}
+	for _, id := range u {
+		l, err := f.cs.ConversationsOf(f.ctx, id)
+		must(t, "ConversationsOf", err)
+		m, err := f.cs.ConversationMods(f.ctx, id)
+		must(t, "ConversationMods", err)
+		lists[id], mods[id] = l, m
+	}
+	if len(lists[u[1]]) != 2 || lists[u[3]][0].Peer != u[1] || lists[u[4]][0].Peer != u[2] || len(lists[u[5]]) != 0 || lists[u[5]] == nil {
+		t.Fatalf("alone: %+v", lists)
+	}
+	const rounds = 8
+	var wg sync.WaitGroup
+	gotLists := make([][]chat.Conversation, rounds*len(u))
+	gotMods := make([]map[tack.ID]int64, rounds*len(u))
+	for i := range gotLists {
+		wg.Go(func() {
+			var err error
+			if gotLists[i], err = f.cs.ConversationsOf(f.ctx, u[i%len(u)]); err != nil {
+				t.Errorf("ConversationsOf together: %v", err)
+			}
+			if gotMods[i], err = f.cs.ConversationMods(f.ctx, u[i%len(u)]); err != nil {
+				t.Errorf("ConversationMods together: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range gotLists {
+		id := u[i%len(u)]
+		if !reflect.DeepEqual(gotLists[i], lists[id]) {
+			t.Fatalf("list of user %d together = %+v, alone %+v", i%len(u), gotLists[i], lists[id])
+		}
+		if !reflect.DeepEqual(gotMods[i], mods[id]) {
+			t.Fatalf("mods of user %d together = %v, alone %v", i%len(u), gotMods[i], mods[id])
+		}
+	}
+	// Each asker owns its answer.
+	for i := range gotLists {
+		for j := i + len(u); j < len(gotLists); j += len(u) {
+			if len(gotLists[i]) > 0 && &gotLists[i][0] == &gotLists[j][0] {
+				t.Fatalf("two askers of user %d share one list", i%len(u))
+			}
+			if len(gotLists[i]) > 0 && gotLists[i][0].LastMessage != nil && gotLists[i][0].LastMessage == gotLists[j][0].LastMessage {
+				t.Fatalf("two askers of user %d share one last message", i%len(u))
+			}
+		}
 	}
 }
 
