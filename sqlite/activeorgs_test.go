@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,5 +54,25 @@ func TestActiveOrgsOf(t *testing.T) {
 	}
 	if got, err := db.ActiveOrgsOf(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("ActiveOrgsOf(nil) = %v, %v", got, err)
+	}
+	// One user at a time (every stream's start), many at once: read
+	// together, each answer as asked alone.
+	var wg sync.WaitGroup
+	answers := make([]map[tack.ID][]tack.ID, 30)
+	for i := range answers {
+		wg.Go(func() {
+			var err error
+			if answers[i], err = db.ActiveOrgsOf(ctx, []tack.ID{users[i%3]}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, a := range answers {
+		u := users[i%3]
+		slices.Sort(a[u])
+		if !slices.Equal(a[u], got[u]) || len(a) != min(len(got[u]), 1) {
+			t.Fatalf("ActiveOrgsOf(%s) together = %v, want %v", u, a, got[u])
+		}
 	}
 }

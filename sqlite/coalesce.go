@@ -20,8 +20,7 @@ import (
 // coalesceMax is how many users one statement reads at most.
 const coalesceMax = 64
 
-// coalesceWorkers is how many statements of one kind run at once: two
-// kinds of two leave the rest of the read pool to other reads.
+// coalesceWorkers is how many statements of one kind run at once.
 const coalesceWorkers = 2
 
 // errClosed answers the reads still waiting when the database closes.

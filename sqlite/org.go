@@ -367,6 +367,24 @@ func scanIDs(rows *sql.Rows) ([]tack.ID, error) {
 
 // ActiveOrgsOf maps users to the organisations they are active in.
 func (db *DB) ActiveOrgsOf(ctx context.Context, userIDs []tack.ID) (map[tack.ID][]tack.ID, error) {
+	if len(userIDs) == 1 {
+		// Asked for one user at every stream's start: read together with
+		// the other streams starting at the same moment (coalesce.go).
+		orgs, err := db.orgs.get(ctx, userIDs[0])
+		if err != nil {
+			return nil, err
+		}
+		out := map[tack.ID][]tack.ID{}
+		if len(orgs) > 0 {
+			out[userIDs[0]] = orgs
+		}
+		return out, nil
+	}
+	return db.activeOrgsOf(ctx, userIDs)
+}
+
+// activeOrgsOf is ActiveOrgsOf read at once.
+func (db *DB) activeOrgsOf(ctx context.Context, userIDs []tack.ID) (map[tack.ID][]tack.ID, error) {
 	out := map[tack.ID][]tack.ID{}
 	if len(userIDs) == 0 {
 		return out, nil
@@ -392,6 +410,12 @@ func (db *DB) ActiveOrgsOf(ctx context.Context, userIDs []tack.ID) (map[tack.ID]
 		out[u] = append(out[u], o)
 	}
 	return out, rows.Err()
+}
+
+// activeOrgsOfOne is activeOrgsOf for one user, for the coalescer.
+func (db *DB) activeOrgsOfOne(ctx context.Context, user tack.ID) ([]tack.ID, error) {
+	m, err := db.activeOrgsOf(ctx, []tack.ID{user})
+	return m[user], err
 }
 
 // ExternalConversations lists userID's conversations with someone who shares

@@ -31,6 +31,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,7 @@ type DB struct {
 	// Conversation lists and mods asked for together (coalesce.go).
 	lists coalescer[[]chat.Conversation]
 	mods  coalescer[map[tack.ID]int64]
+	orgs  coalescer[[]tack.ID] // one user's active organisations
 
 	// The search index's follower (searchfollow.go).
 	followWake chan struct{}
@@ -181,6 +183,8 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	db.lists.start(coalesceWorkers, db.stopCk, &db.loops)
 	db.mods = coalescer[map[tack.ID]int64]{one: db.conversationMods, many: db.conversationModsMany, clone: maps.Clone[map[tack.ID]int64]}
 	db.mods.start(coalesceWorkers, db.stopCk, &db.loops)
+	db.orgs = coalescer[[]tack.ID]{one: db.activeOrgsOfOne, many: db.activeOrgsOf, clone: slices.Clone[[]tack.ID]}
+	db.orgs.start(coalesceWorkers, db.stopCk, &db.loops)
 	db.loops.Add(2)
 	go db.passiveLoop()
 	go db.truncateLoop()
