@@ -422,8 +422,8 @@ func reconnect(ctx context.Context, e *env, t *target) ([]*Row, error) {
 	row.Lost = int64(miss) + st.Gaps
 	row.Dups = st.Dups
 	row.Delivered = st.Unique
-	row.Goal = fmt.Sprintf("%d clients each %d behind all caught up ≤ 5 s, none lost or doubled", R, missed)
-	row.Met = met(lastUS <= 5_000_000 && row.Lost == 0 && row.Dups == 0 && connErrs == 0)
+	row.Goal = fmt.Sprintf("%d clients each %d behind all caught up ≤ 2.5 s, none lost or doubled", R, missed)
+	row.Met = met(lastUS <= 2_500_000 && row.Lost == 0 && row.Dups == 0 && connErrs == 0)
 	return []*Row{row}, nil
 }
 
