@@ -47,7 +47,8 @@ type Source interface {
 
 // Writer is one client's transport. Write sends one frame (one or more JSON
 // objects separated by '\n'); Close ends the connection with a status code.
-// Write is called from one goroutine at a time.
+// Write is called from one goroutine at a time, and must not keep frame
+// after it returns: the hub reuses the buffer.
 type Writer interface {
 	Write(ctx context.Context, frame []byte) error
 	Close(code int, reason string)
@@ -680,7 +681,6 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	}
 }
 
-// Frames the hub writes itself.
 // Serve is Start, then waits until the connection has ended, and returns
 // why it ended.
 func (h *Hub) Serve(ctx context.Context, c *Conn, cursors map[tack.ID]int64) error {
