@@ -89,6 +89,19 @@ func TestSnapshotCache(t *testing.T) {
 	if ms, ok := c.get(other, now); !ok || len(ms) != 1 || ms[0].Seq != 3 {
 		t.Fatal("the second range is not held")
 	}
+	// A range being read is claimed once: asked again within the TTL (to
+	// its last instant) it is the same entry; after, a new one to read.
+	claimed := snapshotKey{conv: tack.NewID(), after: 1, upTo: 2, limit: 10}
+	e, mine := c.claim(claimed, now)
+	if !mine {
+		t.Fatal("a new range is not the caller's to read")
+	}
+	if again, mine := c.claim(claimed, now.Add(snapshotTTL)); mine || again != e {
+		t.Fatal("a range claimed within the TTL is claimed again")
+	}
+	if again, mine := c.claim(claimed, now.Add(snapshotTTL+time.Nanosecond)); !mine || again == e {
+		t.Fatal("a range past the TTL is not read again")
+	}
 	// Full: cleared when the next range would exceed the cap.
 	var full snapshotCache
 	for i := 0; i < snapshotMax; i++ {
