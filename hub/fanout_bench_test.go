@@ -97,12 +97,7 @@ func (w *lazyWriter) Write(ctx context.Context, frame []byte) error {
 func (w *lazyWriter) Close(code int, reason string) {}
 
 func (s source) ListedChangeFrames(ctx context.Context, id tack.ID, after, upTo int64, limit int) ([]chat.ChangeFrame, error) {
-	ms, err := s.ChangesUpTo(ctx, id, after, upTo, limit)
-	cs := make([]chat.ChangeFrame, len(ms))
-	for i := range ms {
-		cs[i] = chat.ChangeFrame{Mod: ms[i].Mod, Frame: chat.MessageFrame(&ms[i])}
-	}
-	return cs, err
+	return changeFrames(s.ChangesUpTo(ctx, id, after, upTo, limit))
 }
 
 func (s source) ChangesUpTo(ctx context.Context, id tack.ID, after, upTo int64, limit int) ([]chat.Message, error) {

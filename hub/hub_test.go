@@ -189,7 +189,12 @@ func TestShutdownGoesAway(t *testing.T) {
 }
 
 func (s *store) ListedChangeFrames(ctx context.Context, id tack.ID, after, upTo int64, limit int) ([]chat.ChangeFrame, error) {
-	ms, err := s.ChangesUpTo(ctx, id, after, upTo, limit)
+	return changeFrames(s.ChangesUpTo(ctx, id, after, upTo, limit))
+}
+
+// changeFrames is what chat.Service's ListedChangeFrames gives for ms: each
+// message's frame.
+func changeFrames(ms []chat.Message, err error) ([]chat.ChangeFrame, error) {
 	cs := make([]chat.ChangeFrame, len(ms))
 	for i := range ms {
 		cs[i] = chat.ChangeFrame{Mod: ms[i].Mod, Frame: chat.MessageFrame(&ms[i])}

@@ -203,12 +203,7 @@ func (w *world) Changes(ctx context.Context, id tack.ID, mod int64, limit int) (
 }
 
 func (w *world) ListedChangeFrames(ctx context.Context, id tack.ID, after, upTo int64, limit int) ([]chat.ChangeFrame, error) {
-	ms, err := w.ChangesUpTo(ctx, id, after, upTo, limit)
-	cs := make([]chat.ChangeFrame, len(ms))
-	for i := range ms {
-		cs[i] = chat.ChangeFrame{Mod: ms[i].Mod, Frame: chat.MessageFrame(&ms[i])}
-	}
-	return cs, err
+	return changeFrames(w.ChangesUpTo(ctx, id, after, upTo, limit))
 }
 
 func (w *world) ChangesUpTo(ctx context.Context, id tack.ID, after, upTo int64, limit int) ([]chat.Message, error) {
