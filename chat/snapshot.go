@@ -13,8 +13,9 @@ import (
 // network blip), they all ask for the same changes: everything after the
 // same mod, up to the same last mod. Such a range is a fixed snapshot (a
 // later change gets a higher mod), so its messages are read from the store
-// once and shared for a moment; each viewer still gets its own quotes and
-// unread counts.
+// once and shared for a moment, and so are their frames; each viewer still
+// gets its own unread counts and its own view of burn-after-reading
+// messages.
 
 type snapshotKey struct {
 	conv        tack.ID
@@ -104,8 +105,12 @@ func (c *snapshotCache) drop(k snapshotKey, e *snapshotEntry) {
 // sender's own messages carry unread counts, and a burn-after-reading
 // message shows its text only to some.
 func viewerDependent(m *Message, viewer tack.ID) bool {
-	return m.SenderID == viewer || (m.BurnAfterS != 0 && IsUserMessage(m.Kind))
+	return m.SenderID == viewer || burnView(m)
 }
+
+// burnView reports whether m is a burn-after-reading message, whose text
+// depends on the viewer (secretView).
+func burnView(m *Message) bool { return m.BurnAfterS != 0 && IsUserMessage(m.Kind) }
 
 // neutralFrames returns the stream frames of e's messages as a member who
 // sent none of them sees them (with their quotes), made once per entry;
@@ -124,7 +129,7 @@ func (s *Service) neutralFrames(ctx context.Context, e *snapshotEntry) ([][]byte
 	}
 	fs := make([][]byte, len(ms))
 	for i := range ms {
-		if !viewerDependent(&ms[i], "") {
+		if !burnView(&ms[i]) { // even a notice without a sender
 			fs[i] = MessageFrame(&ms[i])
 		}
 	}

@@ -112,3 +112,21 @@ func TestSnapshotFailedRead(t *testing.T) {
 		t.Fatal("a good read is not kept")
 	}
 }
+
+// A message without a sender (a system notice) is shared like any other:
+// its frame is the one every viewer gets, not an empty one.
+func TestListedFramesWithoutSender(t *testing.T) {
+	st := &sinceStore{gate: make(chan struct{})}
+	close(st.gate)
+	s := &Service{store: st}
+	ctx := tack.WithCaller(context.Background(), tack.Caller{UserID: tack.NewID()})
+	cs, err := s.ListedChangeFrames(ctx, tack.NewID(), 0, 9, 10)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("frames %+v, %v", cs, err)
+	}
+	for i, c := range cs {
+		if len(c.Frame) == 0 || c.Mod == 0 {
+			t.Fatalf("change %d: mod %d, frame %q", i, c.Mod, c.Frame)
+		}
+	}
+}
