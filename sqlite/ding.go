@@ -192,8 +192,13 @@ func (s dingStore) PutOrgSettings(ctx context.Context, orgID tack.ID, set ding.O
 
 func (s dingStore) UserSettings(ctx context.Context, ids []tack.ID) (map[tack.ID]ding.UserSettings, error) {
 	out := map[tack.ID]ding.UserSettings{}
-	err := chunked(ids, 400, func(part []tack.ID) error {
-		rows, err := s.db.r.QueryContext(ctx, `SELECT user_id, data FROM ding_user_settings WHERE user_id IN (`+placeholders(len(part))+`)`, anyArgs(part)...)
+	// The IDs as one JSON argument: one statement, prepared once (asked on
+	// every send's read events).
+	err := func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		rows, err := s.db.rquery(ctx, `SELECT user_id, data FROM ding_user_settings WHERE user_id IN (SELECT value FROM json_each(?))`, idsJSON(ids))
 		if err != nil {
 			return err
 		}
@@ -211,7 +216,7 @@ func (s dingStore) UserSettings(ctx context.Context, ids []tack.ID) (map[tack.ID
 			out[id] = us
 		}
 		return rows.Err()
-	})
+	}()
 	return out, err
 }
 

@@ -85,12 +85,14 @@ func scanOrg(sc scanner) (org.Org, error) {
 
 // Org returns one organisation.
 func (db *DB) Org(ctx context.Context, id tack.ID) (org.Org, error) {
-	return scanOrg(db.r.QueryRowContext(ctx, `SELECT `+orgCols+` FROM orgs WHERE id = ?`, id))
+	return scanOrg(db.rqueryRow(ctx, `SELECT `+orgCols+` FROM orgs WHERE id = ?`, id))
 }
 
 // OrgsOf lists the organisations userID has a member row in.
 func (db *DB) OrgsOf(ctx context.Context, userID tack.ID) ([]org.Org, []org.Member, error) {
-	ms, err := db.members(ctx, `WHERE m.user_id = ? ORDER BY m.created_at, m.id`, userID)
+	// Both statements prepared once (rquery): asked for on every send's
+	// read events.
+	ms, err := scanMembers(db.rquery(ctx, `SELECT `+memberCols+` FROM org_members m WHERE m.user_id = ? ORDER BY m.created_at, m.id`, userID))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -178,7 +180,11 @@ func (db *DB) members(ctx context.Context, where string, args ...any) ([]org.Mem
 }
 
 func (db *DB) membersFrom(ctx context.Context, tail string, args ...any) ([]org.Member, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` `+tail, args...)
+	return scanMembers(db.r.QueryContext(ctx, `SELECT `+memberCols+` `+tail, args...))
+}
+
+// scanMembers reads the rows of a query of memberCols.
+func scanMembers(rows *sql.Rows, err error) ([]org.Member, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -564,23 +570,18 @@ func (db *DB) Relations(ctx context.Context, userID tack.ID) ([]org.Relation, er
 		UNION ALL SELECT user_id, other_id, state, at FROM user_relations WHERE other_id = ?1 AND user_id != ?1`, userID))
 }
 
-// RelationsAmong lists edges between userID and others, both ways.
+// RelationsAmong lists edges between userID and others, both ways. The
+// others are one JSON argument, so the statement is prepared once: it is
+// asked for on sends (blocks) and read events (receipt views), and parsing
+// an IN list of its length each time was most of its cost.
 func (db *DB) RelationsAmong(ctx context.Context, userID tack.ID, others []tack.ID) ([]org.Relation, error) {
-	var out []org.Relation
-	for len(others) > 0 {
-		n := min(len(others), 400)
-		ids := anyArgs(others[:n])
-		args := append(append(append([]any{userID}, ids...), userID), ids...)
-		rs, err := scanRelations(db.r.QueryContext(ctx, `SELECT user_id, other_id, state, at FROM user_relations
-			WHERE user_id = ? AND other_id IN (`+placeholders(n)+`)
-			UNION ALL SELECT user_id, other_id, state, at FROM user_relations WHERE other_id = ? AND user_id IN (`+placeholders(n)+`)`, args...))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rs...)
-		others = others[n:]
+	if len(others) == 0 {
+		return nil, nil
 	}
-	return out, nil
+	return scanRelations(db.rquery(ctx, `SELECT user_id, other_id, state, at FROM user_relations
+		WHERE user_id = ?1 AND other_id IN (SELECT value FROM json_each(?2))
+		UNION ALL SELECT user_id, other_id, state, at FROM user_relations WHERE other_id = ?1 AND user_id IN (SELECT value FROM json_each(?2))`,
+		userID, idsJSON(others)))
 }
 
 // SetRelations writes edges atomically.
