@@ -1,8 +1,7 @@
-package sqlite
+package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -17,11 +16,7 @@ import (
 // and a list longer than any IN list the statement used to chunk.
 func TestRelationsAmong(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTest(t)
 	user := func(name string) tack.ID {
 		u := account.User{ID: tack.NewID(), Login: name + "@example.com", Name: name, CreatedAt: time.Now()}
 		if err := db.CreateUser(ctx, u, "x"); err != nil {
