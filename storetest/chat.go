@@ -1615,6 +1615,9 @@ func testText(t *testing.T, f *fixture) {
 		"line one\nline two\ttabbed\r\n",
 		"quotes ' \" ` and backslash \\ and percent % and underscore _",
 		strings.Repeat("长", chat.MaxTextRunes),
+		"<b>粗体</b> & <i>x</i> \u2028 \u2029 \\u0041",
+		"12345",
+		"null",
 	}
 	for _, text := range texts {
 		nm := f.text(c.ID, a, text)
@@ -1627,8 +1630,20 @@ func testText(t *testing.T, f *fixture) {
 		}
 		sameTime(t, "CreatedAt", got.CreatedAt, nm.CreatedAt)
 	}
+	// The same texts in one batch (stored by one statement for the batch).
+	batch := make([]chat.NewMessage, len(texts))
+	for i, text := range texts {
+		batch[i] = f.text(c.ID, a, text)
+	}
+	res, err := f.cs.Append(f.ctx, batch)
+	must(t, "Append batch", err)
+	for i, r := range res {
+		if got := f.message(c.ID, r.Message.Seq); got.Text != texts[i] || got.ClientID != batch[i].ClientID {
+			t.Errorf("batched text %q came back as %q (client ID %q, want %q)", short(texts[i]), short(got.Text), got.ClientID, batch[i].ClientID)
+		}
+	}
 	title := "标题 ✨"
-	_, err := f.cs.ApplyChange(f.ctx, chat.Change{ConversationID: c.ID, Title: &title, System: f.sysMsg(c.ID, a, "renamed")})
+	_, err = f.cs.ApplyChange(f.ctx, chat.Change{ConversationID: c.ID, Title: &title, System: f.sysMsg(c.ID, a, "renamed")})
 	must(t, "ApplyChange", err)
 	if got := f.conv(c.ID).Title; got != title {
 		t.Errorf("title = %q, want %q", got, title)

@@ -143,8 +143,11 @@ func testMediaReachable(t *testing.T, f *mediaFixture) {
 	img2 := f.file(a, "r2", media.Image, now())
 	nm1, nm2 := f.text(g.ID, a, "x"), f.text(g.ID, b, "")
 	nm2.Kind, nm2.Attachments = chat.ImageMessage, []chat.Attachment{img2.Attachment()}
-	_, err = f.cs.Append(f.ctx, []chat.NewMessage{nm1, nm2})
+	batched, err := f.cs.Append(f.ctx, []chat.NewMessage{nm1, nm2})
 	must(t, "Append batch", err)
+	if got := f.message(g.ID, batched[1].Message.Seq).Attachments; len(got) != 1 || got[0].ID != img2.ID || got[0].Name != img2.Attachment().Name {
+		t.Errorf("a batched file message's attachments = %+v, want %s", got, img2.ID)
+	}
 	ok, err := f.ms.Reachable(f.ctx, img2.ID, b)
 	must(t, "Reachable", err)
 	if !ok {
