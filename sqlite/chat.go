@@ -20,8 +20,7 @@ var _ chat.Store = (*DB)(nil)
 type stmts struct {
 	findClient, bumpSeq, insertMsg, advanceRead, readPos *sql.Stmt
 	readPosLast, setRead                                 *sql.Stmt
-	bumpSeqN, findClients, readPositions                 *sql.Stmt // appendBatch
-	bumpSeqs, advanceReads                               *sql.Stmt // appendBatch
+	findClients, readPositions, bumpSeqs, advanceReads   *sql.Stmt // appendBatch
 	membership                                           *sql.Stmt
 	indexDocs, indexFTS                                  *sql.Stmt // search (followPass)
 }
@@ -46,8 +45,6 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.readPos = p(db.w, `SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?`)
 	db.advanceRead = p(db.w, `UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`)
 	db.membership = p(db.r, `SELECT conversation_id, user_id, role, read_seq, joined_seq, joined_at, muted FROM members WHERE conversation_id = ? AND user_id = ?`)
-	db.bumpSeqN = p(db.w, `UPDATE conversations SET last_seq = last_seq + ?, last_mod = last_mod + ?, last_at = ?
-		WHERE id = ? RETURNING last_seq, last_mod`)
 	// A batch's keys as one JSON argument: one statement text, prepared
 	// once (a VALUES list of the batch's length was parsed per batch).
 	db.findClients = p(db.w, `SELECT `+prefixed("m.", msgCols)+` FROM json_each(?) k
@@ -71,7 +68,7 @@ func (db *DB) prepare(ctx context.Context) error {
 
 func (s *stmts) close() {
 	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.readPosLast, s.setRead, s.membership, s.indexDocs, s.indexFTS,
-		s.bumpSeqN, s.findClients, s.readPositions, s.bumpSeqs, s.advanceReads} {
+		s.findClients, s.readPositions, s.bumpSeqs, s.advanceReads} {
 		if st != nil {
 			st.Close()
 		}
@@ -279,18 +276,6 @@ func pairsJSON[T any](items []T, pair func(T) [2]string) string {
 	}
 	b, _ := json.Marshal(ps) // strings only: cannot fail
 	return string(b)
-}
-
-// chunked calls fn with consecutive slices of at most n of items.
-func chunked[T any](items []T, n int, fn func([]T) error) error {
-	for len(items) > 0 {
-		k := min(len(items), n)
-		if err := fn(items[:k]); err != nil {
-			return err
-		}
-		items = items[k:]
-	}
-	return nil
 }
 
 func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, msgs []chat.NewMessage) ([]chat.Appended, error) {

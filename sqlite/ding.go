@@ -192,32 +192,29 @@ func (s dingStore) PutOrgSettings(ctx context.Context, orgID tack.ID, set ding.O
 
 func (s dingStore) UserSettings(ctx context.Context, ids []tack.ID) (map[tack.ID]ding.UserSettings, error) {
 	out := map[tack.ID]ding.UserSettings{}
+	if len(ids) == 0 {
+		return out, nil
+	}
 	// The IDs as one JSON argument: one statement, prepared once (asked on
 	// every send's read events).
-	err := func() error {
-		if len(ids) == 0 {
-			return nil
+	rows, err := s.db.rquery(ctx, `SELECT user_id, data FROM ding_user_settings WHERE user_id IN (SELECT value FROM json_each(?))`, idsJSON(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id tack.ID
+		var data string
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, err
 		}
-		rows, err := s.db.rquery(ctx, `SELECT user_id, data FROM ding_user_settings WHERE user_id IN (SELECT value FROM json_each(?))`, idsJSON(ids))
-		if err != nil {
-			return err
+		var us ding.UserSettings
+		if err := json.Unmarshal([]byte(data), &us); err != nil {
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id tack.ID
-			var data string
-			if err := rows.Scan(&id, &data); err != nil {
-				return err
-			}
-			var us ding.UserSettings
-			if err := json.Unmarshal([]byte(data), &us); err != nil {
-				return err
-			}
-			out[id] = us
-		}
-		return rows.Err()
-	}()
-	return out, err
+		out[id] = us
+	}
+	return out, rows.Err()
 }
 
 func (s dingStore) PutUserSettings(ctx context.Context, userID tack.ID, set ding.UserSettings) error {
