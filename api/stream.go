@@ -193,7 +193,7 @@ func (streamEvents) OnPing(c *gws.Conn, payload []byte) {
 	ws := streamOf(c)
 	ws.alive.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
-	_ = ws.write(ctx, gws.OpcodePong, payload)
+	_ = ws.write(ctx, gws.OpcodePong, payload, 0)
 	cancel()
 }
 
@@ -221,6 +221,7 @@ type wsStream struct {
 	dmu     sync.Mutex
 	writing uint64 // the number of the write in progress, 0 if none
 	wseq    uint64
+	wdl     int64 // the socket's write deadline as WriteWithin set it (Unix ns), 0 if none or another (under dmu)
 	// cmu guards the close timer, gone, and the heartbeat's pinged.
 	cmu    sync.Mutex
 	ctimer *time.Timer // drops the TCP connection closeWait after a close
@@ -252,36 +253,99 @@ func (ws *wsStream) ctx() context.Context { return &ws.sctx }
 
 // Write writes one frame; it gives up when ctx ends.
 func (ws *wsStream) Write(ctx context.Context, frame []byte) error {
-	return ws.write(ctx, gws.OpcodeText, frame)
+	return ws.write(ctx, gws.OpcodeText, frame, 0)
 }
 
-func (ws *wsStream) write(ctx context.Context, op gws.Opcode, payload []byte) error {
+var _ hub.TimedWriter = (*wsStream)(nil)
+
+// WriteWithin writes one frame; it gives up when ctx ends, or when the
+// frame is not written within d. The socket's deadline moves only when it
+// has come nearer than d*7/8 (so at most every d/8), not twice for every
+// frame: each move costs the runtime's poller a timer update.
+func (ws *wsStream) WriteWithin(ctx context.Context, frame []byte, d time.Duration) error {
+	return ws.write(ctx, gws.OpcodeText, frame, d)
+}
+
+// write writes one frame, giving up when ctx ends and, with within > 0,
+// at the socket deadline that WriteWithin keeps (see there), else at
+// ctx's deadline.
+func (ws *wsStream) write(ctx context.Context, op gws.Opcode, payload []byte, within time.Duration) error {
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
 	if ws.closed {
 		return net.ErrClosed
 	}
-	dl, _ := ctx.Deadline() // zero: none
-	_ = ws.gc.SetWriteDeadline(dl)
 	ws.dmu.Lock()
+	if within > 0 {
+		if dl, move := moveDeadline(ws.wdl, time.Now().UnixNano(), within); move {
+			ws.wdl = dl
+			_ = ws.gc.SetWriteDeadline(time.Unix(0, dl))
+		}
+	} else {
+		dl, _ := ctx.Deadline() // zero: none
+		_ = ws.gc.SetWriteDeadline(dl)
+		ws.wdl = 0 // reset to none below
+	}
 	ws.wseq++
 	n := ws.wseq
 	ws.writing = n
-	ws.dmu.Unlock()
-	stop := context.AfterFunc(ctx, func() {
-		ws.dmu.Lock()
-		if ws.writing == n { // still this write: make it fail now
-			_ = ws.gc.SetWriteDeadline(time.Unix(1, 0))
-		}
+	own := ctx == ws.ctx()
+	if own && ws.sctx.ended.Load() {
+		ws.writing = 0
 		ws.dmu.Unlock()
-	})
+		return context.Canceled
+	}
+	ws.dmu.Unlock()
+	// The stream's own context (the hub's writes) needs no AfterFunc per
+	// frame: end fails the write in progress.
+	stop := func() bool { return false }
+	if !own {
+		stop = context.AfterFunc(ctx, func() {
+			ws.dmu.Lock()
+			if ws.writing == n { // still this write: make it fail now
+				ws.failWrite()
+			}
+			ws.dmu.Unlock()
+		})
+	}
 	err := ws.gc.WriteMessage(op, payload)
 	stop()
 	ws.dmu.Lock()
 	ws.writing = 0
+	if within == 0 {
+		_ = ws.gc.SetWriteDeadline(time.Time{})
+	}
 	ws.dmu.Unlock()
-	_ = ws.gc.SetWriteDeadline(time.Time{})
 	return err
+}
+
+// moveDeadline returns the write deadline (Unix ns) for a write at now
+// that must end within d, given the deadline cur set before (0: none), and
+// whether it differs from cur: cur is kept while it is at least d*7/8
+// away.
+func moveDeadline(cur, now int64, d time.Duration) (int64, bool) {
+	if cur != 0 && cur-now >= int64(d)/8*7 {
+		return cur, false
+	}
+	return now + int64(d), true
+}
+
+// failWrite makes the write in progress fail now; under dmu.
+func (ws *wsStream) failWrite() {
+	_ = ws.gc.SetWriteDeadline(time.Unix(1, 0))
+	ws.wdl = 0 // the next WriteWithin sets it again
+}
+
+// end ends the stream's context, and fails a write in progress bound to
+// it (a client that stopped reading does not hold the writer for the rest
+// of its deadline).
+func (ws *wsStream) end() {
+	ws.sctx.cancel()
+	ws.dmu.Lock()
+	if ws.writing != 0 {
+		ws.failWrite()
+	}
+	ws.dmu.Unlock()
 }
 
 // Close writes a close frame with code and reason, once. The client's
@@ -375,7 +439,7 @@ func (ws *wsStream) open(waitHello bool) {
 // shutdown closes the stream for the server's shutdown.
 func (ws *wsStream) shutdown() {
 	ws.Close(hub.CloseGoingAway, "server shutting down")
-	ws.sctx.cancel()
+	ws.end()
 }
 
 // ping re-checks the session (a revocation the bus lost, an expiry) and
@@ -396,7 +460,7 @@ func (ws *wsStream) ping() {
 		return
 	}
 	pctx, cancel := context.WithTimeout(ws.ctx(), 15*time.Second)
-	err := ws.write(pctx, gws.OpcodePing, nil)
+	err := ws.write(pctx, gws.OpcodePing, nil, 0)
 	cancel()
 	if err != nil {
 		_ = ws.gc.NetConn().Close()
@@ -407,7 +471,7 @@ func (ws *wsStream) ping() {
 // client left or closed, broke the protocol, or the socket was dropped):
 // it ends the stream.
 func (ws *wsStream) readEnded() {
-	ws.sctx.cancel()    // the hub ends the connection
+	ws.end()            // the hub ends the connection
 	if ws.conn != nil { // open put it in the wheel (before this goroutine started)
 		ws.s.wheel.remove(ws)
 	}

@@ -77,3 +77,29 @@ func TestStreamCtx(t *testing.T) {
 		t.Fatal("a deadline or a value")
 	}
 }
+
+// TestMoveDeadline: a write's socket deadline moves only when the one set
+// before is missing or nearer than 7/8 of the write's allowance, so a
+// write never gets less than that and a busy stream sets it at most every
+// d/8.
+func TestMoveDeadline(t *testing.T) {
+	const d = 30 * time.Second
+	now := int64(1_000) * int64(time.Second)
+	for _, tc := range []struct {
+		name string
+		cur  int64
+		want int64
+		move bool
+	}{
+		{"none set", 0, now + int64(d), true},
+		{"just set", now + int64(d), now + int64(d), false},
+		{"exactly 7/8 away", now + int64(d)/8*7, now + int64(d)/8*7, false},
+		{"nearer than 7/8", now + int64(d)/8*7 - 1, now + int64(d), true},
+		{"passed", now - 1, now + int64(d), true},
+	} {
+		got, move := moveDeadline(tc.cur, now, d)
+		if got != tc.want || move != tc.move {
+			t.Errorf("%s: moveDeadline = %d, %v; want %d, %v", tc.name, got-now, move, tc.want-now, tc.move)
+		}
+	}
+}

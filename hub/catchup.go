@@ -76,7 +76,7 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 				known = cs[j].Mod
 			}
 			if out.size > 256<<10 {
-				if err := h.flushFrames(ctx, c, &out); err != nil {
+				if err := h.flushFrames(c, &out); err != nil {
 					return err
 				}
 			}
@@ -87,7 +87,7 @@ func (h *Hub) catchUp(ctx context.Context, c *Conn, cursors map[tack.ID]int64) e
 		c.push(&bus.Event{Kind: healKind, ConversationID: id}, 1<<20)
 	}
 	out.add(syncedFrame)
-	if err := h.flushFrames(ctx, c, &out); err != nil {
+	if err := h.flushFrames(c, &out); err != nil {
 		return err
 	}
 	h.announce(c)
@@ -108,7 +108,7 @@ func (f *frames) add(b []byte) {
 }
 
 // flushFrames writes f as one batch and empties it.
-func (h *Hub) flushFrames(ctx context.Context, c *Conn, f *frames) error {
+func (h *Hub) flushFrames(c *Conn, f *frames) error {
 	out := newBatch()
 	defer out.release()
 	for _, b := range f.list {
@@ -116,7 +116,7 @@ func (h *Hub) flushFrames(ctx context.Context, c *Conn, f *frames) error {
 	}
 	clear(f.list)
 	f.list, f.size = f.list[:0], 0
-	return h.flush(ctx, c, out)
+	return h.flush(c, out)
 }
 
 func jsonFrame(v any) []byte {
@@ -165,7 +165,7 @@ func (h *Hub) heal(ctx context.Context, c *Conn, out *batch, convID tack.ID) err
 			return &kickError{code: CloseResync, reason: "too far behind; resume"}
 		}
 		if out.size() > 256<<10 {
-			if err := h.flush(ctx, c, out); err != nil {
+			if err := h.flush(c, out); err != nil {
 				return err
 			}
 		}
@@ -213,7 +213,7 @@ func (h *Hub) fill(ctx context.Context, c *Conn, out *batch, convID tack.ID, aft
 			break // caught up: the rest of the range changed again later
 		}
 		if out.size() > 256<<10 {
-			if err := h.flush(ctx, c, out); err != nil {
+			if err := h.flush(c, out); err != nil {
 				return cur, err
 			}
 		}

@@ -54,6 +54,21 @@ type Writer interface {
 	Close(code int, reason string)
 }
 
+// A TimedWriter is a Writer that also writes a frame giving up after d (or
+// when ctx ends, as Write does), so that the hub does not derive a context
+// with a timer for every frame. The hub calls WriteWithin instead of Write
+// when its Writer has it; it is called as Write is (one goroutine at a
+// time, frame not kept). A transport may round d (a socket's deadline need
+// not move for every frame), but not below d*7/8.
+type TimedWriter interface {
+	Writer
+	WriteWithin(ctx context.Context, frame []byte, d time.Duration) error
+}
+
+// writeWait is how long a frame may take to write before the connection is
+// given up (a client that stopped reading).
+const writeWait = 30 * time.Second
+
 // Close codes beyond the WebSocket standard ones.
 const (
 	CloseGoingAway = 1001
@@ -175,6 +190,10 @@ type Conn struct {
 	h    *Hub
 	ctx  context.Context // the writer's, with the caller
 	actx context.Context // as given to Attach
+	// base is ctx without the caller: what writes are bound to. A context
+	// derived from the caller's value wrapper costs a goroutine (the
+	// wrapper hides the AfterFunc of the stream's context beneath it).
+	base context.Context
 
 	mu      sync.Mutex
 	pending []*bus.Event
@@ -392,7 +411,7 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 	// some, cursors by its catch-up, floors only for a fresh start, notify
 	// with each writer goroutine, done by the first to wait for the end.
 	c := &Conn{h: h, caller: caller, w: w}
-	c.actx, c.ctx = ctx, tack.WithCaller(ctx, caller)
+	c.actx, c.base, c.ctx = ctx, ctx, tack.WithCaller(ctx, caller)
 	h.mu.RLock()
 	shut := h.shut
 	h.mu.RUnlock()
@@ -706,7 +725,7 @@ func (h *Hub) Start(ctx context.Context, c *Conn, cursors map[tack.ID]int64) {
 	}
 	c.started = true
 	if ctx != c.actx {
-		c.ctx = tack.WithCaller(ctx, c.caller)
+		c.base, c.ctx = ctx, tack.WithCaller(ctx, c.caller)
 		context.AfterFunc(ctx, func() { c.kick(CloseGoingAway, "closing") })
 	}
 	ctx = c.ctx
@@ -819,13 +838,20 @@ func (b *batch) addJSON(v any) {
 
 func (b *batch) size() int { return len(b.buf) }
 
-func (h *Hub) flush(ctx context.Context, c *Conn, b *batch) error {
+// flush writes b to c (bound to c's context, giving up after writeWait) and
+// empties it.
+func (h *Hub) flush(c *Conn, b *batch) error {
 	if b.n == 0 {
 		return nil
 	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err := c.w.Write(wctx, b.buf)
-	cancel()
+	var err error
+	if tw, ok := c.w.(TimedWriter); ok {
+		err = tw.WriteWithin(c.base, b.buf, writeWait)
+	} else {
+		wctx, cancel := context.WithTimeout(c.base, writeWait)
+		err = c.w.Write(wctx, b.buf)
+		cancel()
+	}
 	if err != nil {
 		return err
 	}
@@ -866,7 +892,7 @@ func (h *Hub) run(c *Conn) {
 						break
 					}
 				}
-				_ = h.flush(ctx, c, out)
+				_ = h.flush(c, out)
 			}
 			h.finish(c, &kickError{code: code, reason: reason})
 			return
@@ -929,7 +955,7 @@ func (h *Hub) run(c *Conn) {
 			}
 			take[i] = nil
 		}
-		if err := h.flush(ctx, c, out); err != nil {
+		if err := h.flush(c, out); err != nil {
 			h.finish(c, err)
 			return
 		}
