@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,17 +54,26 @@ func (s *Service) eventLoop() {
 	defer close(s.eventsEnd)
 	ctx := context.Background()
 	for e := range s.events {
+		// Most messages need nothing from here (a direct chat, a text that
+		// calls no robot): they are not decoded. A robot is called only by
+		// a text with an '@' (handleOutgoing), which JSON keeps as it is.
+		at := s.cfg.Outgoing != nil && bytes.ContainsRune(e.frame, '@')
+		org, err := s.groupOrgOf(ctx, e.conv)
+		if err != nil {
+			s.log.Warn("platform: message event", "err", err)
+			org = ""
+		}
+		if !at && org == "" {
+			continue
+		}
 		var f struct {
 			Message json.RawMessage `json:"message"`
 		}
 		if json.Unmarshal(e.frame, &f) != nil || len(f.Message) == 0 {
 			continue
 		}
-		s.handleOutgoing(ctx, f.Message)
-		org, err := s.groupOrgOf(ctx, e.conv)
-		if err != nil {
-			s.log.Warn("platform: message event", "err", err)
-			continue
+		if at {
+			s.handleOutgoing(ctx, f.Message)
 		}
 		if org == "" {
 			continue
