@@ -1,6 +1,7 @@
 package push
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,6 +82,18 @@ const (
 // mentions nobody needs no lookup at all, and mute is read only for
 // recipients who have a subscription.
 func (s *Service) planMessage(ctx context.Context, e *bus.Event) error {
+	// Most messages are pushed to nobody, and are then not decoded: in a
+	// paired chat whose two people are both active in the app (fan leaves
+	// them out), in a group when the message mentions nobody (its frame
+	// then has no "mention..." key; a text with those letters is decoded).
+	if info, err := s.conversation(ctx, e.ConversationID); err == nil {
+		if chat.Paired(info.kind) && s.allActive(info.members) {
+			return nil
+		}
+		if info.kind == chat.Group && !bytes.Contains(e.Payload, []byte(`"mention`)) {
+			return nil
+		}
+	}
 	var frame struct {
 		Type    string       `json:"type"`
 		Message chat.Message `json:"message"`
@@ -135,6 +148,20 @@ func (s *Service) planMessage(ctx context.Context, e *bus.Event) error {
 		return nil // other kinds decide for themselves
 	}
 	return s.fan(ctx, &n, muteOf)
+}
+
+// allActive reports whether every one of users is active in the app now
+// (Config.Active); false without Config.Active.
+func (s *Service) allActive(users []tack.ID) bool {
+	if s.cfg.Active == nil {
+		return false
+	}
+	for _, u := range users {
+		if !s.cfg.Active.Online(u) {
+			return false
+		}
+	}
+	return true
 }
 
 // fanOut sends n to the subscriptions of its recipients who should hear of
