@@ -606,9 +606,18 @@ func (a *acker) run(ch chan ackJob) {
 			a.conn.Reply(errFrame(j.id, err))
 			continue
 		}
-		b, _ := json.Marshal(map[string]any{"type": "ack", "id": j.id, "message": m})
+		b, _ := json.Marshal(ackFrame{ID: j.id, Message: &m, Type: "ack"})
 		a.conn.Reply(b)
 	}
+}
+
+// ackFrame is a send's answer, {"id":...,"message":...,"type":"ack"}: a
+// struct, which encodes faster than a map (its keys in the order the map's
+// were, sorted).
+type ackFrame struct {
+	ID      string        `json:"id"`
+	Message *chat.Message `json:"message"`
+	Type    string        `json:"type"`
 }
 
 func (a *acker) close() {
