@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func (r *recipients) Send(_ context.Context, s push.Subscription, b []byte, _ pu
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, string(s.UserID)+" "+string(p.ConversationID)+" "+string(rune('0'+p.Seq)))
+	r.got = append(r.got, string(s.UserID)+" "+string(p.ConversationID)+" "+strconv.FormatInt(p.Seq, 10))
 	return nil
 }
 
@@ -74,7 +75,22 @@ func TestMessagePlans(t *testing.T) {
 	send(neither, group, 4, "@Cat: Cat", cat)
 	annOnly := f.service(t, rec, push.Config{Active: online{ann: true}})
 	send(annOnly, direct, 4, "Bob away: Bob")
-	unknown := f.service(t, rec, push.Config{}) // without Config.Active everyone is away
+	// What is pushed: texts, robots' messages, files, secret (burning)
+	// messages; not system events, edits or recalls.
+	other := func(seq int64, edit func(*chat.Message)) {
+		m := chat.Message{ConversationID: direct, Seq: seq, Mod: seq, SenderID: ann, Kind: chat.TextMessage, Text: "x", CreatedAt: at}
+		edit(&m)
+		annOnly.HandleEvent(&bus.Event{Kind: bus.Message, ConversationID: direct, Mod: seq, Payload: chat.MessageFrame(&m)})
+	}
+	other(6, func(m *chat.Message) { m.Kind = chat.RobotMessage })              // Bob
+	other(7, func(m *chat.Message) { m.Kind, m.Text = chat.SystemMessage, "" }) // nobody
+	other(8, func(m *chat.Message) {
+		m.Kind, m.Attachments = "file", []chat.Attachment{{ID: tack.NewID(), Kind: "file", Name: "a.pdf"}}
+	}) // Bob
+	other(9, func(m *chat.Message) { m.Kind, m.Text, m.BurnAfterS = "image", "", 10 }) // Bob: a secret message's event has no attachments
+	other(10, func(m *chat.Message) { m.EditedAt = &at })                              // nobody
+	other(11, func(m *chat.Message) { m.Recalled = true })                             // nobody
+	unknown := f.service(t, rec, push.Config{})                                        // without Config.Active everyone is away
 	send(unknown, direct, 5, "no activity known: Bob")
 	for _, s := range []*push.Service{both, neither, annOnly, unknown} {
 		s.Close()
@@ -82,6 +98,9 @@ func TestMessagePlans(t *testing.T) {
 	want := []string{
 		string(bob) + " " + string(direct) + " 3",
 		string(bob) + " " + string(direct) + " 4",
+		string(bob) + " " + string(direct) + " 6",
+		string(bob) + " " + string(direct) + " 8",
+		string(bob) + " " + string(direct) + " 9",
 		string(cat) + " " + string(group) + " 4",
 		string(bob) + " " + string(direct) + " 5",
 	}
