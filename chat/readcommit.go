@@ -181,8 +181,7 @@ func (s *Service) readEvents(moves []readMove) []*bus.Event {
 		}
 	}
 	s.dropFormerMembers(ctx, evs)
-	s.policyReads(ctx, evs)
-	return evs
+	return s.policyReads(ctx, evs)
 }
 
 // dropFormerMembers takes out of read events addressed by user the senders

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/tackhq/tack"
@@ -127,13 +128,19 @@ func (s *Service) policyUnread(ctx context.Context, viewer tack.ID, ms []Message
 	}
 }
 
-// policyReads narrows read events to those who may see them: a sender
-// hears that someone read their message only if their view shows that
-// reader by name. The reader's own devices always hear.
-func (s *Service) policyReads(ctx context.Context, evs []*bus.Event) {
+// policyReads narrows read events to those who may see them, and returns
+// them with the copies it adds: a sender hears that someone read their
+// message by name only if their view shows that reader by name; a sender
+// whose view shows counts only (a group above the organisation's names
+// bound) hears it without who (a copy of the event whose frame has no
+// user_id), so that the unread counts on their messages move as they would
+// with names; a reader whose reads the view hides is not heard of at all.
+// The reader's own devices always hear.
+func (s *Service) policyReads(ctx context.Context, evs []*bus.Event) []*bus.Event {
 	if s.cfg.Receipts == nil {
-		return
+		return evs
 	}
+	var anon []*bus.Event
 	convs := map[tack.ID]Conversation{}
 	// A paired chat's members, from the send cache when it knows both (its
 	// sender just sent): a read event per send in a busy direct chat made
@@ -174,11 +181,34 @@ func (s *Service) policyReads(ctx context.Context, evs []*bus.Event) {
 			}
 		}
 		keep := []tack.ID{users[0]}
+		var counts []tack.ID
 		for _, u := range users[1:] {
-			if v := s.receiptView(ctx, u, c); v.Show && v.Names && !v.hides(e.Subject) {
+			v := s.receiptView(ctx, u, c)
+			switch {
+			case !v.Show || v.hides(e.Subject):
+			case v.Names:
 				keep = append(keep, u)
+			default:
+				counts = append(counts, u)
 			}
 		}
 		e.Users = keep
+		if len(counts) > 0 {
+			if b, ok := anonymousRead(e.Payload); ok {
+				anon = append(anon, &bus.Event{Kind: bus.Read, ConversationID: e.ConversationID, Users: counts, Payload: b})
+			}
+		}
 	}
+	return append(evs, anon...)
+}
+
+// anonymousRead is a read frame without its reader.
+func anonymousRead(frame []byte) ([]byte, bool) {
+	var r readEvent
+	if err := json.Unmarshal(frame, &r); err != nil {
+		return nil, false
+	}
+	r.UserID = ""
+	b, err := json.Marshal(r)
+	return b, err == nil
 }

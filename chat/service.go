@@ -1363,7 +1363,7 @@ func (s *Service) Typing(ctx context.Context, convID tack.ID) error {
 type readEvent struct {
 	Type           string  `json:"type"`
 	ConversationID tack.ID `json:"conversation_id"`
-	UserID         tack.ID `json:"user_id"`
+	UserID         tack.ID `json:"user_id,omitempty"` // none: someone a counts-only view may not name
 	Seq            int64   `json:"seq"`
 	PrevSeq        int64   `json:"prev_seq"`
 }

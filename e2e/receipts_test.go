@@ -96,6 +96,16 @@ func TestReceiptPolicy(t *testing.T) {
 	if r, _ := receipts(boss); !r.CountsOnly || len(r.Read) != 0 || r.ReadCount != 2 {
 		t.Errorf("counts only: %+v", r)
 	}
+	// ... and the sender hears that someone read, not who: the unread
+	// count on the message moves live.
+	m3 := mustDo[client.Message](t)(boss.Send(ctx, id, client.Draft{ClientID: "r3", Text: "a third"}))
+	if _, err := carol.MarkRead(ctx, id, m3.Seq); err != nil {
+		t.Fatal(err)
+	}
+	ev = waitEvent(t, bs, "an anonymous read event", func(e client.Event) bool { return e.Type == "read" && e.Seq == m3.Seq })
+	if ev.UserID != "" || ev.PrevSeq != m2.Seq {
+		t.Errorf("counts only: the sender heard %+v, want a read of (%d, %d] by no one named", ev, m2.Seq, m3.Seq)
+	}
 	// Off: nothing.
 	setOrg(ding.OrgSettings{Receipts: ding.ReceiptsOff})
 	if _, code := receipts(boss); code != "forbidden" {
