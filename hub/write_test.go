@@ -26,6 +26,11 @@ func (w *boundWriter) Write(ctx context.Context, frame []byte) error {
 	w.deadlines = append(w.deadlines, dl)
 	n := len(w.deadlines)
 	w.mu.Unlock()
+	return w.hold(ctx, n)
+}
+
+// hold tells of the n-th write and, after the first, holds it until ctx ends.
+func (w *boundWriter) hold(ctx context.Context, n int) error {
 	w.writes <- struct{}{}
 	if n > 1 {
 		<-ctx.Done()
@@ -43,12 +48,7 @@ func (w *timedWriter) WriteWithin(ctx context.Context, frame []byte, d time.Dura
 	w.ds = append(w.ds, d)
 	n := len(w.ds)
 	w.mu.Unlock()
-	w.writes <- struct{}{}
-	if n > 1 {
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	return nil
+	return w.hold(ctx, n)
 }
 
 // TestWriteBounds: the hub gives a write 30 s (through WriteWithin when the
