@@ -187,13 +187,13 @@ type Conn struct {
 	caller tack.Caller
 	w      Writer
 
-	h    *Hub
-	ctx  context.Context // the writer's, with the caller
-	actx context.Context // as given to Attach
-	// base is ctx without the caller: what writes are bound to. A context
-	// derived from the caller's value wrapper costs a goroutine (the
-	// wrapper hides the AfterFunc of the stream's context beneath it).
-	base context.Context
+	h   *Hub
+	ctx context.Context // the writer's, with the caller
+	// actx is ctx without the caller (as given to Attach, or to Start when
+	// it differs): what writes are bound to. A context derived from the
+	// caller's value wrapper costs a goroutine (the wrapper hides the
+	// AfterFunc of the stream's context beneath it).
+	actx context.Context
 
 	mu      sync.Mutex
 	pending []*bus.Event
@@ -411,7 +411,7 @@ func (h *Hub) Attach(ctx context.Context, caller tack.Caller, w Writer) (*Conn, 
 	// some, cursors by its catch-up, floors only for a fresh start, notify
 	// with each writer goroutine, done by the first to wait for the end.
 	c := &Conn{h: h, caller: caller, w: w}
-	c.actx, c.base, c.ctx = ctx, ctx, tack.WithCaller(ctx, caller)
+	c.actx, c.ctx = ctx, tack.WithCaller(ctx, caller)
 	h.mu.RLock()
 	shut := h.shut
 	h.mu.RUnlock()
@@ -725,7 +725,7 @@ func (h *Hub) Start(ctx context.Context, c *Conn, cursors map[tack.ID]int64) {
 	}
 	c.started = true
 	if ctx != c.actx {
-		c.base, c.ctx = ctx, tack.WithCaller(ctx, c.caller)
+		c.actx, c.ctx = ctx, tack.WithCaller(ctx, c.caller)
 		context.AfterFunc(ctx, func() { c.kick(CloseGoingAway, "closing") })
 	}
 	ctx = c.ctx
@@ -846,9 +846,9 @@ func (h *Hub) flush(c *Conn, b *batch) error {
 	}
 	var err error
 	if tw, ok := c.w.(TimedWriter); ok {
-		err = tw.WriteWithin(c.base, b.buf, writeWait)
+		err = tw.WriteWithin(c.actx, b.buf, writeWait)
 	} else {
-		wctx, cancel := context.WithTimeout(c.base, writeWait)
+		wctx, cancel := context.WithTimeout(c.actx, writeWait)
 		err = c.w.Write(wctx, b.buf)
 		cancel()
 	}
