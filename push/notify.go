@@ -86,7 +86,8 @@ func (s *Service) planMessage(ctx context.Context, e *bus.Event) error {
 	// paired chat whose two people are both active in the app (fan leaves
 	// them out), in a group when the message mentions nobody (its frame
 	// then has no "mention..." key; a text with those letters is decoded).
-	if info, err := s.conversation(ctx, e.ConversationID); err == nil {
+	info, infoErr := s.conversation(ctx, e.ConversationID) // returned once the message is known to be pushed
+	if infoErr == nil {
 		if chat.Paired(info.kind) && s.allActive(info.members) {
 			return nil
 		}
@@ -110,9 +111,8 @@ func (s *Service) planMessage(ctx context.Context, e *bus.Event) error {
 	if frame.Type != "message" || !pushed || m.EditedAt != nil || m.Recalled || m.Burned || m.RevealedAt != nil || m.Seq == 0 {
 		return nil // only new messages: not edits, recalls or system events
 	}
-	info, err := s.conversation(ctx, m.ConversationID)
-	if err != nil {
-		return err
+	if infoErr != nil {
+		return infoErr
 	}
 	n := Notification{From: m.SenderID, ConversationID: m.ConversationID, Seq: m.Seq, Text: pushText(m),
 		URL: "/c/" + string(m.ConversationID)}
