@@ -181,7 +181,7 @@ func (s *Service) readEvents(moves []readMove) []*bus.Event {
 		}
 	}
 	s.dropFormerMembers(ctx, evs)
-	return s.policyReads(ctx, evs)
+	return s.policyReads(ctx, evs, moves)
 }
 
 // dropFormerMembers takes out of read events addressed by user the senders

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/tackhq/tack"
@@ -135,8 +134,9 @@ func (s *Service) policyUnread(ctx context.Context, viewer tack.ID, ms []Message
 // bound) hears it without who (a copy of the event whose frame has no
 // user_id), so that the unread counts on their messages move as they would
 // with names; a reader whose reads the view hides is not heard of at all.
-// The reader's own devices always hear.
-func (s *Service) policyReads(ctx context.Context, evs []*bus.Event) []*bus.Event {
+// The reader's own devices always hear. evs are the events of moves, one
+// each, in order (readEvents).
+func (s *Service) policyReads(ctx context.Context, evs []*bus.Event, moves []readMove) []*bus.Event {
 	if s.cfg.Receipts == nil {
 		return evs
 	}
@@ -147,7 +147,7 @@ func (s *Service) policyReads(ctx context.Context, evs []*bus.Event) []*bus.Even
 	// two store reads each.
 	members := map[tack.ID][]tack.ID{}
 	now := time.Now()
-	for _, e := range evs {
+	for i, e := range evs {
 		c, ok := convs[e.ConversationID]
 		if !ok {
 			if cc, ids, hit := s.cache.known(e.ConversationID, now); hit {
@@ -194,21 +194,9 @@ func (s *Service) policyReads(ctx context.Context, evs []*bus.Event) []*bus.Even
 		}
 		e.Users = keep
 		if len(counts) > 0 {
-			if b, ok := anonymousRead(e.Payload); ok {
-				anon = append(anon, &bus.Event{Kind: bus.Read, ConversationID: e.ConversationID, Users: counts, Payload: b})
-			}
+			m := moves[i]
+			anon = append(anon, &bus.Event{Kind: bus.Read, ConversationID: e.ConversationID, Users: counts, Payload: readFrame(m.conv, "", m.prev, m.now)})
 		}
 	}
 	return append(evs, anon...)
-}
-
-// anonymousRead is a read frame without its reader.
-func anonymousRead(frame []byte) ([]byte, bool) {
-	var r readEvent
-	if err := json.Unmarshal(frame, &r); err != nil {
-		return nil, false
-	}
-	r.UserID = ""
-	b, err := json.Marshal(r)
-	return b, err == nil
 }
