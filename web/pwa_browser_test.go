@@ -318,7 +318,14 @@ func TestBrowserNewRelease(t *testing.T) {
 		b.wait("the list", `document.querySelector('.shell') && document.querySelector('.conn[data-state=online]')`)
 	}
 	b.wait("release 2 runs", `window.tackBuild === 'release 2'`)
-	b.waitAsync("release 2 installed", `caches.keys().then(k => k.includes('tack-`+v2+`'))`)
+	// The cache appears when the install starts; release 2 serves an
+	// offline start only once its worker has finished installing and is
+	// the active one (its activation records it as the release).
+	b.waitAsync("release 2 installed and active", `navigator.serviceWorker.getRegistration().then(async (r) => {
+		if (!r || !r.active || r.active.state !== 'activated' || r.installing || r.waiting) return false;
+		const m = await (await caches.open('tack-prefs')).match('/release');
+		return !!m && (await m.text()) === 'tack-`+v2+`';
+	})`)
 	b.click("我", "#tab-user")
 	b.wait("the settings page", `document.querySelector('#me-sign-out')`)
 	for _, u := range b.requestsSince(from) {
