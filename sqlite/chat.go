@@ -22,7 +22,7 @@ type stmts struct {
 	readPosLast, setRead                                 *sql.Stmt
 	findClients, readPositions, bumpSeqs, advanceReads   *sql.Stmt // appendBatch
 	membership                                           *sql.Stmt
-	indexDocs, indexFTS                                  *sql.Stmt // search (followPass)
+	indexFTS                                             *sql.Stmt // search (followPass)
 }
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -58,7 +58,6 @@ func (db *DB) prepare(ctx context.Context) error {
 		FROM jsonb_each(?) k WHERE conversations.id = k.value->>0 RETURNING id, last_seq, last_mod`)
 	db.advanceReads = p(db.w, `UPDATE members SET read_seq = k.value->>2 FROM jsonb_each(?) k
 		WHERE members.conversation_id = k.value->>0 AND members.user_id = k.value->>1 AND members.read_seq < k.value->>2`)
-	db.indexDocs = p(db.w, followDocsSQL)
 	db.indexFTS = p(db.w, followFTSSQL)
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
@@ -67,7 +66,7 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 func (s *stmts) close() {
-	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.readPosLast, s.setRead, s.membership, s.indexDocs, s.indexFTS,
+	for _, st := range []*sql.Stmt{s.findClient, s.bumpSeq, s.insertMsg, s.advanceRead, s.readPos, s.readPosLast, s.setRead, s.membership, s.indexFTS,
 		s.findClients, s.readPositions, s.bumpSeqs, s.advanceReads} {
 		if st != nil {
 			st.Close()

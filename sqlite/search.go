@@ -81,17 +81,16 @@ func (db *DB) SearchMessages(ctx context.Context, f search.Find) ([]search.Hit, 
 	}
 	var b strings.Builder
 	args := []any{f.MemberID, match}
-	b.WriteString(`SELECT d.id, m.conversation_id, m.seq, m.sender_id, m.text, m.attachments, m.created_at
-		FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
-		JOIN members mb ON mb.conversation_id = d.conversation_id AND mb.user_id = ?
-		JOIN messages m ON m.conversation_id = d.conversation_id AND m.seq = d.seq
-		WHERE search_fts MATCH ? AND d.seq >= mb.joined_seq`)
+	b.WriteString(`SELECT m.rowid, m.conversation_id, m.seq, m.sender_id, m.text, m.attachments, m.created_at
+		FROM search_fts CROSS JOIN messages m ON m.rowid = search_fts.rowid
+		JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?
+		WHERE search_fts MATCH ? AND m.seq >= mb.joined_seq`)
 	if f.Before > 0 {
 		b.WriteString(` AND search_fts.rowid < ?`)
 		args = append(args, f.Before)
 	}
 	if f.ConversationID != "" {
-		b.WriteString(` AND d.conversation_id = ?`)
+		b.WriteString(` AND m.conversation_id = ?`)
 		args = append(args, f.ConversationID)
 	}
 	if f.SenderID != "" {
@@ -153,8 +152,8 @@ var (
 // narrowTo returns the conversations to narrow a search of userID's to, or
 // none when reading newest first is cheaper (see narrowShare).
 func (db *DB) narrowTo(ctx context.Context, userID tack.ID) ([]tack.ID, error) {
-	var total int64
-	if err := db.rqueryRow(ctx, `SELECT coalesce(max(id), 0) FROM search_docs`).Scan(&total); err != nil {
+	var total int64 // about the messages stored: the index's keys are their rowids
+	if err := db.rqueryRow(ctx, `SELECT coalesce(max(rowid), 0) FROM messages`).Scan(&total); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	rows, err := db.rquery(ctx, `SELECT c.id, c.last_seq FROM members mb JOIN conversations c ON c.id = mb.conversation_id
@@ -196,20 +195,17 @@ func (db *DB) IsMember(ctx context.Context, convID, userID tack.ID) (bool, error
 }
 
 // RebuildSearch empties the search index and indexes every message again,
-// in one transaction, as migrations 00016 and 00021 do for a database that
-// already holds messages (for repairs, and to measure the build).
+// in one transaction, as migration 00025 does for a database that already
+// holds messages (for repairs, and to measure the build).
 func (db *DB) RebuildSearch(ctx context.Context) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
 			`INSERT INTO search_fts (search_fts) VALUES ('delete-all')`,
-			`DELETE FROM search_docs`,
-			`INSERT INTO search_docs (conversation_id, seq)
-				SELECT m.conversation_id, m.seq FROM messages m JOIN conversations c ON c.id = m.conversation_id
-				WHERE m.kind <> 'system' AND m.recalled_by IS NULL AND (m.text <> '' OR m.attachments IS NOT NULL) AND c.kind <> 'secret'
-				ORDER BY m.created_at, m.conversation_id, m.seq`,
 			`INSERT INTO search_fts (rowid, grams)
-				SELECT d.id, tack_grams(m.conversation_id, m.text || coalesce((SELECT group_concat(char(10) || (j.value ->> 'name'), '') FROM json_each(m.attachments) j), ''))
-				FROM search_docs d JOIN messages m ON m.conversation_id = d.conversation_id AND m.seq = d.seq`,
+				SELECT m.rowid, tack_grams(m.conversation_id, m.text || coalesce((SELECT group_concat(char(10) || (j.value ->> 'name'), '') FROM json_each(m.attachments) j), ''))
+				FROM messages m JOIN conversations c ON c.id = m.conversation_id
+				WHERE m.kind <> 'system' AND m.recalled_by IS NULL AND (m.text <> '' OR m.attachments IS NOT NULL) AND c.kind <> 'secret'
+				ORDER BY m.rowid`,
 			`UPDATE search_cursor SET last_rowid = (SELECT coalesce(max(rowid), 0) FROM messages)`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {

@@ -27,8 +27,9 @@ import (
 //   - a search first indexes what was committed before it (catchUp), so a
 //     message is found as soon as its send is acknowledged.
 //
-// Edits and recalls: the update trigger (migration 00024) keeps only
-// messages at or below the cursor in step. One the follower read and then
+// A message's document is keyed by the message's rowid (migration 00025),
+// so indexing one is one FTS row. Edits and recalls: the update trigger
+// keeps only messages at or below the cursor in step. One the follower read and then
 // saw edited before its write is indexed with its text as it is at the
 // write (the document carries the edit time it was made from); one
 // recalled or deleted meanwhile is skipped.
@@ -57,19 +58,17 @@ const (
 	followReadSQL = `SELECT m.rowid, m.conversation_id, m.seq, m.kind, m.text, m.attachments, m.recalled_by IS NOT NULL, m.edited_at, c.kind
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.rowid > ? ORDER BY m.rowid LIMIT ?`
-	followDocsSQL = `INSERT OR IGNORE INTO search_docs (conversation_id, seq)
-		SELECT j.value->>'c', j.value->>'s' FROM jsonb_each(?) j
-		JOIN messages m ON m.conversation_id = j.value->>'c' AND m.seq = j.value->>'s'
-		WHERE m.recalled_by IS NULL ORDER BY j.key`
-	// Only documents this pass made (ids past the largest before it). A
-	// message edited since the pass read it is indexed from its text now.
+	// In rowid order (the pass read them so): FTS5 appends. A message
+	// edited since the pass read it is indexed from its text now; one
+	// recalled meanwhile is not; the conversation and seq are checked
+	// against the row, so a rowid that were handed out again (retention,
+	// which also moves the cursor and so fails the pass) is never indexed
+	// with another message's text.
 	followFTSSQL = `INSERT INTO search_fts (rowid, grams)
-		SELECT d.id, CASE WHEN m.edited_at IS j.value->>'e' THEN j.value->>'g'
+		SELECT m.rowid, CASE WHEN m.edited_at IS j.value->>'e' THEN j.value->>'g'
 			ELSE tack_grams(m.conversation_id, m.text || coalesce((SELECT group_concat(char(10) || (a.value ->> 'name'), '') FROM json_each(m.attachments) a), '')) END
-		FROM jsonb_each(?) j
-		JOIN search_docs d ON d.conversation_id = j.value->>'c' AND d.seq = j.value->>'s'
-		JOIN messages m ON m.conversation_id = d.conversation_id AND m.seq = d.seq
-		WHERE d.id > ?`
+		FROM jsonb_each(?) j CROSS JOIN messages m ON m.rowid = j.value->>'r'
+		WHERE m.conversation_id = j.value->>'c' AND m.seq = j.value->>'s' AND m.recalled_by IS NULL`
 )
 
 // wakeFollower asks the follower for a pass; it never blocks.
@@ -204,14 +203,7 @@ func (db *DB) followWrite(ctx context.Context, cursor, last int64, docs []follow
 		if len(docs) == 0 {
 			return nil
 		}
-		var before int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM search_docs`).Scan(&before); err != nil {
-			return fmt.Errorf("search docs: %w", err)
-		}
-		if _, err := tx.StmtContext(ctx, db.indexDocs).ExecContext(ctx, string(b)); err != nil {
-			return fmt.Errorf("search index: %w", err)
-		}
-		if _, err := tx.StmtContext(ctx, db.indexFTS).ExecContext(ctx, string(b), before); err != nil {
+		if _, err := tx.StmtContext(ctx, db.indexFTS).ExecContext(ctx, string(b)); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 		return nil
@@ -220,6 +212,7 @@ func (db *DB) followWrite(ctx context.Context, cursor, last int64, docs []follow
 
 // followDoc is one message's document, as the pass's statements read it.
 type followDoc struct {
+	R int64   `json:"r"` // the message's rowid, the document's key
 	C tack.ID `json:"c"`
 	S int64   `json:"s"`
 	G string  `json:"g"`
@@ -243,6 +236,7 @@ func (db *DB) followRead(ctx context.Context, cursor int64) ([]followDoc, int64,
 	)
 	for rows.Next() {
 		var (
+			rowid      int64
 			conv       tack.ID
 			seq        int64
 			kind, text string
@@ -251,14 +245,14 @@ func (db *DB) followRead(ctx context.Context, cursor int64) ([]followDoc, int64,
 			edited     sql.NullInt64
 			convKind   string
 		)
-		if err := rows.Scan(&last, &conv, &seq, &kind, &text, &atts, &recalled, &edited, &convKind); err != nil {
+		if err := rows.Scan(&rowid, &conv, &seq, &kind, &text, &atts, &recalled, &edited, &convKind); err != nil {
 			return nil, 0, 0, fmt.Errorf("read new messages: %w", err)
 		}
-		count++
+		count, last = count+1, rowid
 		if kind == string(chat.SystemMessage) || recalled || convKind == string(chat.Secret) || (text == "" && !atts.Valid) {
 			continue
 		}
-		d := followDoc{C: conv, S: seq, G: search.Document(conv, search.FileText(text, attachmentNames([]byte(atts.String))))}
+		d := followDoc{R: rowid, C: conv, S: seq, G: search.Document(conv, search.FileText(text, attachmentNames([]byte(atts.String))))}
 		if edited.Valid {
 			d.E = &edited.Int64
 		}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"github.com/tackhq/tack"
 	"github.com/tackhq/tack/account"
 	"github.com/tackhq/tack/chat"
@@ -112,14 +114,14 @@ func (r *followRig) readPass() (cursor, last int64, docs []followDoc) {
 	return cursor, last, docs
 }
 
-// counts is the rows of search_docs and of search_fts, and the cursor.
-func (r *followRig) counts() (docs, fts, cursor int64) {
+// counts is the documents in search_fts and the cursor.
+func (r *followRig) counts() (docs, cursor int64) {
 	r.t.Helper()
-	err := r.db.w.QueryRow(`SELECT (SELECT count(*) FROM search_docs), (SELECT count(*) FROM search_fts), (SELECT last_rowid FROM search_cursor)`).Scan(&docs, &fts, &cursor)
+	err := r.db.w.QueryRow(`SELECT (SELECT count(*) FROM search_fts), (SELECT last_rowid FROM search_cursor)`).Scan(&docs, &cursor)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return docs, fts, cursor
+	return docs, cursor
 }
 
 // A send is not indexed in its transaction; a search indexes what was
@@ -127,23 +129,22 @@ func (r *followRig) counts() (docs, fts, cursor int64) {
 func TestSearchFollowSendThenSearch(t *testing.T) {
 	r := newFollowRig(t)
 	m := r.say(r.direct, "季度 report", time.Now())
-	if docs, _, _ := r.counts(); docs != 0 {
+	if docs, _ := r.counts(); docs != 0 {
 		t.Fatalf("search docs after a send = %d, want 0 (indexed after the commit)", docs)
 	}
 	if got := r.found("report"); len(got) != 1 || got[0] != m.Seq {
 		t.Fatalf("search = %v, want [%d]", got, m.Seq)
 	}
-	docs, fts, _ := r.counts()
-	if docs != 1 || fts != 1 {
-		t.Fatalf("docs, fts = %d, %d; want 1, 1", docs, fts)
+	if docs, _ := r.counts(); docs != 1 {
+		t.Fatalf("docs = %d, want 1", docs)
 	}
 	// Indexed once: a second search, and a pass, add nothing.
 	r.found("report")
 	if n, err := r.db.indexPending(context.Background(), 0); err != nil || n != 0 {
 		t.Fatalf("second pass = %d, %v; want 0", n, err)
 	}
-	if d, f, _ := r.counts(); d != 1 || f != 1 {
-		t.Fatalf("after a second pass docs, fts = %d, %d", d, f)
+	if d, _ := r.counts(); d != 1 {
+		t.Fatalf("after a second pass docs = %d", d)
 	}
 }
 
@@ -164,21 +165,21 @@ func TestSearchFollowAfterRestart(t *testing.T) {
 	}
 	secret := r.conv(chat.Secret, now)
 	r.say(secret, "restart secret", now)
-	if docs, _, _ := r.counts(); docs != 0 {
+	if docs, _ := r.counts(); docs != 0 {
 		t.Fatalf("docs before the restart = %d", docs)
 	}
 	r.db.Close()
 	r.open(Options{})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		docs, fts, cursor := r.counts()
+		docs, cursor := r.counts()
 		var last int64
 		r.db.w.QueryRow(`SELECT max(rowid) FROM messages`).Scan(&last)
-		if docs == 3 && fts == 3 && cursor == last {
+		if docs == 3 && cursor == last {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after the restart: docs %d, fts %d, cursor %d of %d; want 3, 3 and the last message", docs, fts, cursor, last)
+			t.Fatalf("after the restart: docs %d, cursor %d of %d; want 3 and the last message", docs, cursor, last)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -206,8 +207,8 @@ func TestSearchFollowEditDuringPass(t *testing.T) {
 	if got := r.found("beta"); len(got) != 1 {
 		t.Errorf("the new text: %v, want 1 hit", got)
 	}
-	if d, f, _ := r.counts(); d != 1 || f != 1 {
-		t.Errorf("docs, fts = %d, %d; want 1, 1", d, f)
+	if d, _ := r.counts(); d != 1 {
+		t.Errorf("docs = %d, want 1", d)
 	}
 }
 
@@ -223,8 +224,8 @@ func TestSearchFollowRecallDuringPass(t *testing.T) {
 	if err := r.db.followWrite(ctx, cursor, last, docs); err != nil {
 		t.Fatal(err)
 	}
-	if d, f, c := r.counts(); d != 0 || f != 0 || c != last {
-		t.Errorf("docs, fts, cursor = %d, %d, %d; want 0, 0, %d", d, f, c, last)
+	if d, c := r.counts(); d != 0 || c != last {
+		t.Errorf("docs, cursor = %d, %d; want 0, %d", d, c, last)
 	}
 }
 
@@ -241,8 +242,8 @@ func TestSearchFollowCursorMoved(t *testing.T) {
 	if err := r.db.followWrite(ctx, cursor, last, docs); !errors.Is(err, errCursorMoved) {
 		t.Fatalf("followWrite after the cursor moved = %v, want errCursorMoved", err)
 	}
-	if d, f, c := r.counts(); d != 0 || f != 0 || c != cursor-1 {
-		t.Fatalf("after a refused pass: docs, fts, cursor = %d, %d, %d", d, f, c)
+	if d, c := r.counts(); d != 0 || c != cursor-1 {
+		t.Fatalf("after a refused pass: docs, cursor = %d, %d", d, c)
 	}
 	if n, err := r.db.indexPending(ctx, 0); err != nil || n != 1 {
 		t.Fatalf("indexPending = %d, %v; want 1", n, err)
@@ -268,8 +269,8 @@ func TestSearchFollowManyPasses(t *testing.T) {
 	if err := r.db.catchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if d, f, _ := r.counts(); d != followBatch+10 || f != followBatch+10 {
-		t.Fatalf("docs, fts = %d, %d; want %d", d, f, followBatch+10)
+	if d, _ := r.counts(); d != followBatch+10 {
+		t.Fatalf("docs = %d, want %d", d, followBatch+10)
 	}
 	if r.db.followed.Load() != followBatch+10 {
 		t.Fatalf("followed = %d", r.db.followed.Load())
@@ -292,7 +293,7 @@ func TestSearchFollowRetentionReusesRowid(t *testing.T) {
 	if err := r.db.catchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, c := r.counts(); c != rowid {
+	if _, c := r.counts(); c != rowid {
 		t.Fatalf("cursor = %d, want %d", c, rowid)
 	}
 	n, err := r.db.Retention().Expire(ctx, o.ID, time.Now().Add(-30*24*time.Hour), 100)
@@ -320,7 +321,7 @@ func TestSearchFollowEditBeforeIndexKeepsOrder(t *testing.T) {
 	if _, err := r.db.EditMessage(ctx, r.group, second.Seq, "omega 2", nil, false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if d, _, _ := r.counts(); d != 0 {
+	if d, _ := r.counts(); d != 0 {
 		t.Fatalf("the edit indexed a message the follower had not reached: %d docs", d)
 	}
 	if got := r.found("omega"); len(got) != 2 || got[0] != second.Seq || got[1] != first.Seq {
@@ -354,16 +355,109 @@ func TestSearchFollowClampOnOpen(t *testing.T) {
 	m := r.say(r.direct, "theta after the copy", time.Now())
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if d, _, _ := r.counts(); d == 1 {
+		if d, _ := r.counts(); d == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			d, f, c := r.counts()
-			t.Fatalf("the message was not indexed by the follower: %d %d %d errs %d", d, f, c, r.db.followErrs.Load())
+			d, c := r.counts()
+			t.Fatalf("the message was not indexed by the follower: %d docs, cursor %d, errs %d", d, c, r.db.followErrs.Load())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	if got := r.found("theta"); len(got) != 1 || got[0] != m.Seq {
 		t.Fatalf("search = %v", got)
+	}
+}
+
+// Migration 00025 keys the index by the messages' rowids: a database
+// indexed the old way (search_docs) keeps what the follower indexed,
+// findable newest first, and what it had not reached is indexed after; its
+// Down gives the old tables back with the same documents.
+func TestSearchMigrationByRowid(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	at := time.Now()
+	one := r.say(r.direct, "alpha one", at)
+	two := r.say(r.group, "alpha two", at)
+	r.say(r.direct, "beta", at)
+	if n, err := r.db.indexPending(ctx, 0); err != nil || n != 3 {
+		t.Fatalf("indexPending = %d, %v", n, err)
+	}
+	late := r.say(r.group, "alpha late", at)
+
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, r.db.w, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 24); err != nil {
+		t.Fatal(err)
+	}
+	var docs, fts int64
+	if err := r.db.w.QueryRow(`SELECT (SELECT count(*) FROM search_docs), (SELECT count(*) FROM search_fts)`).Scan(&docs, &fts); err != nil || docs != 3 || fts != 3 {
+		t.Fatalf("after Down: %d docs, %d fts rows, %v; want 3, 3", docs, fts, err)
+	}
+	r.db.Close()
+	r.open(Options{noFollow: true}) // Up again
+	if d, _ := r.counts(); d != 3 {
+		t.Fatalf("after Up: %d documents, want 3", d)
+	}
+	if got := r.found("alpha"); fmt.Sprint(got) != fmt.Sprint([]int64{late.Seq, two.Seq, one.Seq}) {
+		t.Fatalf("alpha found %v, want %v", got, []int64{late.Seq, two.Seq, one.Seq})
+	}
+	if _, err := r.db.EditMessage(ctx, r.group, two.Seq, "gamma", nil, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.found("alpha"); fmt.Sprint(got) != fmt.Sprint([]int64{late.Seq, one.Seq}) {
+		t.Errorf("after the edit alpha found %v", got)
+	}
+	if got := r.found("gamma"); fmt.Sprint(got) != fmt.Sprint([]int64{two.Seq}) {
+		t.Errorf("gamma found %v", got)
+	}
+}
+
+// The index is keyed by the messages' rowids, which SQLite keeps through
+// VACUUM for a table with indexes (messages has several): after rows are
+// deleted and the file vacuumed, a search finds the same messages.
+func TestSearchSurvivesVacuum(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	at := time.Now()
+	var seqs []int64
+	for i := 0; i < 6; i++ {
+		seqs = append(seqs, r.say(r.group, fmt.Sprintf("delta %d", i), at).Seq)
+	}
+	if n, err := r.db.indexPending(ctx, 0); err != nil || n != 6 {
+		t.Fatalf("indexPending = %d, %v", n, err)
+	}
+	if _, err := r.db.w.Exec(`DELETE FROM messages WHERE conversation_id = ? AND seq IN (?, ?)`, r.group, seqs[1], seqs[3]); err != nil {
+		t.Fatal(err)
+	}
+	rowids := func() string {
+		var s string
+		if err := r.db.w.QueryRow(`SELECT group_concat(rowid || ':' || seq) FROM messages`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := rowids()
+	if _, err := r.db.w.ExecContext(ctx, `VACUUM`); err != nil {
+		t.Fatal(err)
+	}
+	if after := rowids(); after != before {
+		t.Fatalf("VACUUM changed the messages' rowids: %s, was %s", after, before)
+	}
+	want := fmt.Sprint([]int64{seqs[5], seqs[4], seqs[2], seqs[0]})
+	if got := r.found("delta"); fmt.Sprint(got) != want {
+		t.Fatalf("delta found %v, want %v", got, want)
+	}
+	if _, err := r.db.EditMessage(ctx, r.group, seqs[2], "epsilon", nil, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.found("epsilon"); fmt.Sprint(got) != fmt.Sprint([]int64{seqs[2]}) {
+		t.Errorf("epsilon found %v", got)
 	}
 }
