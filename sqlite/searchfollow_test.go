@@ -460,4 +460,19 @@ func TestSearchSurvivesVacuum(t *testing.T) {
 	if got := r.found("epsilon"); fmt.Sprint(got) != fmt.Sprint([]int64{seqs[2]}) {
 		t.Errorf("epsilon found %v", got)
 	}
+	// A backup (VACUUM INTO) keeps them too: the copy finds the same.
+	dst := filepath.Join(t.TempDir(), "copy.db")
+	if err := Snapshot(ctx, r.path, dst); err != nil {
+		t.Fatal(err)
+	}
+	r.db.Close()
+	r.path = dst
+	r.open(Options{noFollow: true})
+	if after := rowids(); after != before {
+		t.Fatalf("the backup changed the messages' rowids: %s, was %s", after, before)
+	}
+	want = fmt.Sprint([]int64{seqs[5], seqs[4], seqs[0]})
+	if got := r.found("delta"); fmt.Sprint(got) != want {
+		t.Errorf("in the backup delta found %v, want %v", got, want)
+	}
 }
