@@ -29,10 +29,10 @@ import (
 //
 // A message's document is keyed by the message's rowid (migration 00025),
 // so indexing one is one FTS row. Edits and recalls: the update trigger
-// keeps only messages at or below the cursor in step. One the follower read and then
-// saw edited before its write is indexed with its text as it is at the
-// write (the document carries the edit time it was made from); one
-// recalled or deleted meanwhile is skipped.
+// keeps only messages at or below the cursor in step. One the follower
+// read and then saw edited before its write is indexed with its text as it
+// is at the write (the document carries the edit time it was made from);
+// one recalled or deleted meanwhile is skipped.
 
 // followBatch is the most messages one pass reads and indexes: it bounds how
 // long a pass holds the writer.
@@ -61,9 +61,9 @@ const (
 	// In rowid order (the pass read them so): FTS5 appends. A message
 	// edited since the pass read it is indexed from its text now; one
 	// recalled meanwhile is not; the conversation and seq are checked
-	// against the row, so a rowid that were handed out again (retention,
-	// which also moves the cursor and so fails the pass) is never indexed
-	// with another message's text.
+	// against the row, so a rowid handed out again (retention deletes
+	// the newest rows and lowers the cursor, which fails the pass) is never
+	// indexed with another message's text.
 	followFTSSQL = `INSERT INTO search_fts (rowid, grams)
 		SELECT m.rowid, CASE WHEN m.edited_at IS j.value->>'e' THEN j.value->>'g'
 			ELSE tack_grams(m.conversation_id, m.text || coalesce((SELECT group_concat(char(10) || (a.value ->> 'name'), '') FROM json_each(m.attachments) a), '')) END
