@@ -126,6 +126,12 @@ func (s retentionStore) Held(ctx context.Context, convID tack.ID) (bool, error) 
 }
 
 func (s retentionStore) Expire(ctx context.Context, orgID tack.ID, before time.Time, limit int) (int, error) {
+	// Not while the search follower is between a pass's read and its write:
+	// the rowids deleted here would be handed out again, and the pass, its
+	// cursor unchanged, would move past a message stored under one of them
+	// without having read it (never found). A pass waits for this commit.
+	s.db.followMu.Lock()
+	defer s.db.followMu.Unlock()
 	n := 0
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		n = 0

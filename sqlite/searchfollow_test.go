@@ -476,3 +476,42 @@ func TestSearchSurvivesVacuum(t *testing.T) {
 		t.Errorf("in the backup delta found %v, want %v", got, want)
 	}
 }
+
+// Retention does not delete while a follower pass is between its read and
+// its write: the rowids it frees are handed out again, and the pass would
+// move its cursor past a message stored under one of them unread.
+func TestSearchFollowRetentionWaitsForPass(t *testing.T) {
+	r := newFollowRig(t)
+	ctx := context.Background()
+	old := time.Now().UTC().Add(-40 * 24 * time.Hour)
+	o := org.Org{ID: tack.NewID(), Name: "示例公司", TimeZone: "Asia/Shanghai", OwnerID: r.a, CreatedAt: old}
+	if _, err := r.db.Apply(ctx, org.Batch{Org: &o, Groups: []org.Group{{ConversationID: r.group, OrgID: o.ID, CreatedBy: r.a, CreatedAt: old}}}); err != nil {
+		t.Fatal(err)
+	}
+	r.say(r.group, "theta old", old)
+	r.db.followMu.Lock() // a pass in progress: read, not yet written
+	cursor, last, docs := r.readPass()
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.db.Retention().Expire(ctx, o.ID, time.Now().Add(-30*24*time.Hour), 100)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		r.db.followMu.Unlock()
+		t.Fatalf("retention deleted during a follower pass (%v)", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	err := r.db.followWrite(ctx, cursor, last, docs)
+	r.db.followMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	fresh := r.say(r.direct, "theta fresh", time.Now())
+	if got := r.found("theta"); len(got) != 1 || got[0] != fresh.Seq {
+		t.Fatalf("search = %v, want the fresh message %d", got, fresh.Seq)
+	}
+}
