@@ -83,6 +83,17 @@ func (r *followRig) say(conv tack.ID, text string, at time.Time) chat.Message {
 	return out[0].Message
 }
 
+// orgGroup makes the group an organisation's (created at at), so
+// retention applies to it, and returns the organisation.
+func (r *followRig) orgGroup(at time.Time) org.Org {
+	r.t.Helper()
+	o := org.Org{ID: tack.NewID(), Name: "示例公司", TimeZone: "Asia/Shanghai", OwnerID: r.a, CreatedAt: at}
+	if _, err := r.db.Apply(context.Background(), org.Batch{Org: &o, Groups: []org.Group{{ConversationID: r.group, OrgID: o.ID, CreatedBy: r.a, CreatedAt: at}}}); err != nil {
+		r.t.Fatal(err)
+	}
+	return o
+}
+
 // found is the seqs a search for q by b finds.
 func (r *followRig) found(q string) []int64 {
 	r.t.Helper()
@@ -283,10 +294,7 @@ func TestSearchFollowRetentionReusesRowid(t *testing.T) {
 	r := newFollowRig(t)
 	ctx := context.Background()
 	old := time.Now().UTC().Add(-40 * 24 * time.Hour)
-	o := org.Org{ID: tack.NewID(), Name: "示例公司", TimeZone: "Asia/Shanghai", OwnerID: r.a, CreatedAt: old}
-	if _, err := r.db.Apply(ctx, org.Batch{Org: &o, Groups: []org.Group{{ConversationID: r.group, OrgID: o.ID, CreatedBy: r.a, CreatedAt: old}}}); err != nil {
-		t.Fatal(err)
-	}
+	o := r.orgGroup(old)
 	m := r.say(r.group, "zeta old", old)
 	var rowid int64
 	r.db.w.QueryRow(`SELECT rowid FROM messages WHERE conversation_id = ? AND seq = ?`, r.group, m.Seq).Scan(&rowid)
@@ -484,10 +492,7 @@ func TestSearchFollowRetentionWaitsForPass(t *testing.T) {
 	r := newFollowRig(t)
 	ctx := context.Background()
 	old := time.Now().UTC().Add(-40 * 24 * time.Hour)
-	o := org.Org{ID: tack.NewID(), Name: "示例公司", TimeZone: "Asia/Shanghai", OwnerID: r.a, CreatedAt: old}
-	if _, err := r.db.Apply(ctx, org.Batch{Org: &o, Groups: []org.Group{{ConversationID: r.group, OrgID: o.ID, CreatedBy: r.a, CreatedAt: old}}}); err != nil {
-		t.Fatal(err)
-	}
+	o := r.orgGroup(old)
 	r.say(r.group, "theta old", old)
 	r.db.followMu.Lock() // a pass in progress: read, not yet written
 	cursor, last, docs := r.readPass()
