@@ -61,9 +61,9 @@ const (
 	// In rowid order (the pass read them so): FTS5 appends. A message
 	// edited since the pass read it is indexed from its text now; one
 	// recalled meanwhile is not; the conversation and seq are checked
-	// against the row, so a rowid handed out again (retention deletes
-	// the newest rows and lowers the cursor, which fails the pass) is never
-	// indexed with another message's text.
+	// against the row, so a rowid handed out again is never indexed with
+	// another message's text (retention, the only deleter, waits for a
+	// pass to end: this is the second guard).
 	followFTSSQL = `INSERT INTO search_fts (rowid, grams)
 		SELECT m.rowid, CASE WHEN m.edited_at IS j.value->>'e' THEN j.value->>'g'
 			ELSE tack_grams(m.conversation_id, m.text || coalesce((SELECT group_concat(char(10) || (a.value ->> 'name'), '') FROM json_each(m.attachments) a), '')) END

@@ -10,38 +10,34 @@ import (
 	"github.com/tackhq/tack/chat"
 )
 
-// BenchmarkFollowPass is the search follower's cost per message it indexes
-// (reading, tokenizing, and the write transaction), for batches of 256
-// messages spread over 500 conversations, as a busy server's sends are:
-//
-//	go test -run X -bench FollowPass -count 6 ./sqlite/
-//
-// The sends themselves are not timed.
+// BenchmarkFollowPass is the search follower's work for one batch of 256
+// sends spread over 1,000 direct chats (as tack bench's direct load stores
+// them, in groups here): one op stores the batch (not timed) and indexes it (timed).
 func BenchmarkFollowPass(b *testing.B) {
 	r := newFollowRig(b)
 	ctx := context.Background()
-	convs := make([]tack.ID, 500)
+	convs := make([]tack.ID, 1000)
 	for i := range convs {
 		convs[i] = r.conv(chat.Group, time.Now())
 	}
-	const per = 256
-	batch := make([]chat.NewMessage, per)
+	words := []string{"预算", "会议", "季度", "报告", "meeting", "report", "budget", "deadline", "客户", "合同"}
+	msgs := make([]chat.NewMessage, 256)
 	n := 0
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	b.ReportAllocs()
+	for b.Loop() {
 		b.StopTimer()
-		for j := range batch {
+		for j := range msgs {
 			n++
-			batch[j] = chat.NewMessage{ConversationID: convs[(n*7919)%len(convs)], ClientID: fmt.Sprintf("f%d", n), SenderID: r.a,
-				Kind: chat.TextMessage, Text: fmt.Sprintf("第 %d 条 季度 report 会议 项目 deploy %d", n, n%97), CreatedAt: time.Now()}
+			msgs[j] = chat.NewMessage{ConversationID: convs[n%len(convs)], ClientID: fmt.Sprint("f", n), SenderID: r.a, Kind: chat.TextMessage,
+				Text: fmt.Sprintf("%s %s 第%d条 %s xxxxxxxx", words[n%10], words[(n/10)%10], n, words[(n/100)%10]), CreatedAt: time.Now()}
 		}
-		if _, err := r.db.Append(ctx, batch); err != nil {
+		if _, err := r.db.Append(ctx, msgs); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if got, err := r.db.indexPending(ctx, 0); err != nil || got != per {
-			b.Fatalf("indexPending = %d, %v; want %d", got, err, per)
+		if _, err := r.db.indexPending(ctx, 0); err != nil {
+			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*per)/1e3, "µs/doc")
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
 }
